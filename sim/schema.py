@@ -1,0 +1,306 @@
+"""The scenario schema: every parameter of the lead-lifecycle model, with its unit and allowed range.
+
+A scenario describes one company setup: which channels bring leads, how marketing nurtures
+and scores them, how they are handed to sales, how fast their interest decays, how sales
+works them and how deals close. The schema is the single place where ranges are defined;
+files, ``--set`` overrides, notebooks and workshop controls are all validated against it.
+Validated scenarios are frozen: the model reads them and never writes them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+HourOfDay = Annotated[float, Field(ge=0.0, le=24.0, allow_inf_nan=False)]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+STAGES: tuple[str, ...] = ("ql", "mql", "sql")
+
+
+class Frozen(BaseModel):
+    """Base for all scenario sections: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Distribution(Frozen):
+    """A non-negative random quantity given by its mean and coefficient of variation."""
+
+    distribution: Literal["fixed", "exponential", "lognormal"] = Field(
+        "fixed", description="fixed: always the mean; exponential: cv 1; lognormal: needs cv > 0"
+    )
+    mean: NonNegative = Field(description="mean value, in the unit of the field's name")
+    cv: NonNegative | None = Field(
+        None, description="coefficient of variation (sd / mean); only for lognormal"
+    )
+
+    @model_validator(mode="after")
+    def _cv_matches_distribution(self) -> Distribution:
+        if self.distribution == "lognormal" and not self.cv:
+            raise ValueError("a lognormal distribution needs cv > 0 (e.g. cv: 0.5)")
+        if self.distribution != "lognormal" and self.cv is not None:
+            raise ValueError(f"cv is only used by lognormal, not by {self.distribution}")
+        return self
+
+
+class BetaDistribution(Frozen):
+    """Beta(alpha, beta) on [0, 1]; used for a lead's true fit to the ideal customer profile."""
+
+    alpha: Positive
+    beta: Positive
+
+    @property
+    def mean(self) -> float:
+        """Mean fit, alpha / (alpha + beta)."""
+        return self.alpha / (self.alpha + self.beta)
+
+
+class StageMix(Frozen):
+    """Shares of leads in each stage (QL, MQL, SQL); they must sum to 1."""
+
+    ql: Probability
+    mql: Probability
+    sql: Probability
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> StageMix:
+        total = self.ql + self.mql + self.sql
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(
+                f"stage shares must sum to 1, got ql + mql + sql = {total:g}"
+            )
+        return self
+
+
+class StageValues(Frozen):
+    """One probability per lead stage."""
+
+    ql: Probability
+    mql: Probability
+    sql: Probability
+
+
+class Decay(Frozen):
+    """Interest after the last touch: q(t) = floor + (1 - floor) * (w * 2^(-t/h1) + (1 - w) * 2^(-t/h2)).
+
+    One family covers a single exponential (hot_weight 1, floor 0) and the two-phase
+    "hot window plus cold floor" curve fitted to the speed-to-lead studies (FIGURES.md).
+    """
+
+    hot_weight: Probability = Field(1.0, description="w: share of interest in the fast phase")
+    hot_half_life_hours: Positive = Field(24.0, description="half-life of the fast phase")
+    slow_half_life_hours: Positive = Field(24.0, description="half-life of the slow phase")
+    floor: Probability = Field(0.0, description="interest that never decays")
+    cold_below: Probability = Field(
+        0.1, description="a lead whose interest is below this is cold"
+    )
+
+
+class Channel(Frozen):
+    """A lead source: volume, cost, who the leads are and how fast they cool down."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    leads_per_week: NonNegative
+    cost_per_lead: NonNegative = 0.0
+    marketing_sourced: bool = Field(
+        True, description="false for leads sales brings itself (they are never ignored)"
+    )
+    fit: BetaDistribution = BetaDistribution(alpha=2.0, beta=2.0)
+    stage_mix: StageMix = StageMix(ql=0.25, mql=0.5, sql=0.25)
+    decay: Decay = Decay()
+    buying_window_days: Distribution = Distribution(distribution="exponential", mean=180.0)
+    weekday_profile: tuple[NonNegative, ...] | None = Field(
+        None, description="7 relative weights mon..sun", min_length=7, max_length=7
+    )
+    hour_profile: tuple[NonNegative, ...] | None = Field(
+        None, description="24 relative weights for hours 0..23", min_length=24, max_length=24
+    )
+    monthly_seasonality: tuple[NonNegative, ...] | None = Field(
+        None, description="12 relative weights jan..dec", min_length=12, max_length=12
+    )
+
+    @field_validator("weekday_profile", "hour_profile", "monthly_seasonality")
+    @classmethod
+    def _some_weight(cls, weights: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if weights is not None and sum(weights) <= 0:
+            raise ValueError("a profile needs at least one positive weight")
+        return weights
+
+
+class Horizon(Frozen):
+    """Simulated time: a warm-up, then the window whose new leads form the measured cohort."""
+
+    warmup_days: NonNegative = 60.0
+    measurement_days: Positive = 365.0
+    drain_cap_days: NonNegative = Field(
+        365.0, description="how long after the window the cohort may take to finish"
+    )
+    start_month: Annotated[int, Field(ge=1, le=12)] = Field(
+        1, description="calendar month in which the simulation starts (for seasonality)"
+    )
+
+
+class Calendar(Frozen):
+    """When sales reps work; 24/7 is all seven days from hour 0 to 24."""
+
+    work_days: tuple[Weekday, ...] = Field(("mon", "tue", "wed", "thu", "fri"), min_length=1)
+    start_hour: HourOfDay = 8.0
+    end_hour: HourOfDay = 17.0
+
+    @model_validator(mode="after")
+    def _valid_day(self) -> Calendar:
+        if self.end_hour <= self.start_hour:
+            raise ValueError(
+                f"end_hour ({self.end_hour:g}) must be after start_hour ({self.start_hour:g})"
+            )
+        if len(set(self.work_days)) != len(self.work_days):
+            raise ValueError("work_days lists a day twice")
+        return self
+
+    @property
+    def hours_per_week(self) -> float:
+        """Business hours in one week."""
+        return len(self.work_days) * (self.end_hour - self.start_hour)
+
+
+class Nurturing(Frozen):
+    """Marketing's content programme for leads not yet sales-ready."""
+
+    content_relevance: Positive = Field(
+        1.0, description="multiplies stage-progress rates; 1 = today's content"
+    )
+    mean_days_ql_to_mql: Positive = 90.0
+    mean_days_mql_to_sql: Positive = 90.0
+    dropout_per_month: NonNegative = Field(0.05, description="rate of leaving the programme")
+    engagements_per_week: NonNegative = Field(
+        0.0, description="content engagements that re-warm a lead (reset its decay clock)"
+    )
+    rescore_every_days: Positive = Field(
+        30.0, description="how often marketing re-scores a lead that stays in nurturing"
+    )
+
+
+class Qualification(Frozen):
+    """Marketing's lead scoring and hand-off rule."""
+
+    fit_weight: Probability = Field(
+        0.5, description="score = fit_weight * fit + (1 - fit_weight) * stage value + noise"
+    )
+    scoring_noise: NonNegative = Field(0.15, description="sd of the scoring error")
+    threshold: float = Field(0.6, ge=-1.0, le=2.0, allow_inf_nan=False)
+    handoff_capacity_per_month: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="agreed maximum hand-overs per month; excess stays in nurturing"
+    )
+
+
+class Handoff(Frozen):
+    """How sales-ready leads reach a sales rep."""
+
+    mode: Literal["batch", "realtime"] = "realtime"
+    batch_every_hours: Positive = Field(168.0, description="list interval in batch mode")
+    admin_delay_hours: Distribution = Distribution(distribution="fixed", mean=0.0)
+    routing: Literal["pooled", "round_robin", "least_loaded"] = Field(
+        "pooled", description="pooled: any free rep takes the next lead"
+    )
+    ignore_share: Probability = Field(
+        0.0, description="share of marketing leads sales never works"
+    )
+    automation_triggers: bool = Field(
+        False, description="an engagement of a handed-over lead creates an immediate task"
+    )
+
+
+class Sales(Frozen):
+    """The sales team and how it works leads."""
+
+    reps: Annotated[int, Field(ge=1)] = 5
+    own_pipeline_share: Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False)] = Field(
+        0.0, description="share of rep time spent on sales' own prospects"
+    )
+    own_pipeline_task_hours: Positive = 2.0
+    marketing_leads_below_own_pipeline: bool = Field(
+        False, description="reps only take marketing leads when their own work is done"
+    )
+    queue: Literal["fifo", "lifo", "score", "sla"] = "fifo"
+    max_attempts: Annotated[int, Field(ge=1)] = 6
+    retry_after_hours: NonNegative = 24.0
+    attempt_hours: Distribution = Distribution(distribution="fixed", mean=0.1)
+    conversation_hours: Distribution = Distribution(distribution="fixed", mean=0.5)
+    unqualified: Literal["recycle", "drop"] = Field(
+        "drop", description="what happens to a reached lead that is not sales-qualified"
+    )
+    rep_cost_per_year: NonNegative = 80000.0
+
+
+class Conversion(Frozen):
+    """Reaching, qualifying and winning a lead; probabilities at full interest."""
+
+    reach_probability: Probability = Field(0.25, description="per attempt, at interest 1")
+    interest_effect_on_reach: Probability = Field(
+        0.0,
+        description=(
+            "e: reach ~ interest^e, qualification ~ interest^(1-e); "
+            "their product stays proportional to interest"
+        ),
+    )
+    qualify_probability: StageValues = StageValues(ql=0.1, mql=0.3, sql=0.7)
+    qualify_fit_weight: Probability = 0.5
+    sales_cycle_days: Distribution = Distribution(distribution="lognormal", mean=84.0, cv=0.5)
+    win_probability: Probability = 0.25
+    win_fit_weight: Probability = 0.5
+    win_interest_weight: Probability = 0.0
+    deal_value: Distribution = Distribution(distribution="lognormal", mean=20000.0, cv=0.6)
+
+
+class ServiceLevel(Frozen):
+    """The marketing-sales agreement on first response."""
+
+    first_contact_business_hours: Positive = Field(
+        24.0, description="response target; sla_met_share is measured against it"
+    )
+    agreed: bool = Field(False, description="whether a written SLA exists (for reports)")
+
+
+class Costs(Frozen):
+    """Costs besides leads and reps, per year."""
+
+    marketing_staff_cost_per_year: NonNegative = 0.0
+
+
+class Scenario(Frozen):
+    """One company setup: the complete, validated input of a simulation run."""
+
+    name: str = "scenario"
+    description: str = ""
+    horizon: Horizon = Horizon()
+    calendar: Calendar = Calendar()
+    channels: tuple[Channel, ...] = Field(min_length=1)
+    nurturing: Nurturing = Nurturing()
+    qualification: Qualification = Qualification()
+    handoff: Handoff = Handoff()
+    sales: Sales = Sales()
+    conversion: Conversion = Conversion()
+    sla: ServiceLevel = ServiceLevel()
+    costs: Costs = Costs()
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_channel_names(cls, channels: tuple[Channel, ...]) -> tuple[Channel, ...]:
+        names = [channel.name for channel in channels]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"channel names must be unique, repeated: {', '.join(duplicates)}")
+        return channels
+
+    def channel(self, name: str) -> Channel:
+        """The channel called ``name``."""
+        for channel in self.channels:
+            if channel.name == name:
+                return channel
+        raise KeyError(name)
