@@ -225,7 +225,11 @@ class Sales(Frozen):
     )
     own_pipeline_task_hours: Positive = 2.0
     marketing_leads_below_own_pipeline: bool = Field(
-        False, description="reps only take marketing leads when their own work is done"
+        False,
+        description=(
+            "true: reps take marketing leads only when their own prospects are done; "
+            "false: marketing leads first, own prospects fill the remaining time"
+        ),
     )
     queue: Literal["fifo", "lifo", "score", "sla"] = "fifo"
     max_attempts: Annotated[int, Field(ge=1)] = 6

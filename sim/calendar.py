@@ -1,0 +1,96 @@
+"""Business hours: when sales reps work, and how far a number of working hours reaches.
+
+Sales reps answer leads only while the office is open; a lead handed over on Friday evening
+waits for Monday. The simulation clock counts hours from Monday 00:00 of the first simulated
+day, so hour ``t`` falls on weekday ``(t // 24) % 7`` (0 = Monday). All functions are pure.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sim.schema import WEEKDAYS, Calendar
+
+HOURS_PER_DAY = 24.0
+HOURS_PER_WEEK = 168.0
+DAYS_PER_MONTH = 365.25 / 12.0
+
+
+class BusinessCalendar:
+    """Opening hours of the sales team, answering when it is open and how long until it is."""
+
+    def __init__(self, calendar: Calendar) -> None:
+        self.start_hour = float(calendar.start_hour)
+        self.end_hour = float(calendar.end_hour)
+        self.open_days = frozenset(WEEKDAYS.index(day) for day in calendar.work_days)
+        self.always_open = len(self.open_days) == 7 and self.start_hour == 0 and self.end_hour == 24
+        self.hours_per_week = len(self.open_days) * (self.end_hour - self.start_hour)
+
+    def is_open(self, time_hours: float) -> bool:
+        """Whether reps work at this instant (opening inclusive, closing exclusive)."""
+        if self.always_open:
+            return True
+        day = int(time_hours // HOURS_PER_DAY)
+        hour = time_hours - day * HOURS_PER_DAY
+        return day % 7 in self.open_days and self.start_hour <= hour < self.end_hour
+
+    def next_open(self, time_hours: float) -> float:
+        """The earliest instant at or after ``time_hours`` when reps work."""
+        if self.always_open or self.is_open(time_hours):
+            return time_hours
+        day = int(time_hours // HOURS_PER_DAY)
+        hour = time_hours - day * HOURS_PER_DAY
+        if day % 7 in self.open_days and hour < self.start_hour:
+            return day * HOURS_PER_DAY + self.start_hour
+        for offset in range(1, 8):
+            if (day + offset) % 7 in self.open_days:
+                return (day + offset) * HOURS_PER_DAY + self.start_hour
+        raise AssertionError("a calendar has at least one work day")  # pragma: no cover
+
+    def next_close(self, time_hours: float) -> float:
+        """The end of the shift that is open at ``time_hours`` (infinite when always open)."""
+        if self.always_open:
+            return math.inf
+        opened = self.next_open(time_hours)
+        day = int(opened // HOURS_PER_DAY)
+        return day * HOURS_PER_DAY + self.end_hour
+
+    def add_business_hours(self, time_hours: float, business_hours: float) -> float:
+        """The instant when ``business_hours`` working hours have passed after ``time_hours``."""
+        if business_hours < 0:
+            raise ValueError(f"business_hours must be >= 0, got {business_hours}")
+        if self.always_open:
+            return time_hours + business_hours
+        full_weeks = math.floor(business_hours / self.hours_per_week)
+        remaining = business_hours - full_weeks * self.hours_per_week
+        current = time_hours + full_weeks * HOURS_PER_WEEK
+        while True:
+            current = self.next_open(current)
+            available = self.next_close(current) - current
+            if remaining <= available:
+                return current + remaining
+            remaining -= available
+            current += available
+
+    def business_hours_between(self, start_hours: float, end_hours: float) -> float:
+        """Working hours in the interval [start_hours, end_hours]."""
+        if end_hours <= start_hours:
+            return 0.0
+        if self.always_open:
+            return end_hours - start_hours
+        first_day = int(start_hours // HOURS_PER_DAY)
+        last_day = int(end_hours // HOURS_PER_DAY)
+        total = 0.0
+        for day in range(first_day, last_day + 1):
+            if day % 7 not in self.open_days:
+                continue
+            shift_start = day * HOURS_PER_DAY + self.start_hour
+            shift_end = day * HOURS_PER_DAY + self.end_hour
+            total += max(0.0, min(shift_end, end_hours) - max(shift_start, start_hours))
+        return total
+
+
+def month_of(time_hours: float, start_month: int) -> int:
+    """Calendar month (0 = January) of a simulation instant, with months of equal length."""
+    elapsed_months = int(time_hours // (DAYS_PER_MONTH * HOURS_PER_DAY))
+    return (start_month - 1 + elapsed_months) % 12

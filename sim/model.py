@@ -1,0 +1,638 @@
+"""The lead's journey from first interest to closed deal, as a SimPy discrete-event model.
+
+A lead arrives through a channel, fits the ideal customer profile more or less well, and is
+somewhere between "trying to understand its problem" (QL) and "comparing vendors" (SQL).
+Marketing nurtures it and, when its score passes the agreed threshold, hands it to sales -
+instantly through a CRM task or on next week's list. While it waits, its interest decays; sales
+reps, working business hours next to their own prospects, call it, reach it or not, qualify it
+or not, and run a sales cycle that it wins, loses to a competitor, or never finishes.
+
+One lead is one SimPy process; reps are a priority resource; every random draw comes from a
+named stream (see ``sim.random_streams``), so scenarios share random numbers where they share
+structure. The clock is in hours from Monday 00:00 of the first simulated day.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Generator
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from sim.calendar import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_WEEK, BusinessCalendar, month_of
+from sim.random_streams import (
+    DrawRow,
+    named_stream,
+    replication_seed_sequence,
+    sample_many,
+)
+from sim.schema import STAGES, Channel, Decay, Scenario
+
+STAGE_VALUE = (0.0, 0.5, 1.0)  # QL, MQL, SQL on the scoring scale
+HOURS_PER_MONTH = DAYS_PER_MONTH * HOURS_PER_DAY
+OUTCOMES = ("won", "lost_unqualified", "lost_competitor", "lost_cold", "ignored", "dropped", "open")
+LEAD_COLUMNS = (
+    "replication", "lead_id", "channel", "created_at", "fit", "stage_at_creation",
+    "sales_ready_at", "handoff_at", "first_contact_at", "contact_attempts", "reached",
+    "qualified", "cold_at_first_contact", "outcome", "closed_at", "deal_value",
+    "max_stage", "interest_at_first_contact", "handoffs", "sales_hours", "wasted_sales_hours",
+    "cost", "marketing_sourced", "score_at_handoff",
+)
+_ROW_WIDTH = {"nurture": 24, "handoff": 6, "contact": 20, "outcome": 6}
+_SHIFT_PRIORITY = (-1, 0.0)
+
+
+def interest(decay: Decay, hours_since_touch: float) -> float:
+    """Interest left ``hours_since_touch`` after the last touch, in [floor, 1]."""
+    if hours_since_touch <= 0:
+        return 1.0
+    hot = decay.hot_weight * 0.5 ** (hours_since_touch / decay.hot_half_life_hours)
+    slow = (1.0 - decay.hot_weight) * 0.5 ** (hours_since_touch / decay.slow_half_life_hours)
+    return decay.floor + (1.0 - decay.floor) * (hot + slow)
+
+
+@dataclass
+class Lead:
+    """The mutable state of one lead during a run (the model's own bookkeeping)."""
+
+    lead_id: int
+    channel: Channel
+    created_at: float
+    fit: float
+    stage: int
+    buying_window_end: float
+    sales_cycle_hours: float
+    deal_value_draw: float
+    in_cohort: bool
+    nurture: DrawRow
+    handoff: DrawRow
+    contact: DrawRow
+    outcome_draws: DrawRow
+    stage_at_creation: int = 0
+    last_touch: float = 0.0
+    next_engagement: float = math.inf
+    sales_ready_at: float = math.nan
+    handoff_at: float = math.nan
+    first_contact_at: float = math.nan
+    contact_attempts: int = 0
+    reached: bool = False
+    qualified: bool = False
+    cold_at_first_contact: bool | None = None
+    interest_at_first_contact: float = math.nan
+    outcome: str = "open"
+    closed_at: float = math.nan
+    deal_value: float = math.nan
+    handoffs: int = 0
+    sales_hours: float = 0.0
+    wasted_sales_hours: float = 0.0
+    score_at_handoff: float = math.nan
+    max_stage: int = 0
+
+
+@dataclass
+class SimulationResult:
+    """What one replication produced: the cohort's lead table, weekly series and run totals."""
+
+    leads: pd.DataFrame
+    weekly: pd.DataFrame
+    run: dict[str, Any] = field(default_factory=dict)
+
+
+class LeadLifecycleModel:
+    """One replication of one scenario: build with a seed, then ``run()``."""
+
+    def __init__(self, scenario: Scenario, seed: int, replication: int = 0) -> None:
+        self.scenario = scenario
+        self.replication = replication
+        self.seed_sequence = replication_seed_sequence(seed, replication)
+        self.env = simpy.Environment()
+        self.calendar = BusinessCalendar(scenario.calendar)
+        horizon = scenario.horizon
+        self.window_start = horizon.warmup_days * HOURS_PER_DAY
+        self.window_end = self.window_start + horizon.measurement_days * HOURS_PER_DAY
+        self.hard_stop = self.window_end + horizon.drain_cap_days * HOURS_PER_DAY
+        self.handoffs_per_month: dict[int, int] = {}
+        self.round_robin_next = 0
+        self.cohort_open = 0
+        self.leads_waiting = 0
+        self.cohort_arrivals_done = False
+        self.cohort_done = self.env.event()
+        self.leads: list[Lead] = []
+        self.busy_hours_in_window = 0.0
+        self.lead_hours_in_window = 0.0
+        self.own_hours_in_window = 0.0
+        self.weeks = int(math.ceil(self.hard_stop / HOURS_PER_WEEK)) + 1
+        self.weekly_lead_hours = np.zeros(self.weeks)
+        self.weekly_own_hours = np.zeros(self.weeks)
+        self.weekly_handoffs = np.zeros(self.weeks)
+        self.weekly_queue_samples = np.zeros(self.weeks)
+        self.weekly_queue_count = np.zeros(self.weeks)
+        self.weekly_created = np.zeros(self.weeks)
+        self._build_reps()
+        self.overflow = {name: named_stream(self.seed_sequence, "overflow", name) for name in _ROW_WIDTH}
+        self.own_pipeline_stream = named_stream(self.seed_sequence, "own_pipeline")
+
+    # ----------------------------------------------------------------- set-up
+    def _build_reps(self) -> None:
+        sales = self.scenario.sales
+        if self.scenario.handoff.routing == "pooled":
+            self.rep_pools = [simpy.PriorityResource(self.env, capacity=sales.reps)]
+        else:
+            self.rep_pools = [simpy.PriorityResource(self.env, capacity=1) for _ in range(sales.reps)]
+
+    def _generate_arrivals(self) -> list[Lead]:
+        """All leads of the run, drawn up front per channel from channel-keyed streams."""
+        drafts: list[tuple[float, int, Channel, dict[str, Any]]] = []
+        for channel in self.scenario.channels:
+            times = self._arrival_times(channel)
+            count = len(times)
+            traits = named_stream(self.seed_sequence, "traits", channel.name)
+            fits = traits.beta(channel.fit.alpha, channel.fit.beta, size=count)
+            stage_uniforms = traits.random(count)
+            window_uniforms = traits.random(count)
+            cycle_uniforms = traits.random(count)
+            value_uniforms = traits.random(count)
+            mix = channel.stage_mix
+            stages = np.where(stage_uniforms < mix.ql, 0, np.where(stage_uniforms < mix.ql + mix.mql, 1, 2))
+            windows = sample_many(channel.buying_window_days, window_uniforms) * HOURS_PER_DAY
+            cycles = sample_many(self.scenario.conversion.sales_cycle_days, cycle_uniforms) * HOURS_PER_DAY
+            rows = {
+                name: named_stream(self.seed_sequence, "rows", name, channel.name)
+                .random((count, width))
+                .tolist()
+                for name, width in _ROW_WIDTH.items()
+            }
+            for index in range(count):
+                drafts.append(
+                    (
+                        float(times[index]),
+                        index,
+                        channel,
+                        {
+                            "fit": float(fits[index]),
+                            "stage": int(stages[index]),
+                            "window": float(windows[index]),
+                            "cycle": float(cycles[index]),
+                            "value": float(value_uniforms[index]),
+                            "rows": {name: rows[name][index] for name in _ROW_WIDTH},
+                        },
+                    )
+                )
+        drafts.sort(key=lambda draft: (draft[0], draft[2].name, draft[1]))
+        leads = []
+        for lead_id, (created_at, _, channel, traits_of_lead) in enumerate(drafts):
+            rows = traits_of_lead["rows"]
+            lead = Lead(
+                lead_id=lead_id,
+                channel=channel,
+                created_at=created_at,
+                fit=traits_of_lead["fit"],
+                stage=traits_of_lead["stage"],
+                stage_at_creation=traits_of_lead["stage"],
+                max_stage=traits_of_lead["stage"],
+                buying_window_end=created_at + traits_of_lead["window"],
+                sales_cycle_hours=traits_of_lead["cycle"],
+                deal_value_draw=traits_of_lead["value"],
+                in_cohort=self.window_start <= created_at < self.window_end,
+                nurture=DrawRow(rows["nurture"], self.overflow["nurture"]),
+                handoff=DrawRow(rows["handoff"], self.overflow["handoff"]),
+                contact=DrawRow(rows["contact"], self.overflow["contact"]),
+                outcome_draws=DrawRow(rows["outcome"], self.overflow["outcome"]),
+                last_touch=created_at,
+            )
+            leads.append(lead)
+        return leads
+
+    def _arrival_times(self, channel: Channel) -> np.ndarray:
+        """Non-homogeneous Poisson arrival times (hours) of one channel up to the hard stop."""
+        rng = named_stream(self.seed_sequence, "arrivals", channel.name)
+        hours = int(math.ceil(self.hard_stop))
+        if channel.leads_per_week == 0 or hours == 0:
+            return np.empty(0)
+        hour_index = np.arange(hours)
+        rate = np.full(hours, channel.leads_per_week / HOURS_PER_WEEK)
+        if channel.weekday_profile is not None:
+            weights = np.asarray(channel.weekday_profile, dtype=float)
+            rate *= (weights / weights.mean())[(hour_index // 24) % 7]
+        if channel.hour_profile is not None:
+            weights = np.asarray(channel.hour_profile, dtype=float)
+            rate *= (weights / weights.mean())[hour_index % 24]
+        if channel.monthly_seasonality is not None:
+            weights = np.asarray(channel.monthly_seasonality, dtype=float)
+            months = ((hour_index // HOURS_PER_MONTH).astype(int) + self.scenario.horizon.start_month - 1) % 12
+            rate *= (weights / weights.mean())[months]
+        counts = rng.poisson(rate)
+        starts = np.repeat(hour_index.astype(float), counts)
+        times = np.sort(starts + rng.random(starts.size))
+        return times[times < self.hard_stop]
+
+    # ---------------------------------------------------------------- running
+    def run(self) -> SimulationResult:
+        """Simulate until the measured cohort has finished (or the drain cap), return records."""
+        self.leads = self._generate_arrivals()
+        if not self.calendar.always_open:
+            for pool in self.rep_pools:
+                for _ in range(pool.capacity):
+                    self.env.process(self._shift(pool))
+        if self.scenario.sales.own_pipeline_share > 0:
+            for pool in self.rep_pools:
+                self.env.process(self._own_pipeline(pool))
+        self.env.process(self._queue_monitor())
+        self.env.process(self._arrivals())
+        stop = simpy.AnyOf(self.env, [self.cohort_done, self.env.timeout(self.hard_stop)])
+        self.env.run(until=stop)
+        return self._result()
+
+    def _arrivals(self) -> Generator[simpy.Event, Any, None]:
+        """Start each lead's process at its creation time."""
+        env = self.env
+        for lead in self.leads:
+            if lead.created_at >= self.window_end and not self.cohort_arrivals_done:
+                # Run on to the window's end so utilisation covers the whole window.
+                if env.now < self.window_end:
+                    yield env.timeout(self.window_end - env.now)
+                self._close_cohort()
+            delay = lead.created_at - env.now
+            if delay > 0:
+                yield env.timeout(delay)
+            if lead.in_cohort:
+                self.cohort_open += 1
+            self.weekly_created[int(lead.created_at // HOURS_PER_WEEK)] += 1
+            self._schedule_engagement(lead, lead.created_at)
+            env.process(self._lead(lead))
+        if not self.cohort_arrivals_done:
+            if env.now < self.window_end:
+                yield env.timeout(self.window_end - env.now)
+            self._close_cohort()
+
+    def _close_cohort(self) -> None:
+        self.cohort_arrivals_done = True
+        if self.cohort_open == 0 and not self.cohort_done.triggered:
+            self.cohort_done.succeed()
+
+    def _finish(self, lead: Lead, outcome: str, closed_at: float | None = None) -> None:
+        lead.outcome = outcome
+        if closed_at is not None:
+            lead.closed_at = closed_at
+        if lead.in_cohort:
+            self.cohort_open -= 1
+            if self.cohort_open == 0 and self.cohort_arrivals_done and not self.cohort_done.triggered:
+                self.cohort_done.succeed()
+
+    def _schedule_engagement(self, lead: Lead, after: float) -> None:
+        rate = self.scenario.nurturing.engagements_per_week * self.scenario.nurturing.content_relevance
+        mean_gap = HOURS_PER_WEEK / rate if rate > 0 else math.inf
+        lead.next_engagement = after + lead.nurture.exponential(mean_gap)
+
+    def _interest_at(self, lead: Lead, time_hours: float) -> float:
+        """The lead's interest now, after re-warming by any engagements since its last touch."""
+        while lead.next_engagement <= time_hours:
+            lead.last_touch = lead.next_engagement
+            self._schedule_engagement(lead, lead.next_engagement)
+        return interest(lead.channel.decay, time_hours - lead.last_touch)
+
+    def _lead(self, lead: Lead) -> Generator[simpy.Event, Any, None]:
+        """The whole journey of one lead: nurturing, hand-off, sales, possibly recycled."""
+        recycled = False
+        while True:
+            ready = yield from self._nurture_until_ready(lead, just_recycled=recycled)
+            if not ready:
+                return
+            worked = yield from self._handoff(lead)
+            if not worked:
+                return
+            recycled = yield from self._sales(lead)
+            if not recycled:
+                return
+
+    def _score(self, lead: Lead) -> float:
+        qualification = self.scenario.qualification
+        true_score = qualification.fit_weight * lead.fit + (1 - qualification.fit_weight) * STAGE_VALUE[lead.stage]
+        return true_score + qualification.scoring_noise * lead.nurture.normal()
+
+    def _nurture_until_ready(self, lead: Lead, just_recycled: bool = False) -> Generator[simpy.Event, Any, bool]:
+        """Marketing scores and nurtures the lead until it passes the threshold, drops or buys elsewhere."""
+        env = self.env
+        nurturing = self.scenario.nurturing
+        qualification = self.scenario.qualification
+        capacity = qualification.handoff_capacity_per_month
+        while True:
+            now = env.now
+            if now >= lead.buying_window_end:
+                self._finish(lead, "lost_competitor", now)
+                return False
+            next_check = nurturing.rescore_every_days * HOURS_PER_DAY
+            # A lead sales just sent back is not re-scored before it has moved or time has passed.
+            score = -math.inf if just_recycled else self._score(lead)
+            just_recycled = False
+            if score >= qualification.threshold:
+                month = int(now // HOURS_PER_MONTH)
+                if capacity is None or self.handoffs_per_month.get(month, 0) < capacity:
+                    self.handoffs_per_month[month] = self.handoffs_per_month.get(month, 0) + 1
+                    if math.isnan(lead.sales_ready_at):
+                        lead.sales_ready_at = now
+                    lead.score_at_handoff = score
+                    return True
+                next_check = (month + 1) * HOURS_PER_MONTH - now
+            if lead.stage < 2:
+                mean_days = nurturing.mean_days_ql_to_mql if lead.stage == 0 else nurturing.mean_days_mql_to_sql
+                to_next_stage = lead.nurture.exponential(mean_days * HOURS_PER_DAY / nurturing.content_relevance)
+            else:
+                to_next_stage = math.inf
+            dropout_mean = HOURS_PER_MONTH / nurturing.dropout_per_month if nurturing.dropout_per_month > 0 else math.inf
+            to_dropout = lead.nurture.exponential(dropout_mean)
+            to_window_end = lead.buying_window_end - now
+            wait = min(next_check, to_next_stage, to_dropout, to_window_end)
+            yield env.timeout(wait)
+            if wait == to_window_end:
+                self._finish(lead, "lost_competitor", env.now)
+                return False
+            if wait == to_dropout:
+                self._finish(lead, "dropped", env.now)
+                return False
+            if wait == to_next_stage:
+                lead.stage += 1
+                lead.max_stage = max(lead.max_stage, lead.stage)
+                lead.last_touch = env.now  # an engagement that moved the lead re-warms it
+
+    def _handoff(self, lead: Lead) -> Generator[simpy.Event, Any, bool]:
+        """Pass the lead to sales by list or CRM task; sales may ignore it."""
+        env = self.env
+        handoff = self.scenario.handoff
+        delay = lead.handoff.sample(handoff.admin_delay_hours)
+        if handoff.mode == "batch":
+            period = handoff.batch_every_hours
+            delay += math.ceil(env.now / period) * period - env.now
+        if delay > 0:
+            yield env.timeout(delay)
+        lead.handoffs += 1
+        if math.isnan(lead.handoff_at):
+            lead.handoff_at = env.now
+        self.weekly_handoffs[int(env.now // HOURS_PER_WEEK)] += 1
+        if lead.channel.marketing_sourced and lead.handoff.uniform() < handoff.ignore_share:
+            self._finish(lead, "ignored")
+            return False
+        return True
+
+    def _pick_pool(self) -> simpy.PriorityResource:
+        routing = self.scenario.handoff.routing
+        if routing == "pooled":
+            return self.rep_pools[0]
+        if routing == "round_robin":
+            pool = self.rep_pools[self.round_robin_next]
+            self.round_robin_next = (self.round_robin_next + 1) % len(self.rep_pools)
+            return pool
+        return min(self.rep_pools, key=lambda pool: len(pool.queue) + pool.count)
+
+    def _priority(self, lead: Lead) -> tuple[int, float]:
+        sales = self.scenario.sales
+        rank = 1 if sales.marketing_leads_below_own_pipeline and lead.channel.marketing_sourced else 0
+        if sales.queue == "fifo":
+            return (rank, 0.0)
+        if sales.queue == "lifo":
+            return (rank, -self.env.now)
+        if sales.queue == "score":
+            return (rank, -lead.score_at_handoff)
+        deadline = self.calendar.add_business_hours(
+            lead.sales_ready_at, self.scenario.sla.first_contact_business_hours
+        )
+        return (rank, deadline)
+
+    def _sales(self, lead: Lead) -> Generator[simpy.Event, Any, bool]:
+        """Contact attempts, qualification and the sales cycle; True when recycled to nurturing."""
+        env = self.env
+        sales = self.scenario.sales
+        conversion = self.scenario.conversion
+        decay = lead.channel.decay
+        pool = self._pick_pool()
+        effect = conversion.interest_effect_on_reach
+        attempts_this_handoff = 0
+        lead_interest = 1.0
+        while attempts_this_handoff < sales.max_attempts:
+            if env.now >= lead.buying_window_end:
+                self._finish(lead, "lost_competitor", env.now)
+                return False
+            with pool.request(priority=self._priority(lead)) as request:
+                self.leads_waiting += 1
+                yield request
+                self.leads_waiting -= 1
+                start = env.now
+                if start >= lead.buying_window_end:
+                    self._finish(lead, "lost_competitor", start)
+                    return False
+                attempts_this_handoff += 1
+                lead.contact_attempts += 1
+                lead_interest = self._interest_at(lead, start)
+                if math.isnan(lead.first_contact_at):
+                    lead.first_contact_at = start
+                    lead.interest_at_first_contact = lead_interest
+                    lead.cold_at_first_contact = lead_interest < decay.cold_below
+                duration = lead.contact.sample(sales.attempt_hours)
+                reached = lead.contact.uniform() < conversion.reach_probability * lead_interest**effect
+                if reached:
+                    duration += lead.contact.sample(sales.conversation_hours)
+                if duration > 0:
+                    yield env.timeout(duration)
+                self._account_work(start, duration, own=False)
+                lead.sales_hours += duration
+            if reached:
+                lead.reached = True
+                lead.last_touch = env.now
+                return (yield from self._after_conversation(lead, lead_interest))
+            if attempts_this_handoff < sales.max_attempts:
+                wait = sales.retry_after_hours
+                if self.scenario.handoff.automation_triggers:
+                    self._interest_at(lead, env.now)
+                    wait = min(wait, max(0.0, lead.next_engagement - env.now))
+                if wait > 0:
+                    yield env.timeout(wait)
+        lead.wasted_sales_hours = lead.sales_hours
+        self._finish(lead, "lost_cold" if lead_interest < decay.cold_below else "dropped", env.now)
+        return False
+
+    def _after_conversation(self, lead: Lead, lead_interest: float) -> Generator[simpy.Event, Any, bool]:
+        """Judge the reached lead; run the sales cycle of a qualified one."""
+        env = self.env
+        conversion = self.scenario.conversion
+        stage_probability = getattr(conversion.qualify_probability, STAGES[lead.stage])
+        fit_factor = 1 - conversion.qualify_fit_weight + conversion.qualify_fit_weight * lead.fit
+        qualify = stage_probability * fit_factor * lead_interest ** (1 - conversion.interest_effect_on_reach)
+        if lead.outcome_draws.uniform() >= qualify:
+            lead.wasted_sales_hours = lead.sales_hours
+            if self.scenario.sales.unqualified == "recycle" and env.now < lead.buying_window_end:
+                return True
+            cold = lead_interest < lead.channel.decay.cold_below
+            self._finish(lead, "lost_cold" if cold else "lost_unqualified", env.now)
+            return False
+        lead.qualified = True
+        close_at = env.now + lead.sales_cycle_hours
+        if close_at > lead.buying_window_end:
+            yield env.timeout(max(0.0, lead.buying_window_end - env.now))
+            self._finish(lead, "lost_competitor", env.now)
+            return False
+        yield env.timeout(lead.sales_cycle_hours)
+        fit_multiplier = 1 - conversion.win_fit_weight + conversion.win_fit_weight * 2 * lead.fit
+        interest_multiplier = 1 - conversion.win_interest_weight + conversion.win_interest_weight * lead_interest
+        win = min(1.0, conversion.win_probability * fit_multiplier * interest_multiplier)
+        if lead.outcome_draws.uniform() < win:
+            lead.deal_value = _deal_value(self.scenario, lead.deal_value_draw)
+            self._finish(lead, "won", env.now)
+        else:
+            self._finish(lead, "lost_competitor", env.now)
+        return False
+
+    def _account_work(self, start: float, duration: float, own: bool) -> None:
+        week = int(start // HOURS_PER_WEEK)
+        if own:
+            self.weekly_own_hours[week] += duration
+        else:
+            self.weekly_lead_hours[week] += duration
+        if self.window_start <= start < self.window_end:
+            self.busy_hours_in_window += duration
+            if own:
+                self.own_hours_in_window += duration
+            else:
+                self.lead_hours_in_window += duration
+
+    def _shift(self, pool: simpy.PriorityResource) -> Generator[simpy.Event, Any, None]:
+        """Hold one rep of ``pool`` outside business hours, so leads wait for the office to open."""
+        env = self.env
+        calendar = self.calendar
+        while True:
+            if calendar.is_open(env.now):
+                yield env.timeout(calendar.next_close(env.now) - env.now)
+            with pool.request(priority=_SHIFT_PRIORITY) as request:
+                yield request
+                reopen = calendar.next_open(env.now)
+                if reopen > env.now:
+                    yield env.timeout(reopen - env.now)
+
+    def _own_pipeline(self, pool: simpy.PriorityResource) -> Generator[simpy.Event, Any, None]:
+        """Sales' own prospecting: tasks that take ``own_pipeline_share`` of business hours."""
+        env = self.env
+        sales = self.scenario.sales
+        task_hours = sales.own_pipeline_task_hours
+        mean_gap = task_hours / (sales.own_pipeline_share * pool.capacity)
+        rng = self.own_pipeline_stream
+        while True:
+            gap = float(rng.exponential(mean_gap))
+            # Tasks arise only in business hours: advance ``gap`` working hours.
+            target = self.calendar.add_business_hours(env.now, gap)
+            yield env.timeout(target - env.now)
+            env.process(self._own_task(pool, task_hours))
+
+    def _own_task(self, pool: simpy.PriorityResource, task_hours: float) -> Generator[simpy.Event, Any, None]:
+        # Own prospects go first in a silo; otherwise they fill the time marketing leads leave.
+        own_first = self.scenario.sales.marketing_leads_below_own_pipeline
+        with pool.request(priority=(0, 0.0) if own_first else (2, 0.0)) as request:
+            yield request
+            start = self.env.now
+            yield self.env.timeout(task_hours)
+            self._account_work(start, task_hours, own=True)
+
+    def _queue_monitor(self) -> Generator[simpy.Event, Any, None]:
+        """Sample the number of waiting lead requests twice a day for the weekly series."""
+        env = self.env
+        while True:
+            waiting = self.leads_waiting
+            week = int(env.now // HOURS_PER_WEEK)
+            self.weekly_queue_samples[week] += waiting
+            self.weekly_queue_count[week] += 1
+            yield env.timeout(12.0)
+
+    # ---------------------------------------------------------------- output
+    def _result(self) -> SimulationResult:
+        cohort = [lead for lead in self.leads if lead.in_cohort]
+        columns: dict[str, list[Any]] = {name: [] for name in LEAD_COLUMNS}
+        for lead in cohort:
+            columns["replication"].append(self.replication)
+            columns["lead_id"].append(lead.lead_id)
+            columns["channel"].append(lead.channel.name)
+            columns["created_at"].append(lead.created_at)
+            columns["fit"].append(lead.fit)
+            columns["stage_at_creation"].append(STAGES[lead.stage_at_creation])
+            columns["sales_ready_at"].append(lead.sales_ready_at)
+            columns["handoff_at"].append(lead.handoff_at)
+            columns["first_contact_at"].append(lead.first_contact_at)
+            columns["contact_attempts"].append(lead.contact_attempts)
+            columns["reached"].append(lead.reached)
+            columns["qualified"].append(lead.qualified)
+            columns["cold_at_first_contact"].append(lead.cold_at_first_contact)
+            columns["outcome"].append(lead.outcome)
+            columns["closed_at"].append(lead.closed_at)
+            columns["deal_value"].append(lead.deal_value)
+            columns["max_stage"].append(STAGES[lead.max_stage])
+            columns["interest_at_first_contact"].append(lead.interest_at_first_contact)
+            columns["handoffs"].append(lead.handoffs)
+            columns["sales_hours"].append(lead.sales_hours)
+            columns["wasted_sales_hours"].append(lead.wasted_sales_hours)
+            columns["cost"].append(lead.channel.cost_per_lead)
+            columns["marketing_sourced"].append(lead.channel.marketing_sourced)
+            columns["score_at_handoff"].append(lead.score_at_handoff)
+        leads = pd.DataFrame(columns)
+        leads["cold_at_first_contact"] = leads["cold_at_first_contact"].astype("boolean")
+        for name in ("reached", "qualified", "marketing_sourced"):
+            leads[name] = leads[name].astype(bool)
+        for name in ("contact_attempts", "handoffs", "lead_id", "replication"):
+            leads[name] = leads[name].astype("int64")
+        last_week = int(self.env.now // HOURS_PER_WEEK) + 1
+        weeks = np.arange(last_week)
+        available = np.array(
+            [
+                self.calendar.business_hours_between(w * HOURS_PER_WEEK, (w + 1) * HOURS_PER_WEEK)
+                for w in weeks
+            ]
+        ) * self.scenario.sales.reps
+        samples = self.weekly_queue_count[:last_week]
+        weekly = pd.DataFrame(
+            {
+                "replication": self.replication,
+                "week": weeks,
+                "week_start_hours": weeks * HOURS_PER_WEEK,
+                "in_window": (weeks * HOURS_PER_WEEK >= self.window_start)
+                & (weeks * HOURS_PER_WEEK < self.window_end),
+                "leads_created": self.weekly_created[:last_week],
+                "handoffs": self.weekly_handoffs[:last_week],
+                "lead_work_hours": self.weekly_lead_hours[:last_week],
+                "own_pipeline_hours": self.weekly_own_hours[:last_week],
+                "available_rep_hours": available,
+                "mean_queue_length": np.divide(
+                    self.weekly_queue_samples[:last_week], samples,
+                    out=np.zeros(last_week), where=samples > 0,
+                ),
+            }
+        )
+        available_in_window = self.scenario.sales.reps * self.calendar.business_hours_between(
+            self.window_start, self.window_end
+        )
+        years = self.scenario.horizon.measurement_days / 365.0
+        staff_cost = years * (
+            self.scenario.sales.reps * self.scenario.sales.rep_cost_per_year
+            + self.scenario.costs.marketing_staff_cost_per_year
+        )
+        run = {
+            "replication": self.replication,
+            "end_time_hours": float(self.env.now),
+            "cohort_finished": bool(self.cohort_done.triggered),
+            "available_rep_hours": available_in_window,
+            "busy_rep_hours": self.busy_hours_in_window,
+            "lead_work_hours": self.lead_hours_in_window,
+            "own_pipeline_hours": self.own_hours_in_window,
+            "staff_cost": staff_cost,
+            "leads_simulated": len(self.leads),
+        }
+        return SimulationResult(leads=leads, weekly=weekly, run=run)
+
+
+def _deal_value(scenario: Scenario, uniform: float) -> float:
+    from sim.random_streams import sample_from_uniform
+
+    return sample_from_uniform(scenario.conversion.deal_value, uniform)
+
+
+def simulate(scenario: Scenario, seed: int = 0, replication: int = 0) -> SimulationResult:
+    """Run one replication of ``scenario`` with the streams of (seed, replication)."""
+    return LeadLifecycleModel(scenario, seed=seed, replication=replication).run()
