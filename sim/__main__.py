@@ -1,0 +1,6 @@
+"""``python -m sim``: the same program as the ``leadsim`` command."""
+
+from sim.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+"""The ``leadsim`` command: validate, explain and (later) run and compare scenarios.
+
+A consultant works from the shell: edit a scenario file, check it, see where each number
+comes from, run it. Every mistake in the input ends in a short message naming the file,
+line and key, and exit code 2 – never a traceback (``--debug`` shows one for developers).
+
+Adding a command: decorate a function with ``@app.command()``, take ``--set`` options as
+``overrides: SetOption = None``, load files with :func:`load_for_cli`, and let any
+``sim.LeadsimError`` propagate (``main`` prints it cleanly) or call :func:`fail_cleanly`.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from sim.errors import LeadsimError
+from sim.scenario import (
+    ExplainRow,
+    ResolvedScenario,
+    explain_rows,
+    format_value,
+    resolve_scenario,
+    scenario_json_schema,
+)
+
+EXIT_BAD_INPUT = 2
+"""Exit code for bad input of any kind (files, options, values), as for usage errors."""
+
+app = typer.Typer(
+    name="leadsim",
+    help="Simulate the marketing-to-sales lead lifecycle to measure org changes before making them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+_state = {"debug": False}
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        "-s",
+        metavar="PATH=VALUE",
+        help="Override a parameter, e.g. --set sales.reps=8 or "
+        "--set channels.web_inquiry.leads_per_week=80 (repeatable; YAML value).",
+    ),
+]
+"""The ``--set path.to.key=value`` option; pass its value through :func:`parse_set_options`."""
+
+FileArgument = Annotated[Path, typer.Argument(metavar="FILE", help="Scenario YAML file.")]
+
+
+class ExplainFormat(str, enum.Enum):
+    """Output formats of ``leadsim explain``."""
+
+    table = "table"
+    csv = "csv"
+    markdown = "markdown"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def parse_set_options(values: Sequence[str] | None) -> tuple[str, ...]:
+    """The ``--set`` values as a tuple of ``path=value`` overrides (checked when applied)."""
+    return tuple(values or ())
+
+
+def load_for_cli(file: Path, overrides: Sequence[str] | None = None) -> ResolvedScenario:
+    """Resolve a scenario file with ``--set`` overrides; raises ScenarioError on bad input."""
+    return resolve_scenario(file, parse_set_options(overrides))
+
+
+def print_error(message: str) -> None:
+    """Write a user-facing error message to stderr, unwrapped (one problem per line)."""
+    sys.stderr.write(message.rstrip("\n") + "\n")
+    sys.stderr.flush()
+
+
+def fail_cleanly(error: LeadsimError | str) -> NoReturn:
+    """Print an error to stderr and exit with code 2; with --debug also show the traceback."""
+    if _state["debug"] and isinstance(error, BaseException):
+        traceback.print_exception(error, file=sys.stderr)
+    print_error(str(error))
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@app.callback()
+def _global_options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks for errors (for developers).")
+    ] = False,
+) -> None:
+    """Simulate the marketing-to-sales lead lifecycle."""
+    _state["debug"] = debug
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files.")],
+    overrides: SetOption = None,
+) -> None:
+    """Check scenario files; print OK per file, or the problems with file:line and exit 2."""
+    failed = False
+    for file in files:
+        try:
+            load_for_cli(file, overrides)
+        except LeadsimError as error:
+            failed = True
+            if _state["debug"]:
+                traceback.print_exception(error, file=sys.stderr)
+            print_error(str(error))
+        else:
+            typer.echo(f"OK {file}")
+    if failed:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of a scenario file (committed as scenarios/schema.json)."""
+    typer.echo(json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False))
+
+
+@app.command()
+def explain(
+    file: FileArgument,
+    overrides: SetOption = None,
+    output_format: Annotated[
+        ExplainFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ExplainFormat.table,
+) -> None:
+    """Show every effective parameter, its value, and the file and line that set it."""
+    rows = explain_rows(load_for_cli(file, overrides))
+    if output_format is ExplainFormat.csv:
+        _explain_csv(rows)
+    elif output_format is ExplainFormat.markdown:
+        _explain_markdown(rows)
+    else:
+        _explain_table(rows, title=str(file))
+
+
+def _explain_csv(rows: Sequence[ExplainRow]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["parameter", "value", "source", "line", "comment"])
+    for row in rows:
+        line = "" if row.line is None else row.line
+        writer.writerow([row.path, format_value(row.value), row.source_file, line, row.comment])
+
+
+def _explain_markdown(rows: Sequence[ExplainRow]) -> None:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    typer.echo("| parameter | value | source | comment |")
+    typer.echo("|---|---|---|---|")
+    for row in rows:
+        cells = (row.path, format_value(row.value), row.source, row.comment)
+        typer.echo("| " + " | ".join(cell(c) for c in cells) + " |")
+
+
+def _explain_table(rows: Sequence[ExplainRow], title: str) -> None:
+    table = Table(title=title, show_lines=False)
+    table.add_column("parameter", overflow="fold")
+    table.add_column("value", overflow="fold")
+    table.add_column("source", overflow="fold")
+    table.add_column("comment", overflow="fold")
+    for row in rows:
+        style = "dim" if row.line is None and row.source_file.startswith("default") else None
+        cells = (row.path, format_value(row.value), row.source, row.comment)
+        table.add_row(*(Text(cell) for cell in cells), style=style)
+    console = Console(highlight=False)
+    if not console.is_terminal:  # piped or redirected: do not squeeze into 80 columns
+        console = Console(highlight=False, width=max(console.width, 200))
+    console.print(table)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of ``leadsim`` and ``python -m sim``: bad input exits 2, never a traceback."""
+    _state["debug"] = False
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        app(args=args, prog_name="leadsim")
+    except LeadsimError as error:
+        if _state["debug"] or "--debug" in args:
+            traceback.print_exception(error, file=sys.stderr)
+        print_error(str(error))
+        sys.exit(EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
