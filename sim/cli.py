@@ -191,6 +191,15 @@ def _explain_table(rows: Sequence[ExplainRow], title: str) -> None:
     console.print(table)
 
 
+# --------------------------------------------------------------------------- more commands
+
+# Imported here, after the helpers above exist, because these modules use them.
+from sim import cli_experiment, cli_report  # noqa: E402
+
+cli_experiment.register(app)
+cli_report.register(app)
+
+
 # --------------------------------------------------------------------------- entry point
 
 

@@ -1,0 +1,559 @@
+"""The experiment commands of ``leadsim``: ``run``, ``compare`` and ``warmup``.
+
+An analyst runs a scenario (or compares org designs) from the shell and gets a folder that says
+exactly what was run: the resolved scenarios, every lead, every replication's KPIs, the paired
+comparison and a manifest with versions, seed and command line. A folder that already holds
+results is never overwritten (unless ``--force``), and every file is written to a temporary
+name first, so a failed or killed run leaves no half-written file behind.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import platform
+import re
+import shlex
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console, JustifyMethod
+from rich.table import Table
+
+import sim
+from sim import stats
+from sim.cache import DEFAULT_CACHE_DIR, code_fingerprint, scenario_content_hash, write_atomically
+from sim.errors import ExperimentError
+from sim.experiment import (
+    WEEKLY_KPIS,
+    ExperimentResult,
+    run_experiment,
+    run_until_precision,
+    unique_scenarios,
+    weekly_kpi_series,
+)
+
+if TYPE_CHECKING:
+    from sim.scenario import ResolvedScenario
+
+DEFAULT_OUT_ROOT = Path("out")
+SHOWN_KPIS = (
+    "leads", "won", "revenue", "conversion_rate", "median_response_hours", "p90_response_hours",
+    "sla_met_share", "cold_share", "ignored_share", "wasted_sales_hours", "rep_utilization",
+    "cost", "roi",
+)
+_PERCENT_KPIS = frozenset({
+    "conversion_rate", "sla_met_share", "never_contacted_share", "cold_share", "ignored_share",
+    "rep_utilization", "roi",
+})
+
+# ------------------------------------------------------------------ options
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", "-s", metavar="PATH=VALUE", help="Override a parameter (repeatable)."),
+]
+ReplicationsOption = Annotated[
+    str, typer.Option("--replications", "-n", metavar="N|auto", help="Replications per scenario, or auto.")
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="Root seed; same seed, same results.")]
+WorkersOption = Annotated[
+    int | None, typer.Option("--workers", "-w", help="Local worker processes (default: all cores; 1: serial).")
+]
+SchedulerOption = Annotated[
+    str | None, typer.Option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786.")
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Output folder (default: out/<command>-<timestamp>).")
+]
+CacheDirOption = Annotated[
+    Path | None, typer.Option("--cache-dir", help=f"Result cache folder (default: {DEFAULT_CACHE_DIR}/).")
+]
+NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the result cache.")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Write into an output folder that holds files.")]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Also write leads.csv.")]
+PrecisionOption = Annotated[
+    float, typer.Option("--precision", help="auto: target CI half-width relative to the mean.")
+]
+PrecisionKpiOption = Annotated[str, typer.Option("--precision-kpi", help="auto: KPI the precision applies to.")]
+MaxReplicationsOption = Annotated[
+    int, typer.Option("--max-replications", help="auto: stop here even if the precision is not reached.")
+]
+
+
+@dataclass
+class ExperimentOptions:
+    """The options ``run`` and ``compare`` share."""
+
+    replications: int | None
+    seed: int
+    workers: int | None
+    scheduler: str | None
+    cache_dir: Path | None
+    precision: float
+    precision_kpi: str
+    max_replications: int
+    overrides: tuple[str, ...] = ()
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+def parse_replications(text: str) -> int | None:
+    """``--replications``: a whole number >= 1, or ``auto`` (returned as None)."""
+    cleaned = text.strip().lower()
+    if cleaned == "auto":
+        return None
+    try:
+        value = int(cleaned)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ExperimentError(f"--replications must be a whole number >= 1 or 'auto', got {text!r}")
+    return value
+
+
+def _options(
+    replications: str, seed: int, workers: int | None, scheduler: str | None, cache_dir: Path | None,
+    no_cache: bool, precision: float, precision_kpi: str, max_replications: int,
+    overrides: Sequence[str] | None,
+) -> ExperimentOptions:
+    return ExperimentOptions(
+        replications=parse_replications(replications),
+        seed=seed,
+        workers=workers,
+        scheduler=scheduler,
+        cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR),
+        precision=precision,
+        precision_kpi=precision_kpi,
+        max_replications=max_replications,
+        overrides=tuple(overrides or ()),
+    )
+
+
+# ------------------------------------------------------------------ running
+
+
+def _resolve(files: Sequence[Path], overrides: Sequence[str]) -> list[ResolvedScenario]:
+    from sim.scenario import resolve_scenario
+
+    return [resolve_scenario(file, overrides) for file in files]
+
+
+def _experiment(resolved: Sequence[ResolvedScenario], options: ExperimentOptions) -> ExperimentResult:
+    scenarios = unique_scenarios([item.scenario for item in resolved])
+    common: dict[str, Any] = {
+        "seed": options.seed, "workers": options.workers, "scheduler": options.scheduler,
+        "cache_dir": options.cache_dir,
+    }
+    if options.replications is None:
+        return run_until_precision(
+            scenarios, precision=options.precision, kpi=options.precision_kpi,
+            max_replications=options.max_replications, **common,
+        )
+    return run_experiment(scenarios, replications=options.replications, **common)
+
+
+# ------------------------------------------------------------------ output folder
+
+
+def choose_out_dir(out: Path | None, command: str, force: bool) -> Path:
+    """The output folder: ``out`` if it is empty (or ``force``), else a fresh timestamped one."""
+    if out is None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        candidate, suffix = DEFAULT_OUT_ROOT / f"{command}-{stamp}", 2
+        while _holds_files(candidate):
+            candidate, suffix = DEFAULT_OUT_ROOT / f"{command}-{stamp}-{suffix}", suffix + 1
+        return candidate
+    if out.exists() and not out.is_dir():
+        raise ExperimentError(f"--out {out} is a file, not a folder")
+    if _holds_files(out) and not force:
+        raise ExperimentError(
+            f"output folder {out} already holds files; choose another --out or pass --force"
+        )
+    return out
+
+
+def _holds_files(folder: Path) -> bool:
+    return folder.is_dir() and any(folder.iterdir())
+
+
+class OutputFolder:
+    """Writes result files into one folder, each through a temporary file and a rename."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.written: list[str] = []
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ExperimentError(f"cannot create output folder {path}: {error.strerror or error}") from error
+
+    def write_bytes(self, name: str, data: bytes) -> None:
+        """Write one file (``name`` may contain a sub-folder)."""
+        target = self.path / name
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(target, data)
+        except OSError as error:
+            raise ExperimentError(f"cannot write {target}: {error.strerror or error}") from error
+        self.written.append(name)
+
+    def write_text(self, name: str, text: str) -> None:
+        """Write a UTF-8 text file."""
+        self.write_bytes(name, text.encode("utf-8"))
+
+    def write_csv(self, name: str, table: pd.DataFrame) -> None:
+        """Write a table as CSV without the index."""
+        self.write_text(name, table.to_csv(index=False))
+
+    def write_parquet(self, name: str, table: pd.DataFrame) -> None:
+        """Write a table as Parquet."""
+        buffer = io.BytesIO()
+        table.to_parquet(buffer, index=False)
+        self.write_bytes(name, buffer.getvalue())
+
+
+def file_name_for(name: str) -> str:
+    """A scenario name made safe as a file name."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
+    return cleaned or "scenario"
+
+
+def git_revision(folder: Path) -> dict[str, Any] | None:
+    """Commit and dirty flag of the git work tree containing ``folder``, if any."""
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=5, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    revision = git("rev-parse", "HEAD")
+    if revision is None:
+        return None
+    status = git("status", "--porcelain")
+    return {"revision": revision, "dirty": bool(status) if status is not None else None}
+
+
+def manifest(
+    command: str, result: ExperimentResult, resolved: Sequence[ResolvedScenario],
+    options: ExperimentOptions, files: Sequence[str], scenario_files: Sequence[str],
+) -> dict[str, Any]:
+    """What produced this folder: versions, seed, replications, command line, times, scenarios."""
+    finished = datetime.now(UTC)
+    return {
+        "command": command,
+        "command_line": shlex.join(sys.argv),
+        "leadsim_version": sim.__version__,
+        "code_fingerprint": code_fingerprint(),
+        "git": git_revision(Path.cwd()),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "started_at": options.started_at.isoformat(timespec="seconds"),
+        "finished_at": finished.isoformat(timespec="seconds"),
+        "duration_seconds": round((finished - options.started_at).total_seconds(), 3),
+        "seed": result.seed,
+        "replications": result.replications,
+        "replications_mode": "auto" if options.replications is None else "fixed",
+        "replications_needed": result.replications_needed,
+        "precision": None if options.replications is not None else {
+            "target": options.precision, "kpi": options.precision_kpi,
+            "max_replications": options.max_replications, "reached": result.precision_reached,
+        },
+        "workers": options.workers,
+        "scheduler": options.scheduler,
+        "cache": {
+            "dir": None if options.cache_dir is None else str(options.cache_dir),
+            "hits": result.cache.hits, "misses": result.cache.misses, "corrupt": result.cache.corrupt,
+        },
+        "overrides": list(options.overrides),
+        "scenarios": [
+            {
+                "name": name,
+                "file": str(item.chain[-1]) if item.chain else None,
+                "extends_chain": [str(path) for path in item.chain],
+                "resolved_file": resolved_file,
+                "content_sha256": scenario_content_hash(scenario),
+            }
+            for (name, scenario), item, resolved_file in zip(
+                result.scenarios.items(), resolved, scenario_files, strict=True
+            )
+        ],
+        "files": [*files, "manifest.json"],
+    }
+
+
+# ------------------------------------------------------------------ printing
+
+
+def format_number(value: float, kpi: str = "") -> str:
+    """A KPI value as a manager reads it: percent for shares, thousands separators for money."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if kpi in _PERCENT_KPIS:
+        return f"{100 * value:.1f}%"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 10 or float(value).is_integer():
+        return f"{value:.1f}"
+    return f"{value:.3g}"
+
+
+def format_difference(value: float, kpi: str = "") -> str:
+    """A difference with its sign; differences of shares in percentage points."""
+    if value is None or math.isnan(value):
+        return "–"
+    if kpi in _PERCENT_KPIS:
+        return f"{100 * value:+.1f} pp"
+    text = format_number(value, kpi)
+    return text if text.startswith("-") else f"+{text}"
+
+
+def _interval(low: float, high: float, kpi: str, difference: bool = False) -> str:
+    if math.isnan(low) or math.isnan(high):
+        return "–"
+    show = format_difference if difference else format_number
+    return f"{show(low, kpi)} … {show(high, kpi)}"
+
+
+def _table(title: str, columns: Sequence[tuple[str, JustifyMethod]]) -> Table:
+    table = Table(title=title)
+    for column, justify in columns:
+        table.add_column(column, justify=justify)
+    return table
+
+
+def _console() -> Console:
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=max(console.width, 160))
+    return console
+
+
+def _shown(result: ExperimentResult) -> list[str]:
+    return [kpi for kpi in SHOWN_KPIS if kpi in result.kpis.columns]
+
+
+def print_run_summary(result: ExperimentResult, console: Console) -> None:
+    """KPI means with 95% CI and standard deviation for one scenario."""
+    described = stats.describe(result.kpis, _shown(result))
+    table = _table(
+        f"{result.reference}: {result.replications} replications, seed {result.seed}",
+        [("KPI", "left"), ("mean", "right"), ("95% CI", "right"), ("sd", "right")],
+    )
+    for row in described.itertuples(index=False):
+        table.add_row(
+            row.kpi, format_number(row.mean, row.kpi), _interval(row.ci_low, row.ci_high, row.kpi),
+            format_number(row.sd, row.kpi),
+        )
+    console.print(table)
+
+
+def print_comparison(summary: pd.DataFrame, result: ExperimentResult, console: Console) -> None:
+    """Means, CIs and paired differences against the reference, one block per KPI."""
+    table = _table(
+        f"vs {result.reference}: {result.replications} paired replications, seed {result.seed}",
+        [
+            ("KPI", "left"), ("scenario", "left"), ("mean", "right"), ("95% CI", "right"),
+            ("Δ vs reference", "right"), ("Δ 95% CI", "right"), ("better in", "right"),
+        ],
+    )
+    for kpi, rows in summary.groupby("kpi", sort=False):
+        for position, row in enumerate(rows.itertuples(index=False)):
+            is_reference = row.scenario == result.reference
+            better = "–" if math.isnan(row.share_better) else f"{100 * row.share_better:.0f}%"
+            table.add_row(
+                str(kpi) if position == 0 else "",
+                row.scenario,
+                format_number(row.mean, row.kpi),
+                _interval(row.ci_low, row.ci_high, row.kpi),
+                "reference" if is_reference else format_difference(row.diff_vs_reference, row.kpi),
+                "" if is_reference else _interval(
+                    row.diff_ci_low, row.diff_ci_high, row.kpi, difference=True
+                ),
+                "" if is_reference else better,
+                end_section=position == len(rows) - 1,
+            )
+    console.print(table)
+
+
+def print_notes(result: ExperimentResult, out_dir: Path | None, console: Console) -> None:
+    """Replications needed, cache use, unfinished cohorts and where the files are."""
+    if result.replications_needed is not None or result.precision_reached is not None:
+        if result.precision_reached:
+            console.print(
+                f"auto: precision reached after {result.replications_needed} replications "
+                f"(kept {result.replications} including the look-ahead)"
+            )
+        else:
+            console.print(
+                f"[yellow]auto: precision NOT reached within {result.replications} replications[/]"
+            )
+    cache = result.cache
+    console.print(f"replications computed: {cache.misses}, from cache: {cache.hits}"
+                  + (f", corrupt cache entries replaced: {cache.corrupt}" if cache.corrupt else ""))
+    if "cohort_finished" in result.runs:
+        unfinished = int((~result.runs["cohort_finished"].astype(bool)).sum())
+        if unfinished:
+            console.print(
+                f"note: in {unfinished} of {len(result.runs)} replications the cohort was still "
+                "open at the drain cap (horizon.drain_cap_days); open leads count as not won"
+            )
+    if out_dir is not None:
+        console.print(f"results written to {out_dir}")
+
+
+# ------------------------------------------------------------------ commands
+
+
+def run_command(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario YAML file.")],
+    replications: ReplicationsOption = "10",
+    seed: SeedOption = 0,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    overrides: SetOption = None,
+    out: OutOption = None,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOption = False,
+    csv: CsvOption = False,
+    force: ForceOption = False,
+    precision: PrecisionOption = 0.05,
+    precision_kpi: PrecisionKpiOption = "revenue",
+    max_replications: MaxReplicationsOption = 200,
+) -> None:
+    """Run replications of one scenario; write leads, KPIs, the resolved scenario and a manifest."""
+    from sim.scenario import dump_resolved_yaml
+
+    options = _options(replications, seed, workers, scheduler, cache_dir, no_cache,
+                       precision, precision_kpi, max_replications, overrides)
+    out_dir = choose_out_dir(out, "run", force)
+    resolved = _resolve([file], options.overrides)
+    result = _experiment(resolved, options)
+    folder = OutputFolder(out_dir)
+    folder.write_parquet("leads.parquet", result.leads)
+    if csv:
+        folder.write_csv("leads.csv", result.leads)
+    folder.write_csv("kpis.csv", result.kpis)
+    folder.write_text("scenario.yaml", dump_resolved_yaml(resolved[0]))
+    document = manifest("run", result, resolved, options, folder.written, ["scenario.yaml"])
+    folder.write_text("manifest.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    console = _console()
+    print_run_summary(result, console)
+    print_notes(result, out_dir, console)
+
+
+def compare_command(
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files; the first is the reference.")],
+    replications: ReplicationsOption = "10",
+    seed: SeedOption = 0,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    overrides: SetOption = None,
+    out: OutOption = None,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOption = False,
+    csv: CsvOption = False,
+    force: ForceOption = False,
+    precision: PrecisionOption = 0.05,
+    precision_kpi: PrecisionKpiOption = "revenue",
+    max_replications: MaxReplicationsOption = 200,
+) -> None:
+    """Compare scenarios with common random numbers: mean, 95% CI and paired difference vs the first."""
+    from sim.scenario import dump_resolved_yaml
+
+    options = _options(replications, seed, workers, scheduler, cache_dir, no_cache,
+                       precision, precision_kpi, max_replications, overrides)
+    out_dir = choose_out_dir(out, "compare", force)
+    resolved = _resolve(files, options.overrides)
+    result = _experiment(resolved, options)
+    summary = stats.summarize(result.kpis, reference=result.reference)
+    folder = OutputFolder(out_dir)
+    folder.write_csv("kpis.csv", result.kpis)
+    folder.write_parquet("leads.parquet", result.leads)
+    if csv:
+        folder.write_csv("leads.csv", result.leads)
+    folder.write_csv("comparison.csv", summary[list(stats.COMPARISON_COLUMNS)])
+    scenario_files = _unique_files([f"scenarios/{file_name_for(name)}.yaml" for name in result.scenarios])
+    for item, name in zip(resolved, scenario_files, strict=True):
+        folder.write_text(name, dump_resolved_yaml(item))
+    document = manifest("compare", result, resolved, options, folder.written, scenario_files)
+    folder.write_text("manifest.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    console = _console()
+    print_comparison(summary[summary["kpi"].isin(_shown(result))], result, console)
+    print_notes(result, out_dir, console)
+
+
+def _unique_files(names: Sequence[str]) -> list[str]:
+    seen: set[str] = set()
+    unique = []
+    for name in names:
+        candidate, suffix = name, 2
+        while candidate in seen:
+            candidate, suffix = name.replace(".yaml", f"-{suffix}.yaml"), suffix + 1
+        seen.add(candidate)
+        unique.append(candidate)
+    return unique
+
+
+def warmup_command(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario YAML file.")],
+    kpi: Annotated[
+        str, typer.Option("--kpi", help=f"Weekly series: {', '.join(WEEKLY_KPIS)}.")
+    ] = "mean_queue_length",
+    replications: Annotated[int, typer.Option("--replications", "-n", help="Replications to average.")] = 5,
+    seed: SeedOption = 0,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    overrides: SetOption = None,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Show a weekly KPI averaged over replications and its MSER-5 truncation point (warm-up)."""
+    if kpi not in WEEKLY_KPIS:
+        raise ExperimentError(f"unknown weekly KPI {kpi!r}; choose from: {', '.join(WEEKLY_KPIS)}")
+    resolved = _resolve([file], tuple(overrides or ()))
+    result = run_experiment(
+        [resolved[0].scenario], replications=replications, seed=seed, workers=workers,
+        scheduler=scheduler, cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR),
+    )
+    series = weekly_kpi_series(result, kpi)
+    truncation_week = stats.mser5(series["mean"])
+    print_warmup(series, kpi, truncation_week, resolved[0].scenario.horizon.warmup_days, _console())
+
+
+def print_warmup(
+    series: pd.DataFrame, kpi: str, truncation_week: int, warmup_days: float, console: Console
+) -> None:
+    """The weekly series as a table with bars, the MSER-5 point and the scenario's own warm-up."""
+    peak = float(series["mean"].max()) if len(series) else 0.0
+    table = _table(
+        f"weekly {kpi} (mean of replications)",
+        [("week", "right"), ("day", "right"), (kpi, "right"), ("", "left")],
+    )
+    for row in series.itertuples(index=False):
+        width = 0 if peak <= 0 else round(30 * float(row.mean) / peak)
+        marker = "  ◀ MSER-5 truncation" if row.week == truncation_week else ""
+        table.add_row(str(row.week), str(row.week * 7), format_number(float(row.mean)), "█" * width + marker)
+    console.print(table)
+    days = truncation_week * 7
+    console.print(f"MSER-5 truncation point: week {truncation_week} = day {days}")
+    console.print(f"scenario warm-up: {warmup_days:g} days (horizon.warmup_days)")
+    if warmup_days < days:
+        console.print(f"[yellow]consider --set horizon.warmup_days={days}[/]")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``run``, ``compare`` and ``warmup`` to the ``leadsim`` command."""
+    app.command("run")(run_command)
+    app.command("compare")(compare_command)
+    app.command("warmup")(warmup_command)

@@ -1,0 +1,592 @@
+"""Experiments: many replications of one or more scenarios, so that differences are real, not luck.
+
+A consultant asks whether a shared team earns more than separate departments. One simulated
+year is one draw; an experiment runs replication r of *every* scenario with the same random
+numbers (``simulate(scenario, seed, r)``), so two org designs face the same leads and their
+difference is measured replication by replication. Replications run serially, on local worker
+processes or on a Dask cluster - with identical results - and each finished replication is
+kept in a result cache, so a re-run or a run killed half-way redoes only what is missing.
+
+Example::
+
+    from sim.experiment import run_experiment
+    from sim.stats import summarize
+    result = run_experiment({"today": today, "shared_team": shared}, replications=30, seed=1)
+    summarize(result.kpis, kpis_to_compare=["revenue", "median_response_hours"])
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Protocol, Self
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from sim import stats
+from sim.cache import (
+    DEFAULT_CACHE_DIR,
+    CacheStats,
+    ReplicationCache,
+    ReplicationRecord,
+    code_fingerprint,
+    replication_key,
+)
+from sim.errors import ExperimentError
+from sim.metrics import KPI_COLUMNS, replication_kpis
+from sim.model import simulate
+from sim.schema import Scenario
+
+logger = logging.getLogger(__name__)
+
+DEFAULT = DEFAULT_CACHE_DIR
+"""The default cache folder (``.leadsim-cache/`` in the working directory)."""
+SCHEDULER_CONNECT_TIMEOUT = 10.0
+"""Seconds to try reaching a Dask scheduler (and to wait for its first worker)."""
+PROCESS_START_METHOD: str | None = None
+"""Start method of local worker processes; None: ``fork`` on Linux, ``spawn`` elsewhere."""
+_PARENT_POLL_SECONDS = 1.0
+PRECISION_KPIS = tuple(name for name in KPI_COLUMNS if name not in ("scenario", "replication"))
+
+ScenarioInput = Sequence[Scenario] | Mapping[str, Scenario]
+CachePath = str | os.PathLike[str] | None
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    """All replications of all scenarios, as flat tables with a ``scenario`` column."""
+
+    kpis: pd.DataFrame
+    leads: pd.DataFrame
+    weekly: pd.DataFrame
+    scenarios: dict[str, Scenario]
+    seed: int
+    replications: int
+    replications_needed: int | None = None
+    precision_reached: bool | None = None
+    cache: CacheStats = field(default_factory=CacheStats)
+    runs: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def reference(self) -> str:
+        """Name of the reference scenario (the first one)."""
+        return next(iter(self.scenarios))
+
+
+@dataclass(frozen=True)
+class ReplicationTask:
+    """One unit of work: replication ``replication`` of scenario ``name`` (picklable)."""
+
+    name: str
+    scenario: Scenario
+    seed: int
+    replication: int
+
+
+@dataclass(frozen=True)
+class PrecisionOutcome:
+    """How a sequential run ended: replications kept, replications needed, target met or not."""
+
+    replications: int
+    replications_needed: int | None
+    precision_reached: bool
+
+
+# ------------------------------------------------------------------ worker side
+
+
+def run_replication(task: ReplicationTask) -> ReplicationRecord:
+    """Simulate one replication and compute its KPI row (the function sent to worker processes)."""
+    result = simulate(task.scenario, task.seed, task.replication)
+    kpis = replication_kpis(result.leads, result.run, task.scenario, task.name)
+    return ReplicationRecord(kpis=kpis, leads=result.leads, weekly=result.weekly, run=dict(result.run))
+
+
+def worker_fingerprint() -> str:
+    """The code fingerprint as seen by a (possibly remote) worker."""
+    return code_fingerprint()
+
+
+# ------------------------------------------------------------------ validation
+
+
+def unique_scenarios(scenarios: ScenarioInput) -> dict[str, Scenario]:
+    """Scenarios by unique name, in order; a repeated name gets ``-2``, ``-3``, ... appended."""
+    items = list(scenarios.items()) if isinstance(scenarios, Mapping) else [(None, s) for s in scenarios]
+    if not items:
+        raise ExperimentError("an experiment needs at least one scenario")
+    named: dict[str, Scenario] = {}
+    for given, scenario in items:
+        if not isinstance(scenario, Scenario):
+            raise ExperimentError(f"expected a Scenario, got {type(scenario).__name__}")
+        base = str(given) if given is not None else scenario.name
+        name, suffix = base, 2
+        while name in named:
+            name, suffix = f"{base}-{suffix}", suffix + 1
+        named[name] = scenario if scenario.name == name else scenario.model_copy(update={"name": name})
+    return named
+
+
+def _check_count(label: str, value: object, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ExperimentError(f"{label} must be a whole number >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _resolve_workers(workers: int | None) -> int:
+    if workers is None:
+        return os.cpu_count() or 1
+    return _check_count("workers", workers)
+
+
+def show_progress(progress: bool | None) -> bool:
+    """Whether to draw a progress bar: as asked, else only on a terminal outside CI."""
+    if progress is not None:
+        return progress
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+# ------------------------------------------------------------------- executors
+
+
+class _Runner(Protocol):
+    """Runs replication tasks somewhere and yields them as they finish."""
+
+    slots: int
+
+    def map(self, tasks: Sequence[ReplicationTask]) -> Iterator[tuple[ReplicationTask, ReplicationRecord]]:
+        """Yield ``(task, record)`` in completion order."""
+        ...
+
+    def close(self, cancel: bool = False) -> None:
+        """Release workers; ``cancel`` drops queued work."""
+        ...
+
+
+def _failed(task: ReplicationTask, error: BaseException) -> ExperimentError:
+    return ExperimentError(
+        f"replication {task.replication} of scenario {task.name!r} failed: "
+        f"{type(error).__name__}: {error}"
+    )
+
+
+class _SerialRunner:
+    """Replications one after another in this process (``workers=1``)."""
+
+    slots = 1
+
+    def map(self, tasks: Sequence[ReplicationTask]) -> Iterator[tuple[ReplicationTask, ReplicationRecord]]:
+        for task in tasks:
+            try:
+                record = run_replication(task)
+            except Exception as error:
+                raise _failed(task, error) from error
+            yield task, record
+
+    def close(self, cancel: bool = False) -> None:
+        return None
+
+
+def _process_context() -> multiprocessing.context.BaseContext:
+    """How to start worker processes: ``fork`` on Linux (fast, and scripts need no
+    ``if __name__ == "__main__"`` guard), ``spawn`` elsewhere; ``PROCESS_START_METHOD`` overrides."""
+    method = PROCESS_START_METHOD
+    if method is None:
+        method = "fork" if sys.platform.startswith("linux") else "spawn"
+    return multiprocessing.get_context(method)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """End this worker when the experiment's process is gone (e.g. killed with SIGKILL)."""
+    while True:
+        time.sleep(_PARENT_POLL_SECONDS)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+
+def _init_worker(parent_pid: int) -> None:
+    """Worker set-up: Ctrl-C is the parent's to handle; never outlive the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+
+
+class _PoolRunner:
+    """Replications on local worker processes."""
+
+    def __init__(self, workers: int) -> None:
+        self.slots = workers
+        self.executor = ProcessPoolExecutor(
+            max_workers=workers, mp_context=_process_context(),
+            initializer=_init_worker, initargs=(os.getpid(),),
+        )
+
+    def map(self, tasks: Sequence[ReplicationTask]) -> Iterator[tuple[ReplicationTask, ReplicationRecord]]:
+        futures = {self.executor.submit(run_replication, task): task for task in tasks}
+        for future in as_completed(futures):
+            task = futures[future]
+            try:
+                record = future.result()
+            except BrokenProcessPool as error:
+                raise ExperimentError(
+                    f"a worker process died while running scenario {task.name!r} "
+                    "(out of memory? killed?); try --workers 1"
+                ) from error
+            except Exception as error:
+                raise _failed(task, error) from error
+            yield task, record
+
+    def close(self, cancel: bool = False) -> None:
+        self.executor.shutdown(wait=not cancel, cancel_futures=True)
+
+
+class _DaskRunner:
+    """Replications on an existing Dask distributed cluster."""
+
+    def __init__(self, address: str) -> None:
+        from dask.distributed import Client
+
+        try:
+            self.client = Client(address, timeout=SCHEDULER_CONNECT_TIMEOUT, set_as_default=False)
+        except Exception as error:
+            raise ExperimentError(
+                f"cannot reach the Dask scheduler at {address!r} "
+                f"({type(error).__name__}: {error}); is it running?"
+            ) from error
+        try:
+            self._check_workers(address)
+        except BaseException:
+            self.client.close()
+            raise
+        self.slots = max(1, sum(self.client.nthreads().values()))
+
+    def _check_workers(self, address: str) -> None:
+        """Fail early when the cluster has no workers or runs a different leadsim."""
+        try:
+            self.client.wait_for_workers(1, timeout=SCHEDULER_CONNECT_TIMEOUT)
+            fingerprints = self.client.run(worker_fingerprint)
+        except Exception as error:
+            raise ExperimentError(
+                f"the Dask cluster at {address!r} has no usable worker "
+                f"({type(error).__name__}: {error}); workers need leadsim installed"
+            ) from error
+        local = code_fingerprint()
+        different = sorted(worker for worker, print_ in fingerprints.items() if print_ != local)
+        if different:
+            raise ExperimentError(
+                f"Dask workers {', '.join(different)} run different leadsim code than this "
+                f"machine ({local}); install the same version on every worker"
+            )
+
+    def map(self, tasks: Sequence[ReplicationTask]) -> Iterator[tuple[ReplicationTask, ReplicationRecord]]:
+        from dask.distributed import as_completed as dask_as_completed
+
+        futures = self.client.map(run_replication, list(tasks), pure=False)
+        by_key = {future.key: task for future, task in zip(futures, tasks, strict=True)}
+        try:
+            for future in dask_as_completed(futures, loop=self.client.loop):
+                task = by_key[future.key]
+                try:
+                    record = future.result()
+                except Exception as error:
+                    raise _failed(task, error) from error
+                yield task, record
+        except BaseException:
+            self.client.cancel(futures)
+            raise
+
+    def close(self, cancel: bool = False) -> None:
+        self.client.close()
+
+
+def _open_runner(workers: int, scheduler: str | None, pending: int) -> _Runner:
+    if scheduler:
+        return _DaskRunner(scheduler)
+    if workers == 1 or pending <= 1:
+        return _SerialRunner()
+    return _PoolRunner(min(workers, pending))
+
+
+# -------------------------------------------------------------------- sessions
+
+
+class _Session:
+    """The replications of one experiment so far: cache look-ups, workers, progress."""
+
+    def __init__(
+        self,
+        scenarios: dict[str, Scenario],
+        seed: int,
+        workers: int,
+        scheduler: str | None,
+        cache_dir: CachePath,
+        progress: bool,
+    ) -> None:
+        self.scenarios = scenarios
+        self.seed = seed
+        self.workers = workers
+        self.scheduler = scheduler
+        self.cache = None if cache_dir is None else ReplicationCache(cache_dir)
+        self.runner: _Runner | None = None
+        self.records: dict[tuple[str, int], ReplicationRecord] = {}
+        self.computed = 0
+        self.bar = tqdm(total=0, desc="replications", unit="rep", disable=not progress, file=sys.stderr)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.bar.close()
+        if self.runner is not None:
+            self.runner.close(cancel=kind is not None)
+
+    @property
+    def slots(self) -> int:
+        """How many replications can run at once."""
+        return self.runner.slots if self.runner is not None else (1 if self.scheduler else self.workers)
+
+    def ensure(self, replications: int) -> None:
+        """Make replications ``0 .. replications - 1`` of every scenario available."""
+        tasks = [
+            ReplicationTask(name, scenario, self.seed, replication)
+            for name, scenario in self.scenarios.items()
+            for replication in range(replications)
+            if (name, replication) not in self.records
+        ]
+        self.bar.total += len(tasks)
+        self.bar.refresh()
+        pending = [task for task in tasks if not self._from_cache(task)]
+        if not pending:
+            return
+        if self.runner is None:
+            self.runner = _open_runner(self.workers, self.scheduler, len(pending))
+        for task, record in self.runner.map(pending):
+            if self.cache is not None:
+                self.cache.store(self._key(task), record)
+            self.records[(task.name, task.replication)] = record
+            self.computed += 1
+            self.bar.update()
+
+    def _key(self, task: ReplicationTask) -> str:
+        return replication_key(task.scenario, task.seed, task.replication)
+
+    def _from_cache(self, task: ReplicationTask) -> bool:
+        if self.cache is None:
+            return False
+        record = self.cache.load(self._key(task))
+        if record is None:
+            return False
+        self.records[(task.name, task.replication)] = record
+        self.bar.update()
+        return True
+
+    def values(self, kpi: str, replications: int) -> dict[str, list[float]]:
+        """The KPI's value per scenario for replications ``0 .. replications - 1``."""
+        return {
+            name: [float(self.records[(name, r)].kpis[kpi]) for r in range(replications)]
+            for name in self.scenarios
+        }
+
+    def cache_stats(self) -> CacheStats:
+        """Hits, misses (= replications computed) and corrupt entries of this session."""
+        if self.cache is None:
+            return CacheStats(hits=0, misses=self.computed, corrupt=0)
+        return self.cache.stats
+
+    def result(
+        self, replications: int, needed: int | None = None, reached: bool | None = None
+    ) -> ExperimentResult:
+        """The experiment's tables for replications ``0 .. replications - 1``, in scenario order."""
+        ordered = [
+            (name, self.records[(name, r)]) for name in self.scenarios for r in range(replications)
+        ]
+        kpis = pd.DataFrame(
+            [{**record.kpis, "scenario": name} for name, record in ordered], columns=list(KPI_COLUMNS)
+        )
+        runs = pd.DataFrame([{"scenario": name, **record.run} for name, record in ordered])
+        unfinished = int((~runs["cohort_finished"].astype(bool)).sum()) if "cohort_finished" in runs else 0
+        if unfinished:
+            logger.info("%d of %d replications reached the drain cap with open leads", unfinished, len(runs))
+        return ExperimentResult(
+            kpis=kpis,
+            leads=_stack([(name, record.leads) for name, record in ordered]),
+            weekly=_stack([(name, record.weekly) for name, record in ordered]),
+            scenarios=dict(self.scenarios),
+            seed=self.seed,
+            replications=replications,
+            replications_needed=needed,
+            precision_reached=reached,
+            cache=self.cache_stats(),
+            runs=runs,
+        )
+
+
+def _stack(frames: Sequence[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    """Concatenate per-replication tables, with a ``scenario`` column first."""
+    table = pd.concat([frame for _, frame in frames], ignore_index=True)
+    lengths = [len(frame) for _, frame in frames]
+    names = np.repeat(np.array([name for name, _ in frames], dtype=object), lengths)
+    table.insert(0, "scenario", pd.array(names, dtype="str"))
+    return table
+
+
+def _open_session(
+    scenarios: ScenarioInput,
+    seed: int,
+    workers: int | None,
+    scheduler: str | None,
+    cache_dir: CachePath,
+    progress: bool | None,
+) -> _Session:
+    named = unique_scenarios(scenarios)
+    seed = _check_count("seed", seed, minimum=0)
+    return _Session(named, seed, _resolve_workers(workers), scheduler, cache_dir, show_progress(progress))
+
+
+# ------------------------------------------------------------------ public API
+
+
+def run_experiment(
+    scenarios: ScenarioInput,
+    replications: int = 10,
+    seed: int = 0,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    cache_dir: CachePath = DEFAULT,
+    progress: bool | None = None,
+) -> ExperimentResult:
+    """Run ``replications`` replications of every scenario with common random numbers.
+
+    ``workers=None`` uses all local cores, ``workers=1`` runs serially, ``scheduler`` sends the
+    work to a Dask cluster at that address; the tables are identical in every case.
+    ``cache_dir=None`` disables the result cache.
+    """
+    replications = _check_count("replications", replications)
+    with _open_session(scenarios, seed, workers, scheduler, cache_dir, progress) as session:
+        session.ensure(replications)
+        return session.result(replications)
+
+
+def sequential_replications(
+    sample: Callable[[int], Mapping[str, Sequence[float]]],
+    precision: float,
+    min_replications: int = 5,
+    max_replications: int = 200,
+    batch_size: int | Callable[[], int] = 1,
+    confidence: float = 0.95,
+) -> PrecisionOutcome:
+    """The replications algorithm (Hoad, Robinson & Davies 2010) over any sampler.
+
+    ``sample(n)`` returns each scenario's KPI values of replications ``0 .. n - 1``. Replications
+    are added ``batch_size`` (a number, or a function giving one) at a time, or just enough to
+    finish a look-ahead, until the relative CI half-width is within ``precision`` for every
+    scenario at n and through the look-ahead replications after it, or until
+    ``max_replications``. Batching changes only the work done, not the answer.
+    """
+    count = min(min_replications, max_replications)
+    while True:
+        values = sample(count)
+        needed = stats.replications_needed(values, precision, min_replications, confidence)
+        if needed is not None:
+            return PrecisionOutcome(needed + stats.look_ahead(needed), needed, True)
+        start = stats.streak_start(values, precision, min_replications, confidence)
+        if count >= max_replications:
+            return PrecisionOutcome(count, start, start is not None)
+        step = batch_size() if callable(batch_size) else batch_size
+        target = start + stats.look_ahead(start) if start is not None else count + step
+        count = min(max_replications, max(target, count + 1))
+
+
+def _check_precision_options(
+    precision: float, kpi: str, min_replications: int, max_replications: int, confidence: float
+) -> None:
+    if not (isinstance(precision, (int, float)) and math.isfinite(precision) and precision > 0):
+        raise ExperimentError(f"precision must be a number > 0 (e.g. 0.05 for ±5%), got {precision!r}")
+    if kpi not in PRECISION_KPIS:
+        raise ExperimentError(f"unknown precision KPI {kpi!r}; choose from: {', '.join(PRECISION_KPIS)}")
+    _check_count("min_replications", min_replications, minimum=3)
+    _check_count("max_replications", max_replications, minimum=min_replications)
+    if not 0 < confidence < 1:
+        raise ExperimentError(f"confidence must be between 0 and 1, got {confidence!r}")
+
+
+def run_until_precision(
+    scenarios: ScenarioInput,
+    precision: float = 0.05,
+    kpi: str = "revenue",
+    max_replications: int = 200,
+    min_replications: int = 5,
+    seed: int = 0,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    cache_dir: CachePath = DEFAULT,
+    progress: bool | None = None,
+    confidence: float = 0.95,
+    batch_size: int | None = None,
+) -> ExperimentResult:
+    """``--replications auto``: add replications until ``kpi``'s CI is within ``precision`` of its mean.
+
+    The result keeps ``replications_needed`` plus its look-ahead replications (or
+    ``max_replications`` when the target was not confirmed; then ``precision_reached`` tells
+    whether the last CI met it). The kept replications do not depend on workers or batch size.
+    """
+    _check_precision_options(precision, kpi, min_replications, max_replications, confidence)
+    with _open_session(scenarios, seed, workers, scheduler, cache_dir, progress) as session:
+        batch = _check_count("batch_size", batch_size) if batch_size is not None else None
+
+        def sample(count: int) -> dict[str, list[float]]:
+            session.ensure(count)
+            return session.values(kpi, count)
+
+        outcome = sequential_replications(
+            sample, precision, min_replications, max_replications,
+            batch_size=batch or (lambda: max(2, session.slots)), confidence=confidence,
+        )
+        if not outcome.precision_reached:
+            logger.warning(
+                "%s did not reach ±%.1f%% precision within %d replications",
+                kpi, 100 * precision, max_replications,
+            )
+        return session.result(outcome.replications, outcome.replications_needed, outcome.precision_reached)
+
+
+# ---------------------------------------------------------------------- warm-up
+
+WEEKLY_KPIS = (
+    "mean_queue_length", "handoffs", "lead_work_hours", "leads_created", "own_pipeline_hours",
+    "rep_utilization",
+)
+
+
+def weekly_kpi_series(result: ExperimentResult, kpi: str, scenario: str | None = None) -> pd.DataFrame:
+    """A weekly KPI from the start of the run, averaged over replications (complete weeks only).
+
+    Columns: ``week``, ``mean`` and ``replications``; a week appears only if every replication
+    simulated it completely. ``rep_utilization`` is (lead + own pipeline hours) / available hours.
+    """
+    if kpi not in WEEKLY_KPIS:
+        raise ExperimentError(f"unknown weekly KPI {kpi!r}; choose from: {', '.join(WEEKLY_KPIS)}")
+    scenario = result.reference if scenario is None else scenario
+    weekly = result.weekly[result.weekly["scenario"] == scenario]
+    ends = result.runs[result.runs["scenario"] == scenario].set_index("replication")["end_time_hours"]
+    complete = weekly[weekly["week_start_hours"] + 168.0 <= weekly["replication"].map(ends)]
+    if kpi == "rep_utilization":
+        worked = complete["lead_work_hours"] + complete["own_pipeline_hours"]
+        values = worked / complete["available_rep_hours"].where(complete["available_rep_hours"] > 0)
+    else:
+        values = complete[kpi].astype(float)
+    frame = pd.DataFrame({"week": complete["week"], "replication": complete["replication"], "value": values})
+    table = frame.groupby("week").agg(mean=("value", "mean"), replications=("replication", "nunique"))
+    table = table[table["replications"] == result.replications].reset_index()
+    return table[["week", "mean", "replications"]]

@@ -1,0 +1,64 @@
+"""Same seed, same tables: serially, on a local process pool and on a Dask cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+
+from sim.experiment import ExperimentResult, run_experiment
+from sim.schema import Scenario
+
+REPLICATIONS = 4
+SEED = 17
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler() -> Iterator[str]:
+    """A local Dask cluster of two single-threaded worker processes."""
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+def assert_same_tables(left: ExperimentResult, right: ExperimentResult) -> None:
+    pd.testing.assert_frame_equal(left.kpis, right.kpis)
+    pd.testing.assert_frame_equal(left.leads, right.leads)
+    pd.testing.assert_frame_equal(left.weekly, right.weekly)
+
+
+def test_serial_pool_and_dask_give_identical_tables(
+    small_pair: list[Scenario], dask_scheduler: str
+) -> None:
+    common = {"replications": REPLICATIONS, "seed": SEED, "cache_dir": None}
+    serial = run_experiment(small_pair, workers=1, **common)
+    pool = run_experiment(small_pair, workers=2, **common)
+    dask = run_experiment(small_pair, scheduler=dask_scheduler, **common)
+    assert len(serial.kpis) == 2 * REPLICATIONS
+    assert_same_tables(serial, pool)
+    assert_same_tables(serial, dask)
+
+
+def test_dask_results_fill_the_local_cache(
+    small_pair: list[Scenario], dask_scheduler: str, tmp_path
+) -> None:
+    first = run_experiment(
+        small_pair, replications=2, seed=SEED, scheduler=dask_scheduler, cache_dir=tmp_path
+    )
+    again = run_experiment(small_pair, replications=2, seed=SEED, workers=1, cache_dir=tmp_path)
+    assert (first.cache.misses, again.cache.hits, again.cache.misses) == (4, 4, 0)
+    assert_same_tables(first, again)
+
+
+def test_dask_workers_with_other_code_are_refused(
+    small: Scenario, dask_scheduler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sim import experiment
+    from sim.errors import ExperimentError
+
+    monkeypatch.setattr(experiment, "code_fingerprint", lambda: "0.0.0+elsewhere")
+    with pytest.raises(ExperimentError, match="run different leadsim code"):
+        run_experiment([small], replications=1, scheduler=dask_scheduler, cache_dir=None)
