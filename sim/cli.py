@@ -194,9 +194,10 @@ def _explain_table(rows: Sequence[ExplainRow], title: str) -> None:
 # --------------------------------------------------------------------------- more commands
 
 # Imported here, after the helpers above exist, because these modules use them.
-from sim import cli_experiment, cli_report  # noqa: E402
+from sim import cli_attribute, cli_experiment, cli_report  # noqa: E402
 
 cli_experiment.register(app)
+cli_attribute.register(app)
 cli_report.register(app)
 
 
