@@ -15,8 +15,6 @@ from sim.errors import ExperimentError, LeadsimError
 from sim.experiment import run_experiment
 from sim.stats import COMPARISON_COLUMNS
 
-pytest.importorskip("sim.scenario")
-
 SMALL_YAML = """\
 horizon: {warmup_days: 7, measurement_days: 56, drain_cap_days: 60}
 channels:

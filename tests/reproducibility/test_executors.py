@@ -17,7 +17,7 @@ SEED = 17
 @pytest.fixture(scope="module")
 def dask_scheduler() -> Iterator[str]:
     """A local Dask cluster of two single-threaded worker processes."""
-    distributed = pytest.importorskip("dask.distributed")
+    from dask import distributed
     with distributed.LocalCluster(
         n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
     ) as cluster:

@@ -1,0 +1,125 @@
+"""The ``leadsim report`` command: a scenario comparison as a self-contained HTML report.
+
+An analyst runs ``leadsim report`` by hand or from cron; each run writes a new dated folder
+under ``reports/`` (never overwriting one), updates ``reports/index.html`` and prints the path
+of the new ``report.html``. With ``--config reports.yaml`` it runs several report jobs in one
+go. Any failure ends with a one-line reason and exit code 2, leaving no half-written folder.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["DEFAULT_SCENARIOS", "register"]
+
+DEFAULT_SCENARIOS = (
+    "scenarios/separate_departments.yaml",
+    "scenarios/customer_happiness_team.yaml",
+)
+"""The two bundled org setups (the same as ``sim.report.DEFAULT_SCENARIOS``).
+
+``sim.report`` is imported only when the command runs: it pulls in Altair, papermill and
+nbconvert, which every other ``leadsim`` command would otherwise pay for at start-up.
+"""
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``report`` command to the ``leadsim`` app."""
+
+    @app.command("report")
+    def report(
+        scenarios: Annotated[
+            list[Path] | None,
+            typer.Argument(
+                metavar="[SCENARIO...]",
+                help="Scenario files; the first is the reference. Default: "
+                + " ".join(DEFAULT_SCENARIOS),
+                show_default=False,
+            ),
+        ] = None,
+        notebook: Annotated[
+            str,
+            typer.Option(
+                "--notebook", "-n", help="compare, scenario, sensitivity, or a path to an .ipynb."
+            ),
+        ] = "compare",
+        replications: Annotated[
+            int, typer.Option("--replications", "-r", min=1, help="Replications per scenario.")
+        ] = 10,
+        seed: Annotated[int, typer.Option("--seed", min=0, help="Root seed.")] = 0,
+        out: Annotated[
+            Path | None,
+            typer.Option(
+                "--out",
+                "-o",
+                help="Folder of the dated report folders (default: reports; with --config: "
+                "the file's 'out:', else reports next to it).",
+                show_default=False,
+            ),
+        ] = None,
+        title: Annotated[
+            str | None, typer.Option("--title", help="Report title (also names the folder).")
+        ] = None,
+        config: Annotated[
+            Path | None,
+            typer.Option("--config", help="Run the report jobs of this YAML file (for cron)."),
+        ] = None,
+        workers: Annotated[
+            int | None,
+            typer.Option("--workers", "-w", min=1, help="Worker processes (default: all cores)."),
+        ] = None,
+        language: Annotated[str, typer.Option("--language", "-l", help="en or de.")] = "en",
+        reference: Annotated[
+            str | None, typer.Option("--reference", help="Name of the reference scenario.")
+        ] = None,
+        levers: Annotated[
+            bool,
+            typer.Option(
+                "--levers/--no-levers",
+                help="Simulate the levers one by one for the attribution waterfall.",
+            ),
+        ] = True,
+        cache: Annotated[
+            bool,
+            typer.Option("--cache/--no-cache", help="Reuse cached replications (.leadsim-cache)."),
+        ] = True,
+    ) -> None:
+        """Run a report notebook and write a self-contained HTML report into a dated folder."""
+        from sim.report import make_report, run_report_config
+
+        cache_dir = ".leadsim-cache" if cache else None
+        if config is not None:
+            if scenarios:
+                raise typer.BadParameter("give either scenario files or --config, not both")
+            paths = run_report_config(
+                config,
+                out_root=out,
+                cache_dir=cache_dir,
+                log=_log,
+            )
+            for path in paths:
+                typer.echo(str(path))
+            return
+        path = make_report(
+            [str(s) for s in scenarios] if scenarios else list(DEFAULT_SCENARIOS),
+            out_root=out if out is not None else Path("reports"),
+            notebook=notebook,
+            replications=replications,
+            seed=seed,
+            title=title,
+            workers=workers,
+            language=language,
+            reference=reference,
+            attribute_levers=levers,
+            cache_dir=cache_dir,
+            log=_log,
+        )
+        typer.echo(str(path))
