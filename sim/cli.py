@@ -195,10 +195,12 @@ def _explain_table(rows: Sequence[ExplainRow], title: str) -> None:
 
 # Imported here, after the helpers above exist, because these modules use them.
 from sim import cli_attribute, cli_experiment, cli_report  # noqa: E402
+from sim import cli_workshop  # noqa: E402
 
 cli_experiment.register(app)
 cli_attribute.register(app)
 cli_report.register(app)
+cli_workshop.register(app)
 
 
 # --------------------------------------------------------------------------- entry point

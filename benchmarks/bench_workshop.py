@@ -1,0 +1,236 @@
+"""Click-to-result time of the workshop page for the base scenario.
+
+A script, not a test (speed is measured by benchmarks, never by timed tests):
+
+    .venv/bin/python benchmarks/bench_workshop.py                 # in-process, then in Chromium
+    .venv/bin/python benchmarks/bench_workshop.py --no-browser    # only the in-process part
+    .venv/bin/python benchmarks/bench_workshop.py --json out.json
+
+In-process: exactly what a Run click executes (build the edited setup from the controls, run it,
+compare with the starting point kept in memory, render the HTML), for several lever changes that
+each need new simulations (the disk cache is off). The starting point's first run is timed
+separately (it happens when the page opens or another starting file is picked). Settings are the
+workshop's defaults (4 replications on 2 worker processes, 182 measured days) and, for
+comparison, the file's full horizon.
+
+In Chromium: ``leadsim workshop`` on a free port, the page in headless Chromium, and for each
+change the wall time from the click on Run until the page shows the result (``data-state=done``),
+which adds the widget messages between browser and kernel to the in-process time. The CPU time
+the worker processes spend per click is printed too: on an idle machine the click takes about
+half of it (two workers) plus the fixed overhead.
+
+The machine is shared: the load average is printed next to every timing. Results go to
+``docs/performance.md`` ("Workshop") by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sim import workshop
+
+BASE = ROOT / "scenarios" / "base.yaml"
+CHANGES: list[dict[str, Any]] = [
+    {"sla": "1"},
+    {"sla": "4"},
+    {"sla": "24"},
+    {"handoff": "realtime_crm"},
+    {"reps": 12},
+    {"shared_lead_definition": True},
+    {"recycling": True},
+    {"lead_volume": 1.2},
+]
+BROWSER_CLICKS: list[tuple[str, str]] = [  # (control class, button text)
+    ("sla", "1 h"),
+    ("sla", "4 h"),
+    ("sla", "24 h"),
+    ("sla", "72 h"),
+    ("handoff", "real-time CRM"),
+    ("handoff", "weekly list"),
+]
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.2f}/{five:.2f}"
+
+
+def summary(times: list[float]) -> dict[str, float]:
+    return {
+        "median": round(statistics.median(times), 3),
+        "min": round(min(times), 3),
+        "max": round(max(times), 3),
+        "n": len(times),
+    }
+
+
+def in_process(measurement_days: float | None) -> dict[str, Any]:
+    """Time the Run click's work for each change; the starting point's first run separately."""
+    workshop.clear_memory_cache()
+    run = workshop.RunSettings(measurement_days=measurement_days, cache_dir=None)
+    started = time.perf_counter()
+    start = workshop.load_start(BASE, run)
+    workshop.run_scenario(start.baseline, run)
+    first = time.perf_counter() - started
+    print(f"  starting point (4 runs, on opening the page): {first:.2f} s   load {load()}")
+    clicks, cpu = [], []
+    for change in CHANGES:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        began = time.perf_counter()
+        setup = workshop.build_setup(start, start.controls.replace(**change), run)
+        comparison = workshop.compare_setup(setup)
+        workshop.render_results(comparison.baseline, comparison, "base.yaml")
+        workshop.render_funnel(comparison.baseline, comparison.edited)
+        elapsed = time.perf_counter() - began
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        worker_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+        clicks.append(elapsed)
+        cpu.append(worker_cpu)
+        print(
+            f"  {json.dumps(change):36s} {elapsed:5.2f} s   "
+            f"worker CPU {worker_cpu:4.2f} s   load {load()}"
+        )
+    return {
+        "measurement_days": measurement_days,
+        "starting_point_seconds": round(first, 3),
+        "click_seconds": summary(clicks),
+        "worker_cpu_seconds_per_click": summary(cpu),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def in_browser() -> dict[str, Any]:
+    """Start ``leadsim workshop`` and time clicks on Run in headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    with tempfile.TemporaryDirectory(prefix="leadsim-bench-") as folder:
+        port = free_port()
+        log = Path(folder) / "server.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "sim",
+                    "workshop",
+                    "--port",
+                    str(port),
+                    "--no-browser",
+                    "--scenarios",
+                    str(ROOT / "scenarios"),
+                    "--no-cache",
+                ],
+                cwd=folder,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            url = f"http://127.0.0.1:{port}/"
+            deadline = time.monotonic() + 120
+            while f"Workshop page: {url}" not in log.read_text(errors="replace"):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(log.read_text(errors="replace"))
+                time.sleep(0.2)
+            with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
+                browser = playwright.chromium.launch_persistent_context(
+                    profile,
+                    executable_path=chromium,
+                    headless=True,
+                    args=[
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--no-first-run",
+                        "--disable-sync",
+                    ],
+                )
+                page = browser.new_page()
+                began = time.perf_counter()
+                page.goto(url, timeout=180_000)
+                page.wait_for_selector("#ws-status[data-state=idle]", timeout=180_000)
+                opened = time.perf_counter() - began
+                print(
+                    f"  page open incl. kernel start and starting point: {opened:.2f} s   "
+                    f"load {load()}"
+                )
+                clicks = []
+                for number, (control, label) in enumerate(BROWSER_CLICKS, start=1):
+                    page.locator(f".ws-control-{control}").get_by_role(
+                        "button", name=label, exact=True
+                    ).click()
+                    page.wait_for_selector("#ws-status[data-state=stale]")
+                    began = time.perf_counter()
+                    page.locator("button.ws-run").click()
+                    page.wait_for_selector(
+                        f"#ws-status[data-state=done][data-run='{number}']", timeout=120_000
+                    )
+                    elapsed = time.perf_counter() - began
+                    clicks.append(elapsed)
+                    kernel = re.search(r"Done in ([0-9.]+) s", page.inner_text("#ws-status"))
+                    print(
+                        f"  click {control} = {label:14s} {elapsed:5.2f} s   "
+                        f"(kernel side {kernel.group(1) if kernel else '?'} s)   load {load()}"
+                    )
+                browser.close()
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    return {"page_open_seconds": round(opened, 3), "click_seconds": summary(clicks)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measurement")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, load {load()}"
+    )
+    results: dict[str, Any] = {"cores": os.cpu_count(), "load_at_start": load()}
+    print("in-process, workshop horizon (182 days):")
+    results["workshop_horizon"] = in_process(workshop.DEFAULT_MEASUREMENT_DAYS)
+    print("in-process, the file's horizon (365 days):")
+    results["file_horizon"] = in_process(None)
+    if not args.no_browser:
+        print("Chromium, leadsim workshop (182 days, no disk cache):")
+        results["browser"] = in_browser()
+    results["load_at_end"] = load()
+    print(json.dumps(results, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,283 @@
+"""`leadsim workshop` in a real browser: change the SLA, Run, read the figures, save the setup.
+
+One Voila server for the module (started as a user starts it, on a free localhost port, on a copy
+of the bundled scenarios) and one headless Chromium page. The server's process group is stopped at
+the end whatever happens.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from workshop_helpers import ARTIFACTS, SCENARIOS
+
+from sim.experiment import run_experiment
+from sim.scenario import load_scenario
+from sim.workshop import format_kpi
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PAGE_TIMEOUT_MS = 180_000  # kernel start plus the first baseline on a busy 2-core machine
+RUN_TIMEOUT_MS = 120_000
+HORIZON = "horizon.measurement_days=182"  # the workshop's default horizon
+REPLICATIONS, SEED = 4, 1  # the workshop's defaults
+SLA_4H = (  # what the SLA control at "4 h" must set (levers/sla.yaml)
+    "sla.agreed=true",
+    "sla.first_contact_business_hours=4",
+    "sales.queue=sla",
+    "sales.marketing_leads_below_own_pipeline=false",
+    "sales.max_attempts=6",
+)
+SHOWN = ("revenue", "won", "median_response_hours", "cold_share", "rep_utilization")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    folder: Path
+    scenarios: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    if not Path(CHROMIUM).is_file():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (apt-get install chromium); CI must install it")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    pytest.importorskip("playwright.sync_api")
+    pytest.importorskip("voila")
+    folder = tmp_path_factory.mktemp("workshop-server")
+    scenarios = folder / "scenarios"
+    shutil.copytree(SCENARIOS, scenarios, ignore=shutil.ignore_patterns("workshop", "examples"))
+    port = free_port()
+    log = folder / "server.log"
+    command = [
+        sys.executable,
+        "-m",
+        "sim",
+        "workshop",
+        "--port",
+        str(port),
+        "--no-browser",
+        "--scenarios",
+        str(scenarios),
+        "--cache-dir",
+        str(folder / "cache"),
+    ]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=folder, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 120
+        while f"Workshop page: {url}" not in log.read_text(errors="replace"):
+            assert process.poll() is None, (
+                f"leadsim workshop exited:\n{log.read_text(errors='replace')}"
+            )
+            assert time.monotonic() < deadline, (
+                f"no URL after 120 s:\n{log.read_text(errors='replace')}"
+            )
+            time.sleep(0.25)
+        yield Server(url, folder, scenarios, process, log)
+    finally:
+        stop_group(process)
+    assert process.poll() is not None
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the server's process group (Voila shuts its kernels down), SIGKILL if it hangs."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(server: Server) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with (
+        tempfile.TemporaryDirectory(prefix="leadsim-chromium-") as profile,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+            viewport={"width": 1400, "height": 2000},
+        )
+        try:
+            tab = browser.new_page()
+            tab.outside = []  # requests to anything but the workshop server
+            tab.on(
+                "request",
+                lambda request: (
+                    request.url.startswith(server.url) or tab.outside.append(request.url)
+                ),
+            )
+            tab.set_default_timeout(RUN_TIMEOUT_MS)
+            tab.goto(server.url, timeout=PAGE_TIMEOUT_MS)
+            tab.wait_for_selector("#ws-status[data-state=idle]", timeout=PAGE_TIMEOUT_MS)
+            yield tab
+        finally:
+            browser.close()
+
+
+def figures(tab: Any, side: str) -> dict[str, float]:
+    """The figures of one column, read from the page's data attributes."""
+    return {
+        kpi: float(tab.get_attribute(f"#ws-{kpi.replace('_', '-')}-{side}", "data-value"))
+        for kpi in SHOWN
+    }
+
+
+def texts(tab: Any, side: str) -> dict[str, str]:
+    return {kpi: tab.inner_text(f"#ws-{kpi.replace('_', '-')}-{side}").strip() for kpi in SHOWN}
+
+
+@pytest.fixture(scope="module")
+def sla_run(page: Any, server: Server) -> dict[str, Any]:
+    """Start from separate_departments.yaml, set the SLA to 4 h, press Run; what the page shows."""
+    page.locator(".ws-control-start select").select_option(label="separate_departments.yaml")
+    page.wait_for_selector(
+        "#ws-results:has-text('separate_departments.yaml')", timeout=RUN_TIMEOUT_MS
+    )
+    page.wait_for_selector("#ws-status[data-state=idle]")
+    before = {"baseline": figures(page, "baseline"), "baseline_text": texts(page, "baseline")}
+    page.locator(".ws-control-sla").get_by_role("button", name="4 h", exact=True).click()
+    page.wait_for_selector("#ws-status[data-state=stale]")
+    page.locator("button.ws-run").click()
+    page.wait_for_selector("#ws-status[data-state=running]")  # the visible running state
+    page.wait_for_selector("#ws-status[data-state=done][data-run='1']", timeout=RUN_TIMEOUT_MS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "workshop.png"), full_page=True)
+    return {
+        **before,
+        "after_baseline": figures(page, "baseline"),
+        "edited": figures(page, "edited"),
+        "edited_text": texts(page, "edited"),
+        "status": page.inner_text("#ws-status"),
+        "body": page.inner_text("body"),
+    }
+
+
+def expected_means(overrides: tuple[str, ...]) -> dict[str, float]:
+    scenario = load_scenario(SCENARIOS / "separate_departments.yaml", (HORIZON, *overrides))
+    result = run_experiment(
+        {"x": scenario}, replications=REPLICATIONS, seed=SEED, workers=2, cache_dir=None
+    )
+    return {kpi: float(result.kpis[kpi].mean()) for kpi in SHOWN}
+
+
+def test_changing_the_sla_changes_the_figures_to_what_the_experiment_computes(sla_run):
+    baseline, edited = sla_run["after_baseline"], sla_run["edited"]
+    assert baseline == sla_run["baseline"]  # the starting point did not move
+    expected_baseline = expected_means(())
+    expected_edited = expected_means(SLA_4H)
+    for kpi in SHOWN:
+        assert baseline[kpi] == pytest.approx(expected_baseline[kpi], rel=1e-9), kpi
+        assert edited[kpi] == pytest.approx(expected_edited[kpi], rel=1e-9), kpi
+        assert sla_run["edited_text"][kpi] == format_kpi(kpi, expected_edited[kpi])
+        assert sla_run["baseline_text"][kpi] == format_kpi(kpi, expected_baseline[kpi])
+    for kpi in ("revenue", "median_response_hours"):
+        assert edited[kpi] != baseline[kpi], kpi
+        assert sla_run["edited_text"][kpi] != sla_run["baseline_text"][kpi], kpi
+    assert "Response deadline (SLA): none → 4 h" in sla_run["status"]
+    assert "Traceback" not in sla_run["body"]
+    assert (ARTIFACTS / "workshop.png").stat().st_size > 20_000
+
+
+def test_saved_setup_validates_and_leadsim_run_reproduces_the_figures(
+    page, sla_run, server, run_leadsim
+):
+    page.locator(".ws-save-name input").fill("SLA 4h for the silo")
+    page.locator("button.ws-save").click()
+    page.wait_for_selector("#ws-saved[data-kind=info]")
+    saved = Path(page.get_attribute("#ws-saved", "data-path"))
+    assert saved == server.scenarios / "workshop" / "sla-4h-for-the-silo.yaml"
+    text = saved.read_text(encoding="utf-8")
+    assert "extends: ../separate_departments.yaml" in text
+    validated = run_leadsim("validate", str(saved), cwd=server.folder)
+    assert validated.returncode == 0, validated.stderr
+    assert validated.stdout.startswith("OK ")
+    out = server.folder / "reproduce"
+    ran = run_leadsim(
+        "run",
+        str(saved),
+        "--replications",
+        str(REPLICATIONS),
+        "--seed",
+        str(SEED),
+        "--set",
+        HORIZON,
+        "--no-cache",
+        "--out",
+        str(out),
+        cwd=server.folder,
+    )
+    assert ran.returncode == 0, ran.stderr
+    kpis = pd.read_csv(out / "kpis.csv")
+    for kpi in SHOWN:
+        assert float(kpis[kpi].mean()) == pytest.approx(sla_run["edited"][kpi], rel=1e-9), kpi
+
+
+def test_negative_reps_show_a_clear_message_on_the_page(page, sla_run):
+    reps = page.locator(".ws-control-reps input")
+    reps.fill("-3")
+    page.locator("button.ws-run").click()
+    page.wait_for_selector("#ws-status[data-state=error]")
+    message = page.inner_text("#ws-message")
+    assert "Number of sales reps" in message
+    assert "at least 1" in message and "-3" in message
+    body = page.inner_text("body")
+    assert "Traceback" not in body and "ValidationError" not in body
+    assert page.locator("#ws-message").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "workshop-bad-reps.png"), full_page=True)
+    reps.fill("10")
+    page.locator("button.ws-run").click()
+    page.wait_for_selector("#ws-status[data-state=done]")
+    assert page.get_attribute("#ws-message", "data-kind") == "none"
+
+
+def test_the_page_needs_nothing_from_the_internet(page, sla_run):
+    assert page.outside == []
