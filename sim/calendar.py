@@ -63,6 +63,11 @@ class BusinessCalendar:
             return time_hours + business_hours
         full_weeks = math.floor(business_hours / self.hours_per_week)
         remaining = business_hours - full_weeks * self.hours_per_week
+        if remaining == 0 and full_weeks > 0:
+            # Whole weeks: the last one ends at a closing time, not a week later in the
+            # night or weekend after it (the earliest instant, as for any other amount).
+            full_weeks -= 1
+            remaining = self.hours_per_week
         current = time_hours + full_weeks * HOURS_PER_WEEK
         while True:
             current = self.next_open(current)

@@ -14,6 +14,7 @@ structure. The clock is in hours from Monday 00:00 of the first simulated day.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 from typing import Any, Generator
@@ -21,6 +22,7 @@ from typing import Any, Generator
 import numpy as np
 import pandas as pd
 import simpy
+from simpy.resources.resource import SortedQueue
 
 from sim.calendar import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_WEEK, BusinessCalendar, month_of
 from sim.random_streams import (
@@ -45,6 +47,31 @@ _ROW_WIDTH = {"nurture": 24, "handoff": 6, "contact": 20, "outcome": 6}
 _SHIFT_PRIORITY = (-1, 0.0)
 
 
+def _request_key(request: Any) -> Any:
+    return request.key
+
+
+class _InsortQueue(SortedQueue):
+    """SimPy's priority queue, inserting in O(log n) instead of re-sorting on every request.
+
+    ``SortedQueue.append`` appends and then stable-sorts the whole (already sorted) queue, so a
+    new request lands after every request with an equal or smaller key: exactly where
+    ``bisect.insort_right`` puts it. Same order, same results; the re-sort made the cost per
+    lead grow with the queue length and thus with lead volume.
+    """
+
+    def append(self, item: Any) -> None:
+        if self.maxlen is not None and len(self) >= self.maxlen:
+            raise RuntimeError("Cannot append event. Queue is full.")
+        bisect.insort_right(self, item, key=_request_key)
+
+
+class _RepPool(simpy.PriorityResource):
+    """Sales reps as a SimPy priority resource (with the O(log n) queue above)."""
+
+    PutQueue = _InsortQueue
+
+
 def interest(decay: Decay, hours_since_touch: float) -> float:
     """Interest left ``hours_since_touch`` after the last touch, in [floor, 1]."""
     if hours_since_touch <= 0:
@@ -54,9 +81,12 @@ def interest(decay: Decay, hours_since_touch: float) -> float:
     return decay.floor + (1.0 - decay.floor) * (hot + slow)
 
 
-@dataclass
+@dataclass(slots=True)
 class Lead:
-    """The mutable state of one lead during a run (the model's own bookkeeping)."""
+    """The mutable state of one lead during a run (the model's own bookkeeping).
+
+    Slotted: a run holds every lead until its end, so a per-instance dict would dominate memory.
+    """
 
     lead_id: int
     channel: Channel
@@ -139,9 +169,9 @@ class LeadLifecycleModel:
     def _build_reps(self) -> None:
         sales = self.scenario.sales
         if self.scenario.handoff.routing == "pooled":
-            self.rep_pools = [simpy.PriorityResource(self.env, capacity=sales.reps)]
+            self.rep_pools = [_RepPool(self.env, capacity=sales.reps)]
         else:
-            self.rep_pools = [simpy.PriorityResource(self.env, capacity=1) for _ in range(sales.reps)]
+            self.rep_pools = [_RepPool(self.env, capacity=1) for _ in range(sales.reps)]
 
     def _generate_arrivals(self) -> list[Lead]:
         """All leads of the run, drawn up front per channel from channel-keyed streams."""
@@ -159,10 +189,9 @@ class LeadLifecycleModel:
             stages = np.where(stage_uniforms < mix.ql, 0, np.where(stage_uniforms < mix.ql + mix.mql, 1, 2))
             windows = sample_many(channel.buying_window_days, window_uniforms) * HOURS_PER_DAY
             cycles = sample_many(self.scenario.conversion.sales_cycle_days, cycle_uniforms) * HOURS_PER_DAY
+            # kept as NumPy rows: Python lists of floats would triple the memory per lead
             rows = {
-                name: named_stream(self.seed_sequence, "rows", name, channel.name)
-                .random((count, width))
-                .tolist()
+                name: named_stream(self.seed_sequence, "rows", name, channel.name).random((count, width))
                 for name, width in _ROW_WIDTH.items()
             }
             for index in range(count):
@@ -290,7 +319,9 @@ class LeadLifecycleModel:
     def _interest_at(self, lead: Lead, time_hours: float) -> float:
         """The lead's interest now, after re-warming by any engagements since its last touch."""
         while lead.next_engagement <= time_hours:
-            lead.last_touch = lead.next_engagement
+            # Engagements are caught up lazily: one older than a later touch (a stage change,
+            # a conversation) must not move the decay clock back.
+            lead.last_touch = max(lead.last_touch, lead.next_engagement)
             self._schedule_engagement(lead, lead.next_engagement)
         return interest(lead.channel.decay, time_hours - lead.last_touch)
 
@@ -490,12 +521,19 @@ class LeadLifecycleModel:
             self.weekly_own_hours[week] += duration
         else:
             self.weekly_lead_hours[week] += duration
-        if self.window_start <= start < self.window_end:
-            self.busy_hours_in_window += duration
+        # Utilisation compares with the business hours of the window, so only the part of the
+        # work inside both counts: an attempt running past closing time (overtime) or past the
+        # window's end would otherwise push utilisation above 1.
+        end = start + duration
+        if start < self.window_end and end > self.window_start:
+            counted = self.calendar.business_hours_between(
+                max(start, self.window_start), min(end, self.window_end)
+            )
+            self.busy_hours_in_window += counted
             if own:
-                self.own_hours_in_window += duration
+                self.own_hours_in_window += counted
             else:
-                self.lead_hours_in_window += duration
+                self.lead_hours_in_window += counted
 
     def _shift(self, pool: simpy.PriorityResource) -> Generator[simpy.Event, Any, None]:
         """Hold one rep of ``pool`` outside business hours, so leads wait for the office to open."""
@@ -522,16 +560,29 @@ class LeadLifecycleModel:
             # Tasks arise only in business hours: advance ``gap`` working hours.
             target = self.calendar.add_business_hours(env.now, gap)
             yield env.timeout(target - env.now)
-            env.process(self._own_task(pool, task_hours))
+            self._start_own_task(pool, task_hours)
 
-    def _own_task(self, pool: simpy.PriorityResource, task_hours: float) -> Generator[simpy.Event, Any, None]:
+    def _start_own_task(self, pool: simpy.PriorityResource, task_hours: float) -> None:
+        """One own-pipeline task: wait for a rep, hold it ``task_hours``, release it.
+
+        Chained callbacks instead of a SimPy process per task: the same request, timeout and
+        release at the same instants, without a process start and end event per task.
+        """
+        env = self.env
         # Own prospects go first in a silo; otherwise they fill the time marketing leads leave.
         own_first = self.scenario.sales.marketing_leads_below_own_pipeline
-        with pool.request(priority=(0, 0.0) if own_first else (2, 0.0)) as request:
-            yield request
-            start = self.env.now
-            yield self.env.timeout(task_hours)
-            self._account_work(start, task_hours, own=True)
+        request = pool.request(priority=(0, 0.0) if own_first else (2, 0.0))
+
+        def start_task(_: simpy.Event) -> None:
+            start = env.now
+
+            def end_task(_: simpy.Event) -> None:
+                self._account_work(start, task_hours, own=True)
+                pool.release(request)
+
+            env.timeout(task_hours).callbacks.append(end_task)
+
+        request.callbacks.append(start_task)
 
     def _queue_monitor(self) -> Generator[simpy.Event, Any, None]:
         """Sample the number of waiting lead requests twice a day for the weekly series."""

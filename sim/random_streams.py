@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Sequence
 from statistics import NormalDist
 
 import numpy as np
@@ -42,8 +43,8 @@ class DrawRow:
 
     __slots__ = ("values", "index", "overflow")
 
-    def __init__(self, values: list[float], overflow: np.random.Generator) -> None:
-        self.values = values
+    def __init__(self, values: Sequence[float] | np.ndarray, overflow: np.random.Generator) -> None:
+        self.values = values  # a list, or a row of the mechanism's matrix (a third of the memory)
         self.index = 0
         self.overflow = overflow
 
@@ -52,7 +53,7 @@ class DrawRow:
         index = self.index
         if index < len(self.values):
             self.index = index + 1
-            value = self.values[index]
+            value = float(self.values[index])
         else:
             value = float(self.overflow.random())
         return min(max(value, _EPSILON), 1.0 - _EPSILON)
