@@ -234,6 +234,7 @@ KPI_INFO: dict[str, KpiInfo] = {
     "rep_utilization": KpiInfo("Rep utilisation", "Auslastung Vertrieb", "share"),
     "lead_cost": KpiInfo("Lead cost", "Lead-Kosten", "money"),
     "staff_cost": KpiInfo("Staff cost", "Personalkosten", "money"),
+    "org_cost": KpiInfo("Tools and programme cost", "Tool- und Programmkosten", "money"),
     "cost": KpiInfo("Total cost", "Gesamtkosten", "money"),
     "roi": KpiInfo("ROI", "ROI", "ratio"),
 }

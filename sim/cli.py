@@ -194,8 +194,12 @@ def _explain_table(rows: Sequence[ExplainRow], title: str) -> None:
 # --------------------------------------------------------------------------- more commands
 
 # Imported here, after the helpers above exist, because these modules use them.
-from sim import cli_attribute, cli_experiment, cli_report  # noqa: E402
-from sim import cli_workshop  # noqa: E402
+from sim import (
+    cli_attribute,
+    cli_experiment,
+    cli_report,
+    cli_workshop,
+)
 
 cli_experiment.register(app)
 cli_attribute.register(app)

@@ -12,21 +12,21 @@ from typing import Annotated
 
 import typer
 
+from sim.cache import DEFAULT_CACHE_DIR
 from sim.cli_experiment import (
     CacheDirOption,
     ForceOption,
     NoCacheOption,
     OutOption,
+    OutputFolder,
     SchedulerOption,
     SeedOption,
     WorkersOption,
-    OutputFolder,
     _console,
     _table,
     choose_out_dir,
     format_difference,
 )
-from sim.cache import DEFAULT_CACHE_DIR
 from sim.errors import ExperimentError
 
 

@@ -7,7 +7,8 @@ response-time percentiles; they appear in their own shares (ignored, never conta
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,7 @@ KPI_COLUMNS = (
     "qualified", "won", "revenue", "conversion_rate", "median_response_hours",
     "mean_response_hours", "p90_response_hours", "sla_met_share", "never_contacted_share",
     "cold_share", "ignored_share", "wasted_sales_hours", "rep_utilization", "lead_cost",
-    "staff_cost", "cost", "roi",
+    "staff_cost", "org_cost", "cost", "roi",
 )
 
 
@@ -62,14 +63,15 @@ def replication_kpis(
     revenue = float(leads.loc[won, "deal_value"].sum())
     lead_cost = float(leads["cost"].sum())
     staff_cost = float(run["staff_cost"])
-    cost = lead_cost + staff_cost
+    org_cost = float(run.get("org_cost", 0.0))
+    cost = lead_cost + staff_cost + org_cost
     available = float(run["available_rep_hours"])
     met = sla_met(leads, calendar, scenario.sla.first_contact_business_hours)
     cold = leads.loc[contacted, "cold_at_first_contact"].astype(bool)
     return {
         "scenario": scenario_name or scenario.name,
         "replication": int(run["replication"]),
-        "leads": int(len(leads)),
+        "leads": len(leads),
         "mqls": int((max_stage >= 1).sum()),
         "sqls": int((max_stage >= 2).sum()),
         "handed_over": int(handed.sum()),
@@ -90,6 +92,7 @@ def replication_kpis(
         "rep_utilization": _share(run["busy_rep_hours"], available),
         "lead_cost": lead_cost,
         "staff_cost": staff_cost,
+        "org_cost": org_cost,
         "cost": cost,
         "roi": _share(revenue - cost, cost),
     }

@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any, Generator
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import simpy
 from simpy.resources.resource import SortedQueue
 
-from sim.calendar import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_WEEK, BusinessCalendar, month_of
+from sim.calendar import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_WEEK, BusinessCalendar
 from sim.random_streams import (
     DrawRow,
     named_stream,
@@ -367,7 +368,9 @@ class LeadLifecycleModel:
                         lead.sales_ready_at = now
                     lead.score_at_handoff = score
                     return True
-                next_check = (month + 1) * HOURS_PER_MONTH - now
+                # Over the agreed capacity: the lead stays in nurturing and is looked at again
+                # at its next regular re-scoring, so the excess does not all return at once
+                # when a new month opens.
             if lead.stage < 2:
                 mean_days = nurturing.mean_days_ql_to_mql if lead.stage == 0 else nurturing.mean_days_mql_to_sql
                 to_next_stage = lead.nurture.exponential(mean_days * HOURS_PER_DAY / nurturing.content_relevance)
@@ -403,7 +406,10 @@ class LeadLifecycleModel:
         if math.isnan(lead.handoff_at):
             lead.handoff_at = env.now
         self.weekly_handoffs[int(env.now // HOURS_PER_WEEK)] += 1
-        if lead.channel.marketing_sourced and lead.handoff.uniform() < handoff.ignore_share:
+        # Sales decides once whether it works a marketing lead; a recycled lead it already
+        # worked is not ignored on its return.
+        first_handoff = lead.handoffs == 1
+        if first_handoff and lead.channel.marketing_sourced and lead.handoff.uniform() < handoff.ignore_share:
             self._finish(lead, "ignored")
             return False
         return True
@@ -507,7 +513,8 @@ class LeadLifecycleModel:
         yield env.timeout(lead.sales_cycle_hours)
         fit_multiplier = 1 - conversion.win_fit_weight + conversion.win_fit_weight * 2 * lead.fit
         interest_multiplier = 1 - conversion.win_interest_weight + conversion.win_interest_weight * lead_interest
-        win = min(1.0, conversion.win_probability * fit_multiplier * interest_multiplier)
+        stage_factor = getattr(conversion.win_stage_factor, STAGES[lead.stage])
+        win = min(1.0, conversion.win_probability * fit_multiplier * interest_multiplier * stage_factor)
         if lead.outcome_draws.uniform() < win:
             lead.deal_value = _deal_value(self.scenario, lead.deal_value_draw)
             self._finish(lead, "won", env.now)
@@ -673,6 +680,7 @@ class LeadLifecycleModel:
             "lead_work_hours": self.lead_hours_in_window,
             "own_pipeline_hours": self.own_hours_in_window,
             "staff_cost": staff_cost,
+            "org_cost": years * sum(self.scenario.costs.org_costs_per_year.values()),
             "leads_simulated": len(self.leads),
         }
         return SimulationResult(leads=leads, weekly=weekly, run=run)

@@ -41,7 +41,7 @@ def named_stream(parent: np.random.SeedSequence, *names: str) -> np.random.Gener
 class DrawRow:
     """A lead's own supply of uniforms for one mechanism, consumed in order."""
 
-    __slots__ = ("values", "index", "overflow")
+    __slots__ = ("index", "overflow", "values")
 
     def __init__(self, values: Sequence[float] | np.ndarray, overflow: np.random.Generator) -> None:
         self.values = values  # a list, or a row of the mechanism's matrix (a third of the memory)

@@ -259,6 +259,10 @@ class Conversion(Frozen):
     win_probability: Probability = 0.25
     win_fit_weight: Probability = 0.5
     win_interest_weight: Probability = 0.0
+    win_stage_factor: StageValues = Field(
+        StageValues(ql=1.0, mql=1.0, sql=1.0),
+        description="multiplies the win probability by the lead's stage when it was qualified",
+    )
     deal_value: Distribution = Distribution(distribution="lognormal", mean=20000.0, cv=0.6)
 
 
@@ -275,6 +279,13 @@ class Costs(Frozen):
     """Costs besides leads and reps, per year."""
 
     marketing_staff_cost_per_year: NonNegative = 0.0
+    org_costs_per_year: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], NonNegative] = Field(
+        default_factory=dict,
+        description=(
+            "yearly cost of each org measure by name (tools, licences, meetings, rotation); "
+            "overlays add their own entry, so the costs of several levers add up"
+        ),
+    )
 
 
 class Scenario(Frozen):

@@ -50,6 +50,7 @@ KPI_DIRECTION: dict[str, Literal[-1, 0, 1]] = {
     "rep_utilization": 0,
     "lead_cost": -1,
     "staff_cost": -1,
+    "org_cost": -1,
     "cost": -1,
     "roi": 1,
 }
