@@ -235,6 +235,10 @@ KPI_INFO: dict[str, KpiInfo] = {
     "lead_cost": KpiInfo("Lead cost", "Lead-Kosten", "money"),
     "staff_cost": KpiInfo("Staff cost", "Personalkosten", "money"),
     "org_cost": KpiInfo("Tools and programme cost", "Tool- und Programmkosten", "money"),
+    "customers_satisfied_share": KpiInfo("Satisfied customers", "Zufriedene Kunden", "share"),
+    "churned_share": KpiInfo("Customers churned", "Abgewanderte Kunden", "share"),
+    "upsell_revenue": KpiInfo("Upsell revenue", "Upselling-Umsatz", "money"),
+    "referral_leads": KpiInfo("Leads from referrals", "Leads aus Empfehlungen", "count"),
     "cost": KpiInfo("Total cost", "Gesamtkosten", "money"),
     "roi": KpiInfo("ROI", "ROI", "ratio"),
 }

@@ -7,6 +7,7 @@ waterfall table with paired 95 % confidence intervals and writes it to ``attribu
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -80,7 +81,7 @@ def attribute_command(
 
 
 def _ci(low: float, high: float, kpi: str) -> str:
-    if low != low:  # NaN: no interval (e.g. the remainder has no "alone" effect)
+    if math.isnan(low):  # no interval: the remainder has no "alone" effect
         return "–"
     return f"{format_difference(low, kpi)} … {format_difference(high, kpi)}"
 

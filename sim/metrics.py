@@ -7,6 +7,7 @@ response-time percentiles; they appear in their own shares (ignored, never conta
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +22,8 @@ KPI_COLUMNS = (
     "qualified", "won", "revenue", "conversion_rate", "median_response_hours",
     "mean_response_hours", "p90_response_hours", "sla_met_share", "never_contacted_share",
     "cold_share", "ignored_share", "wasted_sales_hours", "rep_utilization", "lead_cost",
-    "staff_cost", "org_cost", "cost", "roi",
+    "staff_cost", "org_cost", "cost", "roi", "customers_satisfied_share", "churned_share",
+    "upsell_revenue", "referral_leads",
 )
 
 
@@ -61,6 +63,8 @@ def replication_kpis(
     responses = response_hours(leads)
     marketing_handed = handed & leads["marketing_sourced"]
     revenue = float(leads.loc[won, "deal_value"].sum())
+    upsell_revenue = float(leads["upsell_revenue"].sum()) if "upsell_revenue" in leads else 0.0
+    customers = leads[won]
     lead_cost = float(leads["cost"].sum())
     staff_cost = float(run["staff_cost"])
     org_cost = float(run.get("org_cost", 0.0))
@@ -94,7 +98,15 @@ def replication_kpis(
         "staff_cost": staff_cost,
         "org_cost": org_cost,
         "cost": cost,
-        "roi": _share(revenue - cost, cost),
+        "roi": _share(revenue + upsell_revenue - cost, cost),
+        "customers_satisfied_share": (
+            float(customers["satisfied"].astype(float).mean()) if "satisfied" in leads and len(customers) else float("nan")
+        ),
+        "churned_share": (
+            _share(customers["churned_at"].notna().sum(), len(customers)) if "churned_at" in leads else float("nan")
+        ),
+        "upsell_revenue": upsell_revenue,
+        "referral_leads": int(leads["referred_by"].notna().sum()) if "referred_by" in leads else 0,
     }
 
 
@@ -123,7 +135,7 @@ def qualification_by_response(
     contacted["response_hours"] = contacted["first_contact_at"] - contacted["sales_ready_at"]
     labels = [
         f"{low:g}–{high:g} h" if np.isfinite(high) else f"≥{low:g} h"
-        for low, high in zip(bucket_edges_hours[:-1], bucket_edges_hours[1:], strict=True)
+        for low, high in itertools.pairwise(bucket_edges_hours)
     ]
     contacted["bucket"] = pd.cut(
         contacted["response_hours"], bins=list(bucket_edges_hours), labels=labels, right=False

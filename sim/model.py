@@ -42,8 +42,10 @@ LEAD_COLUMNS = (
     "sales_ready_at", "handoff_at", "first_contact_at", "contact_attempts", "reached",
     "qualified", "cold_at_first_contact", "outcome", "closed_at", "deal_value",
     "max_stage", "interest_at_first_contact", "handoffs", "sales_hours", "wasted_sales_hours",
-    "cost", "marketing_sourced", "score_at_handoff",
+    "cost", "marketing_sourced", "score_at_handoff", "satisfied", "churned_at", "upsells_won",
+    "upsell_revenue", "referrals", "referred_by",
 )
+HOURS_PER_YEAR = 365.25 * HOURS_PER_DAY
 _ROW_WIDTH = {"nurture": 24, "handoff": 6, "contact": 20, "outcome": 6}
 _SHIFT_PRIORITY = (-1, 0.0)
 
@@ -121,6 +123,12 @@ class Lead:
     wasted_sales_hours: float = 0.0
     score_at_handoff: float = math.nan
     max_stage: int = 0
+    satisfied: bool | None = None
+    churned_at: float = math.nan
+    upsells_won: int = 0
+    upsell_revenue: float = 0.0
+    referrals: int = 0
+    referred_by: int | None = None
 
 
 @dataclass
@@ -155,7 +163,7 @@ class LeadLifecycleModel:
         self.busy_hours_in_window = 0.0
         self.lead_hours_in_window = 0.0
         self.own_hours_in_window = 0.0
-        self.weeks = int(math.ceil(self.hard_stop / HOURS_PER_WEEK)) + 1
+        self.weeks = math.ceil(self.hard_stop / HOURS_PER_WEEK) + 1
         self.weekly_lead_hours = np.zeros(self.weeks)
         self.weekly_own_hours = np.zeros(self.weeks)
         self.weekly_handoffs = np.zeros(self.weeks)
@@ -239,7 +247,7 @@ class LeadLifecycleModel:
     def _arrival_times(self, channel: Channel) -> np.ndarray:
         """Non-homogeneous Poisson arrival times (hours) of one channel up to the hard stop."""
         rng = named_stream(self.seed_sequence, "arrivals", channel.name)
-        hours = int(math.ceil(self.hard_stop))
+        hours = math.ceil(self.hard_stop)
         if channel.leads_per_week == 0 or hours == 0:
             return np.empty(0)
         hour_index = np.arange(hours)
@@ -262,7 +270,9 @@ class LeadLifecycleModel:
     # ---------------------------------------------------------------- running
     def run(self) -> SimulationResult:
         """Simulate until the measured cohort has finished (or the drain cap), return records."""
-        self.leads = self._generate_arrivals()
+        self.planned_leads = self._generate_arrivals()
+        # Word of mouth appends leads during the run; arrivals walk the planned ones only.
+        self.leads = list(self.planned_leads)
         if not self.calendar.always_open:
             for pool in self.rep_pools:
                 for _ in range(pool.capacity):
@@ -279,7 +289,7 @@ class LeadLifecycleModel:
     def _arrivals(self) -> Generator[simpy.Event, Any, None]:
         """Start each lead's process at its creation time."""
         env = self.env
-        for lead in self.leads:
+        for lead in self.planned_leads:
             if lead.created_at >= self.window_end and not self.cohort_arrivals_done:
                 # Run on to the window's end so utilisation covers the whole window.
                 if env.now < self.window_end:
@@ -517,10 +527,113 @@ class LeadLifecycleModel:
         win = min(1.0, conversion.win_probability * fit_multiplier * interest_multiplier * stage_factor)
         if lead.outcome_draws.uniform() < win:
             lead.deal_value = _deal_value(self.scenario, lead.deal_value_draw)
+            if lead.in_cohort:
+                # The cohort stays open through the customer's follow-up year (up to the cap).
+                self.cohort_open += 1
             self._finish(lead, "won", env.now)
+            env.process(self._customer(lead))
         else:
             self._finish(lead, "lost_competitor", env.now)
         return False
+
+    def _customer(self, customer: Lead) -> Generator[simpy.Event, Any, None]:
+        """After the sale: satisfaction, churn, and for satisfied customers upsells and referrals."""
+        yield from self._follow_customer(customer)
+        if customer.in_cohort:
+            self.cohort_open -= 1
+            if self.cohort_open == 0 and self.cohort_arrivals_done and not self.cohort_done.triggered:
+                self.cohort_done.succeed()
+
+    def _follow_customer(self, customer: Lead) -> Generator[simpy.Event, Any, None]:
+        """The customer's follow-up period, until churn or ``follow_up_days`` after the sale."""
+        env = self.env
+        after = self.scenario.after_sale
+        # One stream per customer, keyed by its id, so scenarios share its draws (CRN).
+        rng = named_stream(self.seed_sequence, "customer", str(customer.lead_id))
+        fit_factor = 1 - after.satisfaction_fit_weight + after.satisfaction_fit_weight * 2 * customer.fit
+        customer.satisfied = bool(rng.random() < min(1.0, after.satisfaction_probability * fit_factor))
+        churn_rate = after.churn_per_year_satisfied if customer.satisfied else after.churn_per_year_unsatisfied
+        churn_at = env.now + (rng.exponential(HOURS_PER_YEAR / churn_rate) if churn_rate > 0 else math.inf)
+        follow_up_end = env.now + after.follow_up_days * HOURS_PER_DAY
+        end = min(churn_at, follow_up_end)
+        upsell_rate = after.upsell_opportunities_per_year if customer.satisfied else 0.0
+        referral_rate = after.referrals_per_year if customer.satisfied else 0.0
+        next_upsell = env.now + (rng.exponential(HOURS_PER_YEAR / upsell_rate) if upsell_rate > 0 else math.inf)
+        next_referral = env.now + (
+            rng.exponential(HOURS_PER_YEAR / referral_rate) if referral_rate > 0 else math.inf
+        )
+        while True:
+            upcoming = min(next_upsell, next_referral, end)
+            if math.isinf(upcoming):
+                return
+            yield env.timeout(upcoming - env.now)
+            if upcoming == end:
+                if churn_at <= follow_up_end:
+                    customer.churned_at = env.now
+                return
+            if upcoming == next_upsell:
+                env.process(self._upsell(customer, rng))
+                next_upsell += rng.exponential(HOURS_PER_YEAR / upsell_rate)
+            else:
+                self._referral_lead(customer, rng)
+                next_referral += rng.exponential(HOURS_PER_YEAR / referral_rate)
+
+    def _upsell(self, customer: Lead, rng: np.random.Generator) -> Generator[simpy.Event, Any, None]:
+        """A cross-/upsell opportunity fed back to sales: rep time, then won or not."""
+        env = self.env
+        after = self.scenario.after_sale
+        work_hours = sample_many(after.upsell_work_hours, np.array([rng.random()]))[0]
+        won = rng.random() < after.upsell_win_probability
+        pool = self._pick_pool()
+        with pool.request(priority=(0, env.now)) as request:
+            yield request
+            start = env.now
+            if work_hours > 0:
+                yield env.timeout(work_hours)
+            self._account_work(start, float(work_hours), own=False)
+        if won:
+            customer.upsells_won += 1
+            customer.upsell_revenue += customer.deal_value * after.upsell_value_share
+
+    def _referral_lead(self, customer: Lead, rng: np.random.Generator) -> None:
+        """Word of mouth: a satisfied customer brings a new lead in the referral channel."""
+        env = self.env
+        channel = self.scenario.channel(self.scenario.after_sale.referral_channel or "")
+        mix = channel.stage_mix
+        stage_draw = rng.random()
+        stage = 0 if stage_draw < mix.ql else (1 if stage_draw < mix.ql + mix.mql else 2)
+        window, cycle = (
+            sample_many(channel.buying_window_days, np.array([rng.random()]))[0] * HOURS_PER_DAY,
+            sample_many(self.scenario.conversion.sales_cycle_days, np.array([rng.random()]))[0]
+            * HOURS_PER_DAY,
+        )
+        now = env.now
+        lead = Lead(
+            lead_id=len(self.leads),
+            channel=channel,
+            created_at=now,
+            fit=float(rng.beta(channel.fit.alpha, channel.fit.beta)),
+            stage=stage,
+            stage_at_creation=stage,
+            max_stage=stage,
+            buying_window_end=now + float(window),
+            sales_cycle_hours=float(cycle),
+            deal_value_draw=float(rng.random()),
+            in_cohort=self.window_start <= now < self.window_end,
+            nurture=DrawRow(rng.random(_ROW_WIDTH["nurture"]), self.overflow["nurture"]),
+            handoff=DrawRow(rng.random(_ROW_WIDTH["handoff"]), self.overflow["handoff"]),
+            contact=DrawRow(rng.random(_ROW_WIDTH["contact"]), self.overflow["contact"]),
+            outcome_draws=DrawRow(rng.random(_ROW_WIDTH["outcome"]), self.overflow["outcome"]),
+            last_touch=now,
+            referred_by=customer.lead_id,
+        )
+        customer.referrals += 1
+        self.leads.append(lead)
+        if lead.in_cohort:
+            self.cohort_open += 1
+        self.weekly_created[int(now // HOURS_PER_WEEK)] += 1
+        self._schedule_engagement(lead, now)
+        env.process(self._lead(lead))
 
     def _account_work(self, start: float, duration: float, own: bool) -> None:
         week = int(start // HOURS_PER_WEEK)
@@ -630,8 +743,20 @@ class LeadLifecycleModel:
             columns["cost"].append(lead.channel.cost_per_lead)
             columns["marketing_sourced"].append(lead.channel.marketing_sourced)
             columns["score_at_handoff"].append(lead.score_at_handoff)
+            columns["satisfied"].append(lead.satisfied)
+            columns["churned_at"].append(lead.churned_at)
+            columns["upsells_won"].append(lead.upsells_won)
+            columns["upsell_revenue"].append(lead.upsell_revenue)
+            columns["referrals"].append(lead.referrals)
+            columns["referred_by"].append(lead.referred_by)
         leads = pd.DataFrame(columns)
         leads["cold_at_first_contact"] = leads["cold_at_first_contact"].astype("boolean")
+        leads["satisfied"] = leads["satisfied"].astype("boolean")
+        leads["referred_by"] = leads["referred_by"].astype("Int64")
+        leads["churned_at"] = leads["churned_at"].astype(float)
+        leads["upsell_revenue"] = leads["upsell_revenue"].astype(float)
+        leads["upsells_won"] = leads["upsells_won"].astype("int64")
+        leads["referrals"] = leads["referrals"].astype("int64")
         for name in ("reached", "qualified", "marketing_sourced"):
             leads[name] = leads[name].astype(bool)
         for name in ("contact_attempts", "handoffs", "lead_id", "replication"):

@@ -275,6 +275,44 @@ class ServiceLevel(Frozen):
     agreed: bool = Field(False, description="whether a written SLA exists (for reports)")
 
 
+class AfterSale(Frozen):
+    """The customer after the sale: satisfaction, churn, upsell fed back to sales, word of mouth.
+
+    Only satisfied customers buy more and recommend the company; both rates are zero by default,
+    so a scenario without this section behaves as if the story ended at the signature.
+    """
+
+    satisfaction_probability: Probability = Field(
+        0.7, description="chance a new customer is satisfied, at average fit (0.5)"
+    )
+    satisfaction_fit_weight: Probability = Field(
+        0.5, description="how much a good fit raises satisfaction (as win_fit_weight)"
+    )
+    churn_per_year_satisfied: NonNegative = 0.05
+    churn_per_year_unsatisfied: NonNegative = 0.3
+    upsell_opportunities_per_year: NonNegative = Field(
+        0.0, description="cross-/upsell opportunities a satisfied customer brings sales per year"
+    )
+    upsell_work_hours: Distribution = Distribution(distribution="fixed", mean=2.0)
+    upsell_win_probability: Probability = 0.3
+    upsell_value_share: NonNegative = Field(
+        0.3, description="value of an upsell deal as a share of the customer's first deal"
+    )
+    referrals_per_year: NonNegative = Field(
+        0.0, description="new leads a satisfied customer's word of mouth brings per year"
+    )
+    referral_channel: str | None = Field(
+        None, description="channel the word-of-mouth leads arrive in (needed when referrals > 0)"
+    )
+    follow_up_days: NonNegative = Field(
+        0.0,
+        description=(
+            "how long after the sale a customer is followed; the measured cohort stays open "
+            "until then (or the drain cap); 0: not at all"
+        ),
+    )
+
+
 class Costs(Frozen):
     """Costs besides leads and reps, per year."""
 
@@ -303,6 +341,7 @@ class Scenario(Frozen):
     conversion: Conversion = Conversion()
     sla: ServiceLevel = ServiceLevel()
     costs: Costs = Costs()
+    after_sale: AfterSale = AfterSale()
 
     @field_validator("channels")
     @classmethod
@@ -312,6 +351,18 @@ class Scenario(Frozen):
         if duplicates:
             raise ValueError(f"channel names must be unique, repeated: {', '.join(duplicates)}")
         return channels
+
+    @model_validator(mode="after")
+    def _referral_channel_exists(self) -> Scenario:
+        wanted = self.after_sale.referral_channel
+        names = [channel.name for channel in self.channels]
+        if wanted is not None and wanted not in names:
+            raise ValueError(
+                f"after_sale.referral_channel {wanted!r} is not a channel; channels: {', '.join(names)}"
+            )
+        if self.after_sale.referrals_per_year > 0 and wanted is None:
+            raise ValueError("after_sale.referrals_per_year > 0 needs after_sale.referral_channel")
+        return self
 
     def channel(self, name: str) -> Channel:
         """The channel called ``name``."""

@@ -51,6 +51,10 @@ KPI_DIRECTION: dict[str, Literal[-1, 0, 1]] = {
     "lead_cost": -1,
     "staff_cost": -1,
     "org_cost": -1,
+    "customers_satisfied_share": 1,
+    "churned_share": -1,
+    "upsell_revenue": 1,
+    "referral_leads": 1,
     "cost": -1,
     "roi": 1,
 }

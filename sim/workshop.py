@@ -142,6 +142,7 @@ HANDOFF_CHOICES: dict[str, dict[str, Any]] = {
         "handoff.mode": "realtime",
         "handoff.admin_delay_hours": {"distribution": "lognormal", "mean": 0.05, "cv": 1.0},
         "handoff.automation_triggers": True,
+        "costs.org_costs_per_year.crm_integration": 60000,
     },
 }
 

@@ -112,6 +112,9 @@ def test_every_choice_sets_only_paths_the_schema_knows():
     base = load_scenario(SCENARIOS / "base.yaml").model_dump(mode="json")
     for control, choice, settings in workshop.iter_choices():
         for path in settings:
+            parent, _, _ = path.rpartition(".")
+            if isinstance(value_at(base, parent), dict) and parent.endswith("_per_year"):
+                continue  # a named entry of a mapping such as costs.org_costs_per_year
             assert value_at(base, path) is not workshop._MISSING, (control, choice, path)
 
 
