@@ -23,6 +23,7 @@ browser:
 	@bash scripts/ensure-chromium.sh
 
 test: $(STAMP) browser
+	$(BIN)/ruff check sim tests benchmarks
 	$(BIN)/python -m pytest -p no:cacheprovider -q tests notebooks --nbval-lax
 
 lint: $(STAMP)
