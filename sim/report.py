@@ -48,6 +48,7 @@ import pandas as pd
 
 import sim
 from sim import charts
+from sim.attribution import compose
 from sim.cache import scenario_content_hash
 from sim.charts import KPI_INFO, format_value, kpi_label
 from sim.errors import LeadsimError, ReportError
@@ -1232,47 +1233,38 @@ def attribute_levers(
     reference = comparison.scenarios[comparison.reference]
     plans: dict[str, list[tuple[str, Scenario]]] = {}
     residual: dict[str, bool] = {}
-    with tempfile.TemporaryDirectory(prefix="leadsim-levers-") as folder:
-        for name in comparison.names[1:]:
-            target = comparison.scenarios[name]
-            overlays = lever_overlays(reference, target)
-            if not overlays:
-                continue
-            steps: list[tuple[str, Scenario]] = []
-            for count in range(1, len(overlays) + 1):
-                extends = [str(reference.path), *[str(p) for p in overlays[:count]]]
-                step_file = Path(folder) / f"{slugify(name)}-{count}.yaml"
-                step_file.write_text(
-                    "extends: "
-                    + json.dumps(extends)
-                    + "\nname: "
-                    + json.dumps(f"{name} step {count}")
-                    + "\n",
-                    encoding="utf-8",
-                )
-                steps.append(
-                    (_lever_label(overlays[count - 1]), resolve_scenario(step_file).scenario)
-                )
-            residual[name] = scenario_content_hash(steps[-1][1]) != target.content_hash
-            if not residual[name]:
-                steps = steps[:-1]
-            plans[name] = steps
-        extra = {
-            f"{name} step {i}": scenario
-            for name, steps in plans.items()
-            for i, (_, scenario) in enumerate(steps, start=1)
-        }
-        extra_means: dict[str, float] = {}
-        if extra:
-            result = run_experiment(
-                extra,
-                replications=comparison.result.replications,
-                seed=comparison.result.seed,
-                workers=workers if workers is not None else comparison.workers,
-                cache_dir=cache_dir,
-                progress=False,
+    for name in comparison.names[1:]:
+        target = comparison.scenarios[name]
+        overlays = lever_overlays(reference, target)
+        if not overlays:
+            continue
+        steps: list[tuple[str, Scenario]] = [
+            (
+                _lever_label(overlays[count - 1]),
+                compose(reference.path, overlays[:count], f"{name} step {count}"),
             )
-            extra_means = result.kpis.groupby("scenario", sort=False)[kpi].mean().to_dict()
+            for count in range(1, len(overlays) + 1)
+        ]
+        residual[name] = scenario_content_hash(steps[-1][1]) != target.content_hash
+        if not residual[name]:
+            steps = steps[:-1]
+        plans[name] = steps
+    extra = {
+        f"{name} step {i}": scenario
+        for name, steps in plans.items()
+        for i, (_, scenario) in enumerate(steps, start=1)
+    }
+    extra_means: dict[str, float] = {}
+    if extra:
+        result = run_experiment(
+            extra,
+            replications=comparison.result.replications,
+            seed=comparison.result.seed,
+            workers=workers if workers is not None else comparison.workers,
+            cache_dir=cache_dir,
+            progress=False,
+        )
+        extra_means = result.kpis.groupby("scenario", sort=False)[kpi].mean().to_dict()
     attributions = []
     for name, steps in plans.items():
         overlays = lever_overlays(reference, comparison.scenarios[name])
