@@ -53,6 +53,10 @@ def attribute_command(
 
     if replications < 2:
         raise ExperimentError(f"--replications: attribution needs at least 2 for intervals (got {replications})")
+    from sim.stats import KPI_DIRECTION
+
+    if kpi not in KPI_DIRECTION:
+        raise ExperimentError(f"--kpi {kpi!r} is not a KPI; allowed: {', '.join(sorted(KPI_DIRECTION))}")
     out_dir = choose_out_dir(out, "attribute", force)
     effects, kpis = attribute(
         reference, target, kpi=kpi, replications=replications, seed=seed, levers=levers or (),
