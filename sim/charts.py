@@ -222,7 +222,8 @@ KPI_INFO: dict[str, KpiInfo] = {
     "p90_response_hours": KpiInfo(
         "90th percentile first response", "90-%-Perzentil Erstreaktion", "hours"
     ),
-    "sla_met_share": KpiInfo("SLA met", "SLA eingehalten", "share"),
+    "sla_met_share": KpiInfo("SLA met (own target)", "SLA eingehalten (eigenes Ziel)", "share"),
+    "first_hour_share": KpiInfo("First attempt within 1 h", "Erster Anruf binnen 1 h", "share"),
     "never_contacted_share": KpiInfo(
         "Handed over, never contacted", "Übergeben, nie kontaktiert", "share"
     ),

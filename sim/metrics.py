@@ -20,7 +20,7 @@ from sim.schema import Scenario
 KPI_COLUMNS = (
     "scenario", "replication", "leads", "mqls", "sqls", "handed_over", "contacted", "reached",
     "qualified", "won", "revenue", "conversion_rate", "median_response_hours",
-    "mean_response_hours", "p90_response_hours", "sla_met_share", "never_contacted_share",
+    "mean_response_hours", "p90_response_hours", "sla_met_share", "first_hour_share", "never_contacted_share",
     "cold_share", "ignored_share", "wasted_sales_hours", "rep_utilization", "lead_cost",
     "staff_cost", "org_cost", "cost", "roi", "customers_satisfied_share", "churned_share",
     "upsell_revenue", "referral_leads",
@@ -89,6 +89,10 @@ def replication_kpis(
         "mean_response_hours": float(responses.mean()) if len(responses) else float("nan"),
         "p90_response_hours": float(np.quantile(responses, 0.9)) if len(responses) else float("nan"),
         "sla_met_share": float(met.mean()) if len(met) else float("nan"),
+        # The same yardstick for every scenario (F2: the first hour matters), unlike the SLA.
+        "first_hour_share": _share(
+            ((leads["first_contact_at"] - leads["sales_ready_at"]) <= 1.0)[handed].sum(), handed.sum()
+        ),
         "never_contacted_share": _share((handed & ~contacted).sum(), handed.sum()),
         "cold_share": float(cold.mean()) if len(cold) else float("nan"),
         "ignored_share": _share((leads["outcome"] == "ignored").sum(), marketing_handed.sum()),

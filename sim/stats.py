@@ -43,6 +43,7 @@ KPI_DIRECTION: dict[str, Literal[-1, 0, 1]] = {
     "mean_response_hours": -1,
     "p90_response_hours": -1,
     "sla_met_share": 1,
+    "first_hour_share": 1,
     "never_contacted_share": -1,
     "cold_share": -1,
     "ignored_share": -1,

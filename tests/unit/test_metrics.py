@@ -150,3 +150,10 @@ def test_qualification_by_response(leads: pd.DataFrame) -> None:
 def test_qualification_by_response_bucket_edges_are_left_closed(leads: pd.DataFrame) -> None:
     table = qualification_by_response(leads, bucket_edges_hours=(0, 2, 47, np.inf))
     assert table["leads"].tolist() == [1, 1, 3]  # 1 | 2 | 47, 68, 70
+
+
+def test_first_hour_share_is_the_same_yardstick_for_every_scenario(leads: pd.DataFrame) -> None:
+    # Handed over: leads 0-4 and 6. Within 1 h of sales-ready: lead 0 (1.0 h exactly) only;
+    # lead 6 took 2 h, lead 4 was never contacted.
+    kpis = replication_kpis(leads, RUN, SCENARIO)
+    assert kpis["first_hour_share"] == pytest.approx(1 / 6)
