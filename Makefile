@@ -24,10 +24,12 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/mypy sim
 	$(BIN)/python -m pytest -p no:cacheprovider -q tests notebooks --nbval-lax
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/mypy sim
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py

@@ -75,6 +75,14 @@ class _RepPool(simpy.PriorityResource):
     PutQueue = _InsortQueue
 
 
+def _request(pool: simpy.PriorityResource, priority: tuple[int, float]) -> simpy.resources.resource.PriorityRequest:
+    """Ask ``pool`` for a rep with a (rank, key) priority: lower first, ties first come first served.
+
+    SimPy compares priorities with ``<`` only, so tuples work although its hints say ``int``.
+    """
+    return pool.request(priority=priority)  # type: ignore[arg-type]
+
+
 def interest(decay: Decay, hours_since_touch: float) -> float:
     """Interest left ``hours_since_touch`` after the last touch, in [floor, 1]."""
     if hours_since_touch <= 0:
@@ -275,7 +283,7 @@ class LeadLifecycleModel:
         self.leads = list(self.planned_leads)
         if not self.calendar.always_open:
             for pool in self.rep_pools:
-                for _ in range(pool.capacity):
+                for _ in range(int(pool.capacity)):
                     self.env.process(self._shift(pool))
         if self.scenario.sales.own_pipeline_share > 0:
             for pool in self.rep_pools:
@@ -462,7 +470,7 @@ class LeadLifecycleModel:
             if env.now >= lead.buying_window_end:
                 self._finish(lead, "lost_competitor", env.now)
                 return False
-            with pool.request(priority=self._priority(lead)) as request:
+            with _request(pool, self._priority(lead)) as request:
                 self.leads_waiting += 1
                 yield request
                 self.leads_waiting -= 1
@@ -585,7 +593,7 @@ class LeadLifecycleModel:
         work_hours = sample_many(after.upsell_work_hours, np.array([rng.random()]))[0]
         won = rng.random() < after.upsell_win_probability
         pool = self._pick_pool()
-        with pool.request(priority=(0, env.now)) as request:
+        with _request(pool, (0, env.now)) as request:
             yield request
             start = env.now
             if work_hours > 0:
@@ -662,7 +670,7 @@ class LeadLifecycleModel:
         while True:
             if calendar.is_open(env.now):
                 yield env.timeout(calendar.next_close(env.now) - env.now)
-            with pool.request(priority=_SHIFT_PRIORITY) as request:
+            with _request(pool, _SHIFT_PRIORITY) as request:
                 yield request
                 reopen = calendar.next_open(env.now)
                 if reopen > env.now:
@@ -691,7 +699,7 @@ class LeadLifecycleModel:
         env = self.env
         # Own prospects go first in a silo; otherwise they fill the time marketing leads leave.
         own_first = self.scenario.sales.marketing_leads_below_own_pipeline
-        request = pool.request(priority=(0, 0.0) if own_first else (2, 0.0))
+        request = _request(pool, (0, 0.0) if own_first else (2, 0.0))
 
         def start_task(_: simpy.Event) -> None:
             start = env.now
