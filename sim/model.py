@@ -30,9 +30,10 @@ from sim.random_streams import (
     DrawRow,
     named_stream,
     replication_seed_sequence,
+    sample_from_uniform,
     sample_many,
 )
-from sim.schema import STAGES, Channel, Decay, Scenario
+from sim.schema import STAGES, Channel, Decay, Scenario, StageMix
 
 STAGE_VALUE = (0.0, 0.5, 1.0)  # QL, MQL, SQL on the scoring scale
 HOURS_PER_MONTH = DAYS_PER_MONTH * HOURS_PER_DAY
@@ -81,6 +82,11 @@ def _request(pool: simpy.PriorityResource, priority: tuple[int, float]) -> simpy
     SimPy compares priorities with ``<`` only, so tuples work although its hints say ``int``.
     """
     return pool.request(priority=priority)  # type: ignore[arg-type]
+
+
+def _stage_index(mix: StageMix, uniforms: Any) -> Any:
+    """Stage (0 QL, 1 MQL, 2 SQL) of each uniform under the channel's stage mix."""
+    return np.searchsorted((mix.ql, mix.ql + mix.mql), uniforms, side="right")
 
 
 def interest(decay: Decay, hours_since_touch: float) -> float:
@@ -202,8 +208,7 @@ class LeadLifecycleModel:
             window_uniforms = traits.random(count)
             cycle_uniforms = traits.random(count)
             value_uniforms = traits.random(count)
-            mix = channel.stage_mix
-            stages = np.where(stage_uniforms < mix.ql, 0, np.where(stage_uniforms < mix.ql + mix.mql, 1, 2))
+            stages = _stage_index(channel.stage_mix, stage_uniforms)
             windows = sample_many(channel.buying_window_days, window_uniforms) * HOURS_PER_DAY
             cycles = sample_many(self.scenario.conversion.sales_cycle_days, cycle_uniforms) * HOURS_PER_DAY
             # kept as NumPy rows: Python lists of floats would triple the memory per lead
@@ -228,29 +233,45 @@ class LeadLifecycleModel:
                     )
                 )
         drafts.sort(key=lambda draft: (draft[0], draft[2].name, draft[1]))
-        leads = []
-        for lead_id, (created_at, _, channel, traits_of_lead) in enumerate(drafts):
-            rows = traits_of_lead["rows"]
-            lead = Lead(
-                lead_id=lead_id,
-                channel=channel,
-                created_at=created_at,
-                fit=traits_of_lead["fit"],
-                stage=traits_of_lead["stage"],
-                stage_at_creation=traits_of_lead["stage"],
-                max_stage=traits_of_lead["stage"],
-                buying_window_end=created_at + traits_of_lead["window"],
-                sales_cycle_hours=traits_of_lead["cycle"],
-                deal_value_draw=traits_of_lead["value"],
-                in_cohort=self.window_start <= created_at < self.window_end,
-                nurture=DrawRow(rows["nurture"], self.overflow["nurture"]),
-                handoff=DrawRow(rows["handoff"], self.overflow["handoff"]),
-                contact=DrawRow(rows["contact"], self.overflow["contact"]),
-                outcome_draws=DrawRow(rows["outcome"], self.overflow["outcome"]),
-                last_touch=created_at,
-            )
-            leads.append(lead)
-        return leads
+        return [
+            self._new_lead(lead_id, channel, created_at, **traits_of_lead)
+            for lead_id, (created_at, _, channel, traits_of_lead) in enumerate(drafts)
+        ]
+
+    def _new_lead(
+        self,
+        lead_id: int,
+        channel: Channel,
+        created_at: float,
+        *,
+        fit: float,
+        stage: int,
+        window: float,
+        cycle: float,
+        value: float,
+        rows: dict[str, Any],
+        referred_by: int | None = None,
+    ) -> Lead:
+        """A lead with its intrinsic traits and its own rows of uniforms per mechanism."""
+        return Lead(
+            lead_id=lead_id,
+            channel=channel,
+            created_at=created_at,
+            fit=fit,
+            stage=stage,
+            stage_at_creation=stage,
+            max_stage=stage,
+            buying_window_end=created_at + window,
+            sales_cycle_hours=cycle,
+            deal_value_draw=value,
+            in_cohort=self.window_start <= created_at < self.window_end,
+            nurture=DrawRow(rows["nurture"], self.overflow["nurture"]),
+            handoff=DrawRow(rows["handoff"], self.overflow["handoff"]),
+            contact=DrawRow(rows["contact"], self.overflow["contact"]),
+            outcome_draws=DrawRow(rows["outcome"], self.overflow["outcome"]),
+            last_touch=created_at,
+            referred_by=referred_by,
+        )
 
     def _arrival_times(self, channel: Channel) -> np.ndarray:
         """Non-homogeneous Poisson arrival times (hours) of one channel up to the hard stop."""
@@ -306,29 +327,42 @@ class LeadLifecycleModel:
             delay = lead.created_at - env.now
             if delay > 0:
                 yield env.timeout(delay)
-            if lead.in_cohort:
-                self.cohort_open += 1
-            self.weekly_created[int(lead.created_at // HOURS_PER_WEEK)] += 1
-            self._schedule_engagement(lead, lead.created_at)
-            env.process(self._lead(lead))
+            self._start_lead(lead)
         if not self.cohort_arrivals_done:
             if env.now < self.window_end:
                 yield env.timeout(self.window_end - env.now)
             self._close_cohort()
 
+    def _start_lead(self, lead: Lead) -> None:
+        """Count the lead in, let its content engagements begin and start its journey."""
+        if lead.in_cohort:
+            self.cohort_open += 1
+        self.weekly_created[int(lead.created_at // HOURS_PER_WEEK)] += 1
+        self._schedule_engagement(lead, lead.created_at)
+        self.env.process(self._lead(lead))
+
     def _close_cohort(self) -> None:
         self.cohort_arrivals_done = True
-        if self.cohort_open == 0 and not self.cohort_done.triggered:
+        self._check_cohort_done()
+
+    def _check_cohort_done(self) -> None:
+        if self.cohort_open == 0 and self.cohort_arrivals_done and not self.cohort_done.triggered:
             self.cohort_done.succeed()
 
-    def _finish(self, lead: Lead, outcome: str, closed_at: float | None = None) -> None:
+    def _release(self, lead: Lead) -> None:
+        """A cohort lead needs no more simulation: the run may end once all are released."""
+        if lead.in_cohort:
+            self.cohort_open -= 1
+            self._check_cohort_done()
+
+    def _finish(
+        self, lead: Lead, outcome: str, closed_at: float | None = None, release: bool = True
+    ) -> None:
         lead.outcome = outcome
         if closed_at is not None:
             lead.closed_at = closed_at
-        if lead.in_cohort:
-            self.cohort_open -= 1
-            if self.cohort_open == 0 and self.cohort_arrivals_done and not self.cohort_done.triggered:
-                self.cohort_done.succeed()
+        if release:
+            self._release(lead)
 
     def _schedule_engagement(self, lead: Lead, after: float) -> None:
         rate = self.scenario.nurturing.engagements_per_week * self.scenario.nurturing.content_relevance
@@ -534,11 +568,9 @@ class LeadLifecycleModel:
         stage_factor = getattr(conversion.win_stage_factor, STAGES[lead.stage])
         win = min(1.0, conversion.win_probability * fit_multiplier * interest_multiplier * stage_factor)
         if lead.outcome_draws.uniform() < win:
-            lead.deal_value = _deal_value(self.scenario, lead.deal_value_draw)
-            if lead.in_cohort:
-                # The cohort stays open through the customer's follow-up year (up to the cap).
-                self.cohort_open += 1
-            self._finish(lead, "won", env.now)
+            lead.deal_value = sample_from_uniform(conversion.deal_value, lead.deal_value_draw)
+            # The cohort stays open through the customer's follow-up (up to the cap).
+            self._finish(lead, "won", env.now, release=False)
             env.process(self._customer(lead))
         else:
             self._finish(lead, "lost_competitor", env.now)
@@ -547,10 +579,7 @@ class LeadLifecycleModel:
     def _customer(self, customer: Lead) -> Generator[simpy.Event, Any, None]:
         """After the sale: satisfaction, churn, and for satisfied customers upsells and referrals."""
         yield from self._follow_customer(customer)
-        if customer.in_cohort:
-            self.cohort_open -= 1
-            if self.cohort_open == 0 and self.cohort_arrivals_done and not self.cohort_done.triggered:
-                self.cohort_done.succeed()
+        self._release(customer)
 
     def _follow_customer(self, customer: Lead) -> Generator[simpy.Event, Any, None]:
         """The customer's follow-up period, until churn or ``follow_up_days`` after the sale."""
@@ -590,7 +619,7 @@ class LeadLifecycleModel:
         """A cross-/upsell opportunity fed back to sales: rep time, then won or not."""
         env = self.env
         after = self.scenario.after_sale
-        work_hours = sample_many(after.upsell_work_hours, np.array([rng.random()]))[0]
+        work_hours = sample_from_uniform(after.upsell_work_hours, rng.random())
         won = rng.random() < after.upsell_win_probability
         pool = self._pick_pool()
         with _request(pool, (0, env.now)) as request:
@@ -598,50 +627,32 @@ class LeadLifecycleModel:
             start = env.now
             if work_hours > 0:
                 yield env.timeout(work_hours)
-            self._account_work(start, float(work_hours), own=False)
+            self._account_work(start, work_hours, own=False)
         if won:
             customer.upsells_won += 1
             customer.upsell_revenue += customer.deal_value * after.upsell_value_share
 
     def _referral_lead(self, customer: Lead, rng: np.random.Generator) -> None:
         """Word of mouth: a satisfied customer brings a new lead in the referral channel."""
-        env = self.env
         channel = self.scenario.channel(self.scenario.after_sale.referral_channel or "")
-        mix = channel.stage_mix
-        stage_draw = rng.random()
-        stage = 0 if stage_draw < mix.ql else (1 if stage_draw < mix.ql + mix.mql else 2)
-        window, cycle = (
-            sample_many(channel.buying_window_days, np.array([rng.random()]))[0] * HOURS_PER_DAY,
-            sample_many(self.scenario.conversion.sales_cycle_days, np.array([rng.random()]))[0]
-            * HOURS_PER_DAY,
-        )
-        now = env.now
-        lead = Lead(
-            lead_id=len(self.leads),
-            channel=channel,
-            created_at=now,
+        stage = int(_stage_index(channel.stage_mix, rng.random()))
+        window = sample_from_uniform(channel.buying_window_days, rng.random()) * HOURS_PER_DAY
+        cycle = sample_from_uniform(self.scenario.conversion.sales_cycle_days, rng.random()) * HOURS_PER_DAY
+        lead = self._new_lead(
+            len(self.leads),
+            channel,
+            self.env.now,
             fit=float(rng.beta(channel.fit.alpha, channel.fit.beta)),
             stage=stage,
-            stage_at_creation=stage,
-            max_stage=stage,
-            buying_window_end=now + float(window),
-            sales_cycle_hours=float(cycle),
-            deal_value_draw=float(rng.random()),
-            in_cohort=self.window_start <= now < self.window_end,
-            nurture=DrawRow(rng.random(_ROW_WIDTH["nurture"]), self.overflow["nurture"]),
-            handoff=DrawRow(rng.random(_ROW_WIDTH["handoff"]), self.overflow["handoff"]),
-            contact=DrawRow(rng.random(_ROW_WIDTH["contact"]), self.overflow["contact"]),
-            outcome_draws=DrawRow(rng.random(_ROW_WIDTH["outcome"]), self.overflow["outcome"]),
-            last_touch=now,
+            window=window,
+            cycle=cycle,
+            value=float(rng.random()),
+            rows={name: rng.random(width) for name, width in _ROW_WIDTH.items()},
             referred_by=customer.lead_id,
         )
         customer.referrals += 1
         self.leads.append(lead)
-        if lead.in_cohort:
-            self.cohort_open += 1
-        self.weekly_created[int(now // HOURS_PER_WEEK)] += 1
-        self._schedule_engagement(lead, now)
-        env.process(self._lead(lead))
+        self._start_lead(lead)
 
     def _account_work(self, start: float, duration: float, own: bool) -> None:
         week = int(start // HOURS_PER_WEEK)
@@ -725,38 +736,21 @@ class LeadLifecycleModel:
     # ---------------------------------------------------------------- output
     def _result(self) -> SimulationResult:
         cohort = [lead for lead in self.leads if lead.in_cohort]
-        columns: dict[str, list[Any]] = {name: [] for name in LEAD_COLUMNS}
-        for lead in cohort:
-            columns["replication"].append(self.replication)
-            columns["lead_id"].append(lead.lead_id)
-            columns["channel"].append(lead.channel.name)
-            columns["created_at"].append(lead.created_at)
-            columns["fit"].append(lead.fit)
-            columns["stage_at_creation"].append(STAGES[lead.stage_at_creation])
-            columns["sales_ready_at"].append(lead.sales_ready_at)
-            columns["handoff_at"].append(lead.handoff_at)
-            columns["first_contact_at"].append(lead.first_contact_at)
-            columns["contact_attempts"].append(lead.contact_attempts)
-            columns["reached"].append(lead.reached)
-            columns["qualified"].append(lead.qualified)
-            columns["cold_at_first_contact"].append(lead.cold_at_first_contact)
-            columns["outcome"].append(lead.outcome)
-            columns["closed_at"].append(lead.closed_at)
-            columns["deal_value"].append(lead.deal_value)
-            columns["max_stage"].append(STAGES[lead.max_stage])
-            columns["interest_at_first_contact"].append(lead.interest_at_first_contact)
-            columns["handoffs"].append(lead.handoffs)
-            columns["sales_hours"].append(lead.sales_hours)
-            columns["wasted_sales_hours"].append(lead.wasted_sales_hours)
-            columns["cost"].append(lead.channel.cost_per_lead)
-            columns["marketing_sourced"].append(lead.channel.marketing_sourced)
-            columns["score_at_handoff"].append(lead.score_at_handoff)
-            columns["satisfied"].append(lead.satisfied)
-            columns["churned_at"].append(lead.churned_at)
-            columns["upsells_won"].append(lead.upsells_won)
-            columns["upsell_revenue"].append(lead.upsell_revenue)
-            columns["referrals"].append(lead.referrals)
-            columns["referred_by"].append(lead.referred_by)
+        # Columns that are not a Lead attribute of the same name.
+        derived: dict[str, Any] = {
+            "replication": lambda lead: self.replication,
+            "channel": lambda lead: lead.channel.name,
+            "stage_at_creation": lambda lead: STAGES[lead.stage_at_creation],
+            "max_stage": lambda lead: STAGES[lead.max_stage],
+            "cost": lambda lead: lead.channel.cost_per_lead,
+            "marketing_sourced": lambda lead: lead.channel.marketing_sourced,
+        }
+        columns = {
+            name: [
+                derived[name](lead) if name in derived else getattr(lead, name) for lead in cohort
+            ]
+            for name in LEAD_COLUMNS
+        }
         leads = pd.DataFrame(columns)
         leads["cold_at_first_contact"] = leads["cold_at_first_contact"].astype("boolean")
         leads["satisfied"] = leads["satisfied"].astype("boolean")
@@ -817,12 +811,6 @@ class LeadLifecycleModel:
             "leads_simulated": len(self.leads),
         }
         return SimulationResult(leads=leads, weekly=weekly, run=run)
-
-
-def _deal_value(scenario: Scenario, uniform: float) -> float:
-    from sim.random_streams import sample_from_uniform
-
-    return sample_from_uniform(scenario.conversion.deal_value, uniform)
 
 
 def simulate(scenario: Scenario, seed: int = 0, replication: int = 0) -> SimulationResult:
