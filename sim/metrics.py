@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calendar import BusinessCalendar
-from sim.schema import Scenario
+from sim.schema import STAGES, Scenario
 
 KPI_COLUMNS = (
     "scenario", "replication", "leads", "mqls", "sqls", "handed_over", "contacted", "reached",
@@ -46,6 +46,11 @@ def sla_met(leads: pd.DataFrame, calendar: BusinessCalendar, target_business_hou
     return pd.Series(met, index=handed.index, dtype=bool)
 
 
+def _max_stage_index(leads: pd.DataFrame) -> pd.Series:
+    """The furthest stage each lead reached as 0 (QL), 1 (MQL) or 2 (SQL)."""
+    return leads["max_stage"].map({stage: index for index, stage in enumerate(STAGES)})
+
+
 def _share(numerator: float, denominator: float) -> float:
     return float(numerator) / float(denominator) if denominator else float("nan")
 
@@ -55,8 +60,7 @@ def replication_kpis(
 ) -> dict[str, Any]:
     """The KPI row of one replication from its cohort lead table and run totals."""
     calendar = BusinessCalendar(scenario.calendar)
-    stage_order = {"ql": 0, "mql": 1, "sql": 2}
-    max_stage = leads["max_stage"].map(stage_order)
+    max_stage = _max_stage_index(leads)
     handed = leads["handoff_at"].notna()
     contacted = leads["first_contact_at"].notna()
     won = leads["outcome"] == "won"
@@ -90,9 +94,7 @@ def replication_kpis(
         "p90_response_hours": float(np.quantile(responses, 0.9)) if len(responses) else float("nan"),
         "sla_met_share": float(met.mean()) if len(met) else float("nan"),
         # The same yardstick for every scenario (F2: the first hour matters), unlike the SLA.
-        "first_hour_share": _share(
-            ((leads["first_contact_at"] - leads["sales_ready_at"]) <= 1.0)[handed].sum(), handed.sum()
-        ),
+        "first_hour_share": _share((responses <= 1.0).sum(), handed.sum()),
         "never_contacted_share": _share((handed & ~contacted).sum(), handed.sum()),
         "cold_share": float(cold.mean()) if len(cold) else float("nan"),
         "ignored_share": _share((leads["outcome"] == "ignored").sum(), marketing_handed.sum()),
@@ -116,8 +118,7 @@ def replication_kpis(
 
 def funnel(leads: pd.DataFrame) -> pd.DataFrame:
     """Counts per funnel step (leads → MQL → SQL → handed over → contacted → reached → qualified → won)."""
-    stage_order = {"ql": 0, "mql": 1, "sql": 2}
-    max_stage = leads["max_stage"].map(stage_order)
+    max_stage = _max_stage_index(leads)
     steps = [
         ("leads", len(leads)),
         ("mql", int((max_stage >= 1).sum())),
