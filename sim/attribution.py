@@ -22,7 +22,7 @@ from ruamel.yaml import YAML
 
 from sim import stats
 from sim.errors import ScenarioError
-from sim.scenario import load_scenario
+from sim.scenario import ResolvedScenario, load_scenario, resolve_scenario
 from sim.schema import Scenario
 
 ATTRIBUTION_COLUMNS = (
@@ -45,38 +45,42 @@ def lever_name(path: Path) -> str:
     return path.stem
 
 
-def _extends_of(path: Path) -> list[Path]:
-    """The files named in ``extends:`` of ``path``, resolved relative to it."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ScenarioError(f"{path}: cannot read scenario file ({error.strerror})") from error
-    data = YAML(typ="safe").load(text) or {}
-    parents = data.get("extends", []) if isinstance(data, dict) else []
-    if isinstance(parents, str):
-        parents = [parents]
-    return [(path.parent / parent).resolve() for parent in parents]
+def lever_files_between(reference: ResolvedScenario, target: ResolvedScenario) -> list[Path]:
+    """The files ``target`` merges on top of ``reference`` (its lever overlays), in merge order.
+
+    Empty unless ``target`` extends ``reference`` (directly or through its parents) and brings
+    at least one more file besides itself.
+    """
+    reference_file, target_file = reference.chain[-1], target.chain[-1]
+    if reference_file not in target.chain:
+        return []
+    return [path for path in target.chain if path not in reference.chain and path != target_file]
 
 
 def plan_levers(reference_file: Path, target_file: Path, levers: Sequence[Path] = ()) -> LeverPlan:
     """Find the lever overlays that lead from ``reference_file`` to ``target_file``."""
-    reference = Path(reference_file).resolve()
-    target = Path(target_file).resolve()
     if levers:
         lever_files = tuple(Path(lever).resolve() for lever in levers)
     else:
-        parents = _extends_of(target)
-        if reference not in parents:
+        reference, target = resolve_scenario(reference_file), resolve_scenario(target_file)
+        if reference.chain[-1] not in target.chain:
             raise ScenarioError(
                 f"{target_file}: attribution needs a target that extends the reference "
-                f"({reference_file}) plus lever overlays, but its extends: lists "
-                f"{', '.join(str(parent) for parent in parents) or 'nothing'}; "
+                f"({reference_file}) plus lever overlays, but it merges "
+                f"{', '.join(str(path) for path in target.chain[:-1]) or 'nothing'}; "
                 "name the levers with --lever instead"
             )
-        lever_files = tuple(parent for parent in parents if parent != reference)
+        lever_files = tuple(lever_files_between(reference, target))
     if not lever_files:
         raise ScenarioError(f"{target_file}: no lever overlays found between the two scenarios")
-    return LeverPlan(reference, target, lever_files)
+    return LeverPlan(Path(reference_file).resolve(), Path(target_file).resolve(), lever_files)
+
+
+def check_kpi(kpi: str) -> None:
+    """Refuse a KPI name the statistics do not know, listing the allowed ones."""
+    if kpi not in stats.KPI_DIRECTION:
+        allowed = ", ".join(sorted(stats.KPI_DIRECTION))
+        raise ScenarioError(f"--kpi {kpi!r} is not a KPI; allowed: {allowed}")
 
 
 def compose(reference_file: Path, lever_files: Sequence[Path], name: str) -> Scenario:
@@ -173,9 +177,7 @@ def attribute(
     """Run the attribution; return (lever effects table, all KPI rows)."""
     from sim.experiment import run_experiment
 
-    if kpi not in stats.KPI_DIRECTION:
-        allowed = ", ".join(sorted(stats.KPI_DIRECTION))
-        raise ScenarioError(f"--kpi {kpi!r} is not a KPI; allowed: {allowed}")
+    check_kpi(kpi)
     plan = plan_levers(reference_file, target_file, levers)
     first = run_experiment(attribution_scenarios(plan), replications, seed, **experiment_options)
     order = order_by_effect(first.kpis, plan, kpi)

@@ -49,14 +49,11 @@ def attribute_command(
     force: ForceOption = False,
 ) -> None:
     """Split the gain from FROM to TO into lever contributions (alone and on the cumulative path)."""
-    from sim.attribution import attribute
+    from sim.attribution import attribute, check_kpi
 
     if replications < 2:
         raise ExperimentError(f"--replications: attribution needs at least 2 for intervals (got {replications})")
-    from sim.stats import KPI_DIRECTION
-
-    if kpi not in KPI_DIRECTION:
-        raise ExperimentError(f"--kpi {kpi!r} is not a KPI; allowed: {', '.join(sorted(KPI_DIRECTION))}")
+    check_kpi(kpi)  # before the output folder is made
     out_dir = choose_out_dir(out, "attribute", force)
     effects, kpis = attribute(
         reference, target, kpi=kpi, replications=replications, seed=seed, levers=levers or (),

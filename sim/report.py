@@ -48,7 +48,7 @@ import pandas as pd
 
 import sim
 from sim import charts
-from sim.attribution import compose
+from sim.attribution import compose, lever_files_between
 from sim.cache import scenario_content_hash
 from sim.charts import KPI_INFO, format_value, kpi_label
 from sim.errors import LeadsimError, ReportError
@@ -1187,16 +1187,8 @@ def lever_path(comparison: Comparison) -> list[str] | None:
 
 
 def lever_overlays(reference: ScenarioFile, target: ScenarioFile) -> list[Path]:
-    """The overlay files ``target`` adds on top of ``reference``, in extends order.
-
-    Empty unless ``target`` extends ``reference`` (directly or through its parents) and
-    brings at least one more file besides itself.
-    """
-    reference_chain = [Path(p) for p in reference.resolved.chain]
-    target_chain = [Path(p) for p in target.resolved.chain]
-    if reference.path not in target_chain:
-        return []
-    return [p for p in target_chain if p not in reference_chain and p != target.path]
+    """The overlay files ``target`` adds on top of ``reference``, in extends order."""
+    return lever_files_between(reference.resolved, target.resolved)
 
 
 def _lever_label(path: Path) -> str:
