@@ -156,6 +156,28 @@ def explain(
         _explain_table(rows, title=str(file))
 
 
+@app.command()
+def assumptions(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="[FILE...]", help="Scenario files (default: the bundled setups)."),
+    ] = None,
+    write: Annotated[
+        Path | None, typer.Option("--write", help="Write the Markdown to this file (atomically).")
+    ] = None,
+) -> None:
+    """Print (or write) the assumptions register: every parameter per scenario with its source."""
+    from sim.assumptions import BUNDLED_SCENARIOS, assumptions_markdown
+    from sim.cache import write_atomically
+
+    text = assumptions_markdown([str(file) for file in files] if files else BUNDLED_SCENARIOS)
+    if write is None:
+        typer.echo(text, nl=False)
+        return
+    write_atomically(write, text.encode("utf-8"))
+    typer.echo(f"written: {write}")
+
+
 def _explain_csv(rows: Sequence[ExplainRow]) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(["parameter", "value", "source", "line", "comment"])

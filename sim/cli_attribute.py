@@ -87,23 +87,6 @@ def _ci(low: float, high: float, kpi: str) -> str:
     return f"{format_difference(low, kpi)} … {format_difference(high, kpi)}"
 
 
-def assumptions_command(
-    files: Annotated[list[Path] | None, typer.Argument(metavar="[FILE...]", help="Scenario files (default: the bundled setups).")] = None,
-    write: Annotated[Path | None, typer.Option("--write", help="Write the Markdown to this file (atomically).")] = None,
-) -> None:
-    """Print (or write) the assumptions register: every parameter per scenario with its source."""
-    from sim.assumptions import BUNDLED_SCENARIOS, assumptions_markdown
-    from sim.cache import write_atomically
-
-    text = assumptions_markdown([str(file) for file in files] if files else BUNDLED_SCENARIOS)
-    if write is None:
-        typer.echo(text, nl=False)
-        return
-    write_atomically(write, text.encode("utf-8"))
-    typer.echo(f"written: {write}")
-
-
 def register(app: typer.Typer) -> None:
-    """Add ``attribute`` and ``assumptions`` to the ``leadsim`` command."""
+    """Add ``attribute`` to the ``leadsim`` command."""
     app.command("attribute")(attribute_command)
-    app.command("assumptions")(assumptions_command)
