@@ -574,7 +574,7 @@ def _override_path(data: dict[str, Any], parts: Sequence[str], where: str) -> Ke
             model, annotation = item_model, item_model
             index += 1
             continue
-        if typing.get_origin(_strip(annotation)[0]) is dict and index == len(parts) - 1:
+        if get_origin(_strip(annotation)[0]) is dict and index == len(parts) - 1:
             # A mapping of named entries (e.g. costs.org_costs_per_year): any name is a key.
             path.append(part)
             index += 1

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import re
-import types
-import typing
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 import annotated_types
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
-from pydantic.fields import FieldInfo
 from ruamel.yaml import YAML
 
 from sim import ScenarioError
 from sim.scenario import (
     DEFAULT_SOURCE,
     ScenarioValidationError,
+    _strip,  # the loader's own schema walker (Annotated/Optional)
     dump_resolved_yaml,
     explain_rows,
     load_scenario,
@@ -213,23 +211,6 @@ def test_json_schema_allows_extends():
 
 
 # --------------------------------------------------------------------------- every bound is enforced
-
-
-def _strip(annotation: Any) -> tuple[Any, list[Any]]:
-    metadata: list[Any] = []
-    while True:
-        origin = get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation, *extra = get_args(annotation)
-            for item in extra:
-                metadata.extend(item.metadata if isinstance(item, FieldInfo) else [item])
-        elif origin in (Union, types.UnionType):
-            args = [a for a in get_args(annotation) if a is not type(None)]
-            if len(args) != 1:
-                return annotation, metadata
-            annotation = args[0]
-        else:
-            return annotation, metadata
 
 
 def _bounded_fields(model: type[BaseModel], prefix: tuple[str, ...]) -> list[tuple]:
