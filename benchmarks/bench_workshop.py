@@ -31,11 +31,7 @@ import os
 import platform
 import re
 import resource
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,8 +39,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for folder in (ROOT, ROOT / "tests"):  # the package, and the shared browser/server helpers
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+from browser_support import launch_chromium, start_workshop, stop_process_group
 
 from sim import workshop
 
@@ -117,60 +116,16 @@ def in_process(measurement_days: float | None) -> dict[str, Any]:
     }
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def in_browser() -> dict[str, Any]:
     """Start ``leadsim workshop`` and time clicks on Run in headless Chromium."""
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
     with tempfile.TemporaryDirectory(prefix="leadsim-bench-") as folder:
-        port = free_port()
-        log = Path(folder) / "server.log"
-        with log.open("wb") as output:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "sim",
-                    "workshop",
-                    "--port",
-                    str(port),
-                    "--no-browser",
-                    "--scenarios",
-                    str(ROOT / "scenarios"),
-                    "--no-cache",
-                ],
-                cwd=folder,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        server = start_workshop(Path(folder), "--scenarios", str(ROOT / "scenarios"), "--no-cache")
+        url = server.url
         try:
-            url = f"http://127.0.0.1:{port}/"
-            deadline = time.monotonic() + 120
-            while f"Workshop page: {url}" not in log.read_text(errors="replace"):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(log.read_text(errors="replace"))
-                time.sleep(0.2)
             with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
-                browser = playwright.chromium.launch_persistent_context(
-                    profile,
-                    executable_path=chromium,
-                    headless=True,
-                    args=[
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-background-networking",
-                        "--disable-component-update",
-                        "--no-first-run",
-                        "--disable-sync",
-                    ],
-                )
+                browser = launch_chromium(playwright, profile)
                 page = browser.new_page()
                 began = time.perf_counter()
                 page.goto(url, timeout=180_000)
@@ -200,12 +155,7 @@ def in_browser() -> dict[str, Any]:
                     )
                 browser.close()
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop_process_group(server.process)
     return {"page_open_seconds": round(opened, 3), "click_seconds": summary(clicks)}
 
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from sim import stats
 from sim.experiment import run_experiment
+from sim.scenario import load_scenario
 from sim.schema import Scenario
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,13 +40,10 @@ def test_paired_ci_is_narrower_on_the_reps_lever(loaded_pair: list[Scenario]) ->
 
 
 def test_paired_ci_is_narrower_on_the_bundled_base_scenario() -> None:
-    scenario_module = pytest.importorskip("sim.scenario")
     base_file = REPO / "scenarios" / "base.yaml"
-    if not base_file.exists():
-        pytest.skip("scenarios/base.yaml not bundled yet")
     short = ["horizon.warmup_days=14", "horizon.measurement_days=63", "horizon.drain_cap_days=60"]
-    base = scenario_module.load_scenario(base_file, short)
-    fewer_reps = scenario_module.load_scenario(base_file, [*short, f"sales.reps={base.sales.reps - 3}"])
+    base = load_scenario(base_file, short)
+    fewer_reps = load_scenario(base_file, [*short, f"sales.reps={base.sales.reps - 3}"])
     result = run_experiment(
         {"base": base, "fewer_reps": fewer_reps}, replications=5, seed=11, workers=2, cache_dir=None
     )

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
+from browser_support import launch_chromium
 from report_helpers import HOSTILE, BuiltReport
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 EXTERNAL_ASSET = re.compile(
     r"""<script\b[^>]*\bsrc\s*=\s*["']?\s*(?:https?:)?//"""
@@ -23,12 +22,6 @@ EXTERNAL_ASSET = re.compile(
     r"""|import\s*\(\s*["'](?:https?:)?//""",
     re.IGNORECASE,
 )
-
-
-def chromium_or_skip() -> str:
-    if Path(CHROMIUM).is_file():
-        return CHROMIUM
-    pytest.fail("chromium is not installed: run `make browser` (apt-get install chromium)")
 
 
 def chart_count(notebook_path: Path) -> int:
@@ -52,7 +45,6 @@ def test_report_html_references_no_internet_script_style_or_font(built_report: B
 
 def test_report_renders_offline_in_chromium(built_report: BuiltReport):
     assert_no_internet_assets(built_report.html.read_text(encoding="utf-8"))
-    executable = chromium_or_skip()
     from playwright import sync_api
     expected_charts = chart_count(built_report.html.parent / "compare.ipynb")
     assert expected_charts >= 7
@@ -65,19 +57,8 @@ def test_report_renders_offline_in_chromium(built_report: BuiltReport):
         tempfile.TemporaryDirectory(prefix="leadsim-chromium-") as profile,
         sync_api.sync_playwright() as playwright,
     ):
-        browser = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=executable,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-            viewport={"width": 1200, "height": 900},
-            offline=True,
+        browser = launch_chromium(
+            playwright, profile, viewport={"width": 1200, "height": 900}, offline=True
         )
         try:
             page = browser.new_page()

@@ -13,7 +13,6 @@ from sim.workshop import WorkshopApp, WorkshopConfig
 
 @pytest.fixture
 def app(small_dir: Path, fast_run: workshop.RunSettings) -> WorkshopApp:
-    pytest.importorskip("ipywidgets")
     page = WorkshopApp(WorkshopConfig(scenarios_dir=small_dir, start="small.yaml", run=fast_run))
     page.load_start()
     return page

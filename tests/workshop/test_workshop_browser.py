@@ -7,14 +7,9 @@ the end whatever happens.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from browser_support import chromium_executable, launch_chromium, start_workshop, stop_process_group
 from workshop_helpers import ARTIFACTS, SCENARIOS
 
 from sim.experiment import run_experiment
@@ -30,7 +26,6 @@ from sim.workshop import format_kpi
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGE_TIMEOUT_MS = 180_000  # kernel start plus the first baseline on a busy 2-core machine
 RUN_TIMEOUT_MS = 120_000
 HORIZON = "horizon.measurement_days=182"  # the workshop's default horizon
@@ -45,12 +40,6 @@ SLA_4H = (  # what the SLA control at "4 h" must set (levers/sla.yaml)
 SHOWN = ("revenue", "won", "median_response_hours", "cold_share", "rep_utilization")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @dataclass
 class Server:
     url: str
@@ -62,66 +51,16 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    if not Path(CHROMIUM).is_file():
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (apt-get install chromium); CI must install it")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api")
-    pytest.importorskip("voila")
+    chromium_executable()
     folder = tmp_path_factory.mktemp("workshop-server")
     scenarios = folder / "scenarios"
     shutil.copytree(SCENARIOS, scenarios, ignore=shutil.ignore_patterns("workshop", "examples"))
-    port = free_port()
-    log = folder / "server.log"
-    command = [
-        sys.executable,
-        "-m",
-        "sim",
-        "workshop",
-        "--port",
-        str(port),
-        "--no-browser",
-        "--scenarios",
-        str(scenarios),
-        "--cache-dir",
-        str(folder / "cache"),
-    ]
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, cwd=folder, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
+    running = start_workshop(folder, "--scenarios", str(scenarios), "--cache-dir", str(folder / "cache"))
     try:
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 120
-        while f"Workshop page: {url}" not in log.read_text(errors="replace"):
-            assert process.poll() is None, (
-                f"leadsim workshop exited:\n{log.read_text(errors='replace')}"
-            )
-            assert time.monotonic() < deadline, (
-                f"no URL after 120 s:\n{log.read_text(errors='replace')}"
-            )
-            time.sleep(0.25)
-        yield Server(url, folder, scenarios, process, log)
+        yield Server(running.url, folder, scenarios, running.process, running.log)
     finally:
-        stop_group(process)
-    assert process.poll() is not None
-
-
-def stop_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the server's process group (Voila shuts its kernels down), SIGKILL if it hangs."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait(timeout=10)
+        stop_process_group(running.process)
+    assert running.process.poll() is not None
 
 
 @pytest.fixture(scope="module")
@@ -132,20 +71,7 @@ def page(server: Server) -> Iterator[Any]:
         tempfile.TemporaryDirectory(prefix="leadsim-chromium-") as profile,
         sync_playwright() as playwright,
     ):
-        browser = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-            viewport={"width": 1400, "height": 2000},
-        )
+        browser = launch_chromium(playwright, profile, viewport={"width": 1400, "height": 2000})
         try:
             tab = browser.new_page()
             tab.outside = []  # requests to anything but the workshop server
