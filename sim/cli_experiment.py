@@ -415,6 +415,31 @@ def print_notes(result: ExperimentResult, out_dir: Path | None, console: Console
 # ------------------------------------------------------------------ commands
 
 
+def _run_and_open_output(
+    command: str, files: Sequence[Path], options: ExperimentOptions, out: Path | None, force: bool,
+    csv: bool,
+) -> tuple[Path, list[ResolvedScenario], ExperimentResult, OutputFolder]:
+    """Claim the output folder, run the experiment, write the lead and KPI tables."""
+    out_dir = choose_out_dir(out, command, force)
+    resolved = _resolve(files, options.overrides)
+    result = _experiment(resolved, options)
+    folder = OutputFolder(out_dir)
+    folder.write_parquet("leads.parquet", result.leads)
+    if csv:
+        folder.write_csv("leads.csv", result.leads)
+    folder.write_csv("kpis.csv", result.kpis)
+    return out_dir, resolved, result, folder
+
+
+def _write_manifest(
+    folder: OutputFolder, command: str, result: ExperimentResult,
+    resolved: Sequence[ResolvedScenario], options: ExperimentOptions, scenario_files: Sequence[str],
+) -> None:
+    """The manifest last, so it lists every file this run wrote."""
+    document = manifest(command, result, resolved, options, folder.written, list(scenario_files))
+    folder.write_text("manifest.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
 def run_command(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario YAML file.")],
     replications: ReplicationsOption = "10",
@@ -436,17 +461,9 @@ def run_command(
 
     options = _options(replications, seed, workers, scheduler, cache_dir, no_cache,
                        precision, precision_kpi, max_replications, overrides)
-    out_dir = choose_out_dir(out, "run", force)
-    resolved = _resolve([file], options.overrides)
-    result = _experiment(resolved, options)
-    folder = OutputFolder(out_dir)
-    folder.write_parquet("leads.parquet", result.leads)
-    if csv:
-        folder.write_csv("leads.csv", result.leads)
-    folder.write_csv("kpis.csv", result.kpis)
+    out_dir, resolved, result, folder = _run_and_open_output("run", [file], options, out, force, csv)
     folder.write_text("scenario.yaml", dump_resolved_yaml(resolved[0]))
-    document = manifest("run", result, resolved, options, folder.written, ["scenario.yaml"])
-    folder.write_text("manifest.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    _write_manifest(folder, "run", result, resolved, options, ["scenario.yaml"])
     console = _console()
     print_run_summary(result, console)
     print_notes(result, out_dir, console)
@@ -473,21 +490,13 @@ def compare_command(
 
     options = _options(replications, seed, workers, scheduler, cache_dir, no_cache,
                        precision, precision_kpi, max_replications, overrides)
-    out_dir = choose_out_dir(out, "compare", force)
-    resolved = _resolve(files, options.overrides)
-    result = _experiment(resolved, options)
+    out_dir, resolved, result, folder = _run_and_open_output("compare", files, options, out, force, csv)
     summary = stats.summarize(result.kpis, reference=result.reference)
-    folder = OutputFolder(out_dir)
-    folder.write_csv("kpis.csv", result.kpis)
-    folder.write_parquet("leads.parquet", result.leads)
-    if csv:
-        folder.write_csv("leads.csv", result.leads)
     folder.write_csv("comparison.csv", summary[list(stats.COMPARISON_COLUMNS)])
     scenario_files = _unique_files([f"scenarios/{file_name_for(name)}.yaml" for name in result.scenarios])
     for item, name in zip(resolved, scenario_files, strict=True):
         folder.write_text(name, dump_resolved_yaml(item))
-    document = manifest("compare", result, resolved, options, folder.written, scenario_files)
-    folder.write_text("manifest.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    _write_manifest(folder, "compare", result, resolved, options, scenario_files)
     console = _console()
     print_comparison(summary[summary["kpi"].isin(_shown(result))], result, console)
     print_notes(result, out_dir, console)
