@@ -137,6 +137,7 @@ class Lead:
     wasted_sales_hours: float = 0.0
     score_at_handoff: float = math.nan
     max_stage: int = 0
+    sla_deadline: float = math.nan
     satisfied: bool | None = None
     churned_at: float = math.nan
     upsells_won: int = 0
@@ -485,10 +486,11 @@ class LeadLifecycleModel:
             return (rank, -self.env.now)
         if sales.queue == "score":
             return (rank, -lead.score_at_handoff)
-        deadline = self.calendar.add_business_hours(
-            lead.sales_ready_at, self.scenario.sla.first_contact_business_hours
-        )
-        return (rank, deadline)
+        if math.isnan(lead.sla_deadline):  # fixed by sales_ready_at: computed once per lead
+            lead.sla_deadline = self.calendar.add_business_hours(
+                lead.sales_ready_at, self.scenario.sla.first_contact_business_hours
+            )
+        return (rank, lead.sla_deadline)
 
     def _sales(self, lead: Lead) -> Generator[simpy.Event, Any, bool]:
         """Contact attempts, qualification and the sales cycle; True when recycled to nurturing."""
