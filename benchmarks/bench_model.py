@@ -36,8 +36,8 @@ if str(ROOT) not in sys.path:
 
 import simpy
 
-from sim.model import LeadLifecycleModel
-from sim.schema import Scenario
+from sim.model.lifecycle import LeadLifecycleModel
+from sim.scenario.schema import Scenario
 
 BASE_FILE = ROOT / "scenarios" / "base.yaml"
 SEED = 1
@@ -47,7 +47,7 @@ SEED = 1
 def base_scenario() -> tuple[Scenario, str]:
     """The bundled base scenario, or an equivalent built in code when it cannot be loaded."""
     try:
-        from sim.scenario import load_scenario
+        from sim.scenario.loader import load_scenario
 
         return load_scenario(BASE_FILE), str(BASE_FILE.relative_to(ROOT))
     except Exception as error:  # noqa: BLE001 - any failure falls back to the built-in copy

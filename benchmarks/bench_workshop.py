@@ -45,7 +45,7 @@ for folder in (ROOT, ROOT / "tests"):  # the package, and the shared browser/ser
 
 from browser_support import launch_chromium, start_workshop, stop_process_group
 
-from sim import workshop
+from sim.workshop import app as workshop
 
 BASE = ROOT / "scenarios" / "base.yaml"
 CHANGES: list[dict[str, Any]] = [

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.calendar import BusinessCalendar
-from sim.schema import STAGES, Scenario
+from sim.model.calendar import BusinessCalendar
+from sim.scenario.schema import STAGES, Scenario
 
 KPI_COLUMNS = (
     "scenario", "replication", "leads", "mqls", "sqls", "handed_over", "contacted", "reached",

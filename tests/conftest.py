@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from sim.schema import Scenario
+from sim.scenario.schema import Scenario
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

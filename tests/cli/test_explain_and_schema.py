@@ -37,7 +37,7 @@ def test_explain_names_the_file_through_two_levels_of_extends(fixtures_dir, run_
     assert source("sales.queue") == ("child.yaml", "3", "earliest deadline first")
     assert source("handoff.mode") == ("parent.yaml", "6", "weekly Excel export")
     assert source("channels.demo_request.leads_per_week") == ("child.yaml", "6", "")
-    assert source("sales.max_attempts") == ("default (sim/schema.py)", "", "")
+    assert source("sales.max_attempts") == ("default (sim/scenario/schema.py)", "", "")
 
 
 def test_explain_shows_set_overrides(fixtures_dir, run_leadsim):

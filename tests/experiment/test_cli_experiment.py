@@ -10,9 +10,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from sim.cli_experiment import choose_out_dir, parse_replications, register
+from sim.cli.experiment import choose_out_dir, parse_replications, register
 from sim.errors import ExperimentError, LeadsimError
-from sim.experiment import run_experiment
+from sim.experiment.runner import run_experiment
 from sim.stats import COMPARISON_COLUMNS
 
 SMALL_YAML = """\
@@ -83,7 +83,7 @@ def test_run_writes_leads_kpis_scenario_and_manifest(app, workdir: Path) -> None
 
 def test_run_results_match_the_python_api(app, workdir: Path) -> None:
     invoke(app, "run", "today.yaml", "-n", "2", "--seed", "3", "--workers", "1", "--out", "r", "--no-cache")
-    from sim.scenario import load_scenario
+    from sim.scenario.loader import load_scenario
 
     expected = run_experiment([load_scenario("today.yaml")], replications=2, seed=3, workers=1, cache_dir=None)
     written = pd.read_parquet(workdir / "r" / "leads.parquet")

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim import stats
-from sim.experiment import run_experiment
-from sim.scenario import load_scenario
-from sim.schema import Scenario
+from sim.experiment.runner import run_experiment
+from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Scenario
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,8 +10,8 @@ from scipy import stats as scipy_stats
 
 from sim import stats
 from sim.errors import ExperimentError
-from sim.experiment import run_until_precision, sequential_replications
-from sim.schema import Scenario
+from sim.experiment.runner import run_until_precision, sequential_replications
+from sim.scenario.schema import Scenario
 
 
 def normal_sampler(mean: float, sd: float, seed: int, calls: list[int] | None = None):

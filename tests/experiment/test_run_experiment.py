@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim import experiment
 from sim.errors import ExperimentError, LeadsimError
-from sim.experiment import run_experiment, show_progress, unique_scenarios
+from sim.experiment import runner as experiment
+from sim.experiment.runner import run_experiment, show_progress, unique_scenarios
 from sim.metrics import KPI_COLUMNS, replication_kpis
-from sim.model import simulate
-from sim.schema import Scenario
+from sim.model.lifecycle import simulate
+from sim.scenario.schema import Scenario
 
 
 def test_tables_follow_scenario_then_replication_order(small_pair: list[Scenario]) -> None:

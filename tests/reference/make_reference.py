@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.experiment import run_experiment
-from sim.scenario import load_scenario
+from sim.experiment.runner import run_experiment
+from sim.scenario.loader import load_scenario
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent

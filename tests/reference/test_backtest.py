@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_reference import SCENARIOS, SEEDS, reference_tables  # noqa: E402
+from make_reference import SCENARIOS, SEEDS, reference_tables
 
 DATA = Path(__file__).resolve().parent / "data"
 

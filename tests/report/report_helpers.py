@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from sim.cli_report import register
+from sim.cli.report import register
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "reports"
 HOSTILE = "<script>alert(1)</script>"

@@ -14,8 +14,8 @@ import pytest
 from report_helpers import FIXTURES, HOSTILE, BuiltReport, report_app
 from typer.testing import CliRunner
 
-from sim import report
 from sim.errors import LeadsimError, ReportError, ScenarioError
+from sim.report import build as report
 
 # --------------------------------------------------------------------------- small pieces
 
@@ -381,7 +381,7 @@ def test_cli_errors_are_leadsim_errors(tmp_path):
 
 
 def test_the_leadsim_command_has_the_report_command():
-    from sim.cli import app
+    from sim.cli.main import app
 
     names = {command.name or command.callback.__name__ for command in app.registered_commands}
     assert "report" in names
@@ -421,7 +421,7 @@ def test_index_escapes_titles_and_skips_other_folders(tmp_path):
 
 
 def test_the_command_and_the_library_agree_on_the_default_scenarios():
-    from sim import cli_report
+    from sim.cli import report as cli_report
 
     assert cli_report.DEFAULT_SCENARIOS == report.DEFAULT_SCENARIOS
     for path in report.DEFAULT_SCENARIOS:

@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import cache as cache_module
-from sim.cache import ReplicationCache, replication_key, scenario_content_hash
 from sim.errors import ExperimentError
-from sim.experiment import run_experiment
-from sim.schema import Scenario
+from sim.experiment import cache as cache_module
+from sim.experiment.cache import ReplicationCache, replication_key, scenario_content_hash
+from sim.experiment.runner import run_experiment
+from sim.scenario.schema import Scenario
 
 REPLICATIONS = 3
 SEED = 4
@@ -143,8 +143,8 @@ def test_a_cache_folder_that_is_a_file_is_a_clear_error(small: Scenario, tmp_pat
 
 KILLED_RUN = """
 import json, sys
-from sim.experiment import run_experiment
-from sim.schema import Scenario
+from sim.experiment.runner import run_experiment
+from sim.scenario.schema import Scenario
 scenarios = [Scenario.model_validate(item) for item in json.loads(sys.argv[2])]
 run_experiment(scenarios, replications=int(sys.argv[3]), seed=int(sys.argv[4]), workers=1,
                cache_dir=sys.argv[1], progress=False)

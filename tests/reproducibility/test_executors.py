@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pandas as pd
 import pytest
 
-from sim.experiment import ExperimentResult, run_experiment
-from sim.schema import Scenario
+from sim.experiment.runner import ExperimentResult, run_experiment
+from sim.scenario.schema import Scenario
 
 REPLICATIONS = 4
 SEED = 17
@@ -56,8 +56,8 @@ def test_dask_results_fill_the_local_cache(
 def test_dask_workers_with_other_code_are_refused(
     small: Scenario, dask_scheduler: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sim import experiment
     from sim.errors import ExperimentError
+    from sim.experiment import runner as experiment
 
     monkeypatch.setattr(experiment, "code_fingerprint", lambda: "0.0.0+elsewhere")
     with pytest.raises(ExperimentError, match="run different leadsim code"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.assumptions import BUNDLED_SCENARIOS, assumptions_markdown
+from sim.scenario.assumptions import BUNDLED_SCENARIOS, assumptions_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from sim.attribution import compose, lever_effects, lever_name, plan_levers
 from sim.errors import ScenarioError
-from sim.scenario import load_scenario
+from sim.experiment.attribution import compose, lever_effects, lever_name, plan_levers
+from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SILO = ROOT / "scenarios" / "separate_departments.yaml"

@@ -22,8 +22,8 @@ import pytest
 from scipy import stats
 
 from sim.metrics import qualification_by_response
-from sim.model import interest, simulate
-from sim.schema import Scenario
+from sim.model.lifecycle import interest, simulate
+from sim.scenario.schema import Scenario
 
 SEED = 31
 QUALIFY_AT_FULL_INTEREST = 0.45

@@ -25,9 +25,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.calendar import HOURS_PER_DAY, HOURS_PER_WEEK
-from sim.model import simulate
-from sim.schema import WEEKDAYS, Scenario
+from sim.model.calendar import HOURS_PER_DAY, HOURS_PER_WEEK
+from sim.model.lifecycle import simulate
+from sim.scenario.schema import WEEKDAYS, Scenario
 
 SEED = 20240611
 CONFIDENCE = 0.95

@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from sim.metrics import replication_kpis
-from sim.model import simulate
-from sim.schema import Scenario
+from sim.model.lifecycle import simulate
+from sim.scenario.schema import Scenario
 
 
 def _scenario(**after_sale: object) -> Scenario:

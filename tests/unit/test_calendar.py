@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.calendar import HOURS_PER_WEEK, BusinessCalendar, month_of
-from sim.schema import WEEKDAYS, Calendar
+from sim.model.calendar import HOURS_PER_WEEK, BusinessCalendar, month_of
+from sim.scenario.schema import WEEKDAYS, Calendar
 
 OFFICE = BusinessCalendar(Calendar())  # mon-fri 8-17
 ALWAYS = BusinessCalendar(Calendar(work_days=WEEKDAYS, start_hour=0, end_hour=24))

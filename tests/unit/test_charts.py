@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import charts
-from sim.schema import Calendar
+from sim.charts import core as charts
+from sim.scenario.schema import Calendar
 
 NAN = float("nan")
 

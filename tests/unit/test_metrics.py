@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calendar import BusinessCalendar
 from sim.metrics import (
     KPI_COLUMNS,
     funnel,
@@ -20,7 +19,8 @@ from sim.metrics import (
     response_hours,
     sla_met,
 )
-from sim.schema import Channel, Scenario
+from sim.model.calendar import BusinessCalendar
+from sim.scenario.schema import Channel, Scenario
 
 NAN = math.nan
 SCENARIO = Scenario(name="paper", channels=(Channel(name="web_inquiry", leads_per_week=1.0),))

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.calendar import BusinessCalendar
-from sim.model import LEAD_COLUMNS, OUTCOMES, LeadLifecycleModel, interest, simulate
-from sim.schema import WEEKDAYS, Channel, Decay, Scenario
+from sim.model.calendar import BusinessCalendar
+from sim.model.lifecycle import LEAD_COLUMNS, OUTCOMES, LeadLifecycleModel, interest, simulate
+from sim.scenario.schema import WEEKDAYS, Channel, Decay, Scenario
 
 ALL_WEEK = {"work_days": list(WEEKDAYS), "start_hour": 0.0, "end_hour": 24.0}
 SQL_ONLY = {"ql": 0.0, "mql": 0.0, "sql": 1.0}

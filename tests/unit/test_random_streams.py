@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.random_streams import (
+from sim.model.random_streams import (
     DrawRow,
     named_stream,
     replication_seed_sequence,
     sample_from_uniform,
     sample_many,
 )
-from sim.schema import Distribution
+from sim.scenario.schema import Distribution
 
 
 def test_replication_seed_sequence_rejects_negative_values() -> None:

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from ruamel.yaml import YAML
 
 from sim import ScenarioError
-from sim.scenario import (
+from sim.scenario.loader import (
     DEFAULT_SOURCE,
     ScenarioValidationError,
     _strip,  # the loader's own schema walker (Annotated/Optional)
@@ -24,7 +24,7 @@ from sim.scenario import (
     resolve_scenario,
     scenario_json_schema,
 )
-from sim.schema import Scenario
+from sim.scenario.schema import Scenario
 
 MINIMAL = "channels:\n  - name: web_inquiry\n    leads_per_week: 10\n"
 

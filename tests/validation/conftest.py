@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.experiment import run_experiment
-from sim.scenario import load_scenario
-from sim.schema import Scenario
+from sim.experiment.runner import run_experiment
+from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Scenario
 
 SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 BUNDLED = ("base", "separate_departments", "customer_happiness_team")

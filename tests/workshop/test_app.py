@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sim import workshop
-from sim.workshop import WorkshopApp, WorkshopConfig
+from sim.workshop import app as workshop
+from sim.workshop.app import WorkshopApp, WorkshopConfig
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 from workshop_helpers import ROOT
 
-from sim.cli_workshop import voila_command, voila_environment
-from sim.workshop import RunSettings, WorkshopConfig
+from sim.cli.workshop import voila_command, voila_environment
+from sim.workshop.app import RunSettings, WorkshopConfig
 
 NOTEBOOK = ROOT / "notebooks" / "workshop.ipynb"
 

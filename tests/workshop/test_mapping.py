@@ -10,10 +10,10 @@ import pytest
 from ruamel.yaml import YAML
 from workshop_helpers import SCENARIOS
 
-from sim import workshop
-from sim.cache import scenario_content_hash
-from sim.scenario import ScenarioValidationError, load_scenario, resolve_scenario
-from sim.workshop import (
+from sim.experiment.cache import scenario_content_hash
+from sim.scenario.loader import ScenarioValidationError, load_scenario, resolve_scenario
+from sim.workshop import app as workshop
+from sim.workshop.app import (
     FROM_FILE,
     HANDOFF_CHOICES,
     RECYCLING_CHOICES,

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import stats, workshop
-from sim.experiment import run_experiment
-from sim.workshop import KpiChange, build_setup, change_words, compare_setup, format_kpi
+from sim import stats
+from sim.experiment.runner import run_experiment
+from sim.workshop import app as workshop
+from sim.workshop.app import KpiChange, build_setup, change_words, compare_setup, format_kpi
 
 
 def test_comparison_equals_one_experiment_with_both_setups(small_dir: Path, fast_run):
@@ -38,7 +39,7 @@ def test_comparison_equals_one_experiment_with_both_setups(small_dir: Path, fast
 
 
 def test_the_baseline_is_simulated_once_per_start_and_seed(small_dir: Path, fast_run, monkeypatch):
-    from sim import experiment
+    from sim.experiment import runner as experiment
 
     calls: list[str] = []
     original = experiment.run_experiment

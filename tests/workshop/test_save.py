@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from sim import workshop
-from sim.cache import scenario_content_hash
-from sim.scenario import resolve_scenario
-from sim.workshop import WorkshopError, build_setup, save_setup, setup_diff
+from sim.experiment.cache import scenario_content_hash
+from sim.scenario.loader import resolve_scenario
+from sim.workshop import app as workshop
+from sim.workshop.app import WorkshopError, build_setup, save_setup, setup_diff
 
 DAY = date(2026, 3, 14)
 

@@ -20,9 +20,9 @@ import pytest
 from browser_support import chromium_executable, launch_chromium, start_workshop, stop_process_group
 from workshop_helpers import ARTIFACTS, SCENARIOS
 
-from sim.experiment import run_experiment
-from sim.scenario import load_scenario
-from sim.workshop import format_kpi
+from sim.experiment.runner import run_experiment
+from sim.scenario.loader import load_scenario
+from sim.workshop.app import format_kpi
 
 pytestmark = pytest.mark.browser
 

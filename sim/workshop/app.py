@@ -16,7 +16,7 @@ creates a :class:`WorkshopApp`. Everything it shows is computed here, where it c
 
 Example::
 
-    from sim.workshop import Controls, RunSettings, build_setup, compare_setup
+    from sim.workshop.app import Controls, RunSettings, build_setup, compare_setup
     setup = build_setup("scenarios/base.yaml", {"sla": "1"}, RunSettings())
     comparison = compare_setup(setup)
     [(change.label, change.words) for change in comparison.changes]
@@ -44,14 +44,15 @@ from typing import Any
 import pandas as pd
 
 from sim import stats
+from sim.bundled import bundle_root
 from sim.errors import LeadsimError, ScenarioError
 from sim.metrics import funnel
-from sim.scenario import ScenarioValidationError, format_value, resolve_scenario
-from sim.schema import Scenario
+from sim.scenario.loader import ScenarioValidationError, format_value, resolve_scenario
+from sim.scenario.schema import Scenario
 
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = bundle_root()
 """The source tree that holds ``sim/``, ``notebooks/`` and ``scenarios/``."""
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "workshop.ipynb"
 WORKSHOP_FOLDER = "workshop"
@@ -493,7 +494,7 @@ def build_setup(
 ) -> Setup:
     """The edited setup for ``controls`` (a :class:`Controls`, or only the changed controls).
 
-    Raises :class:`WorkshopError` or :class:`sim.scenario.ScenarioValidationError` (with
+    Raises :class:`WorkshopError` or :class:`sim.scenario.loader.ScenarioValidationError` (with
     problems named by control) for values the controls or the schema do not allow.
     """
     run = run or RunSettings()
@@ -633,8 +634,8 @@ def clear_memory_cache() -> None:
 
 def run_scenario(scenario: Scenario, run: RunSettings) -> RunSummary:
     """Replications ``0 .. run.replications - 1`` of one scenario (kept in memory by content)."""
-    from sim.cache import scenario_content_hash
-    from sim.experiment import run_experiment
+    from sim.experiment.cache import scenario_content_hash
+    from sim.experiment.runner import run_experiment
 
     key = (scenario_content_hash(scenario), run.seed, run.replications)
     cached = _RESULTS.get(key)
@@ -1260,7 +1261,7 @@ def save_setup(
 
 def _check_saved(path: Path, setup: Setup) -> None:
     """The written file must load and give exactly the edited scenario (labels aside)."""
-    from sim.cache import scenario_content_hash
+    from sim.experiment.cache import scenario_content_hash
 
     try:
         saved = resolve_scenario(path).scenario

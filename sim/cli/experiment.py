@@ -30,9 +30,14 @@ from rich.table import Table
 
 import sim
 from sim import stats
-from sim.cache import DEFAULT_CACHE_DIR, code_fingerprint, scenario_content_hash, write_atomically
 from sim.errors import ExperimentError
-from sim.experiment import (
+from sim.experiment.cache import (
+    DEFAULT_CACHE_DIR,
+    code_fingerprint,
+    scenario_content_hash,
+    write_atomically,
+)
+from sim.experiment.runner import (
     WEEKLY_KPIS,
     ExperimentResult,
     run_experiment,
@@ -42,7 +47,7 @@ from sim.experiment import (
 )
 
 if TYPE_CHECKING:
-    from sim.scenario import ResolvedScenario
+    from sim.scenario.loader import ResolvedScenario
 
 DEFAULT_OUT_ROOT = Path("out")
 SHOWN_KPIS = (
@@ -141,7 +146,7 @@ def _options(
 
 
 def _resolve(files: Sequence[Path], overrides: Sequence[str]) -> list[ResolvedScenario]:
-    from sim.scenario import resolve_scenario
+    from sim.scenario.loader import resolve_scenario
 
     return [resolve_scenario(file, overrides) for file in files]
 
@@ -457,7 +462,7 @@ def run_command(
     max_replications: MaxReplicationsOption = 200,
 ) -> None:
     """Run replications of one scenario; write leads, KPIs, the resolved scenario and a manifest."""
-    from sim.scenario import dump_resolved_yaml
+    from sim.scenario.loader import dump_resolved_yaml
 
     options = _options(replications, seed, workers, scheduler, cache_dir, no_cache,
                        precision, precision_kpi, max_replications, overrides)
@@ -486,7 +491,7 @@ def compare_command(
     max_replications: MaxReplicationsOption = 200,
 ) -> None:
     """Compare scenarios with common random numbers: mean, 95% CI and paired difference vs the first."""
-    from sim.scenario import dump_resolved_yaml
+    from sim.scenario.loader import dump_resolved_yaml
 
     options = _options(replications, seed, workers, scheduler, cache_dir, no_cache,
                        precision, precision_kpi, max_replications, overrides)

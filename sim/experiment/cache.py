@@ -27,7 +27,7 @@ import pandas as pd
 
 import sim
 from sim.errors import ExperimentError
-from sim.schema import Scenario
+from sim.scenario.schema import Scenario
 
 logger = logging.getLogger(__name__)
 

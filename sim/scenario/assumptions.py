@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.scenario import explain_rows, format_value, resolve_scenario
+from sim.scenario.loader import explain_rows, format_value, resolve_scenario
 
 BUNDLED_SCENARIOS = (
     "scenarios/base.yaml",
@@ -44,7 +44,7 @@ def assumptions_markdown(files: Sequence[str | Path] = BUNDLED_SCENARIOS) -> str
         "do not edit by hand (a test fails when it is out of date). *source* is the file and line",
         "that set the value in the last scenario, and the comment written next to it: a",
         "FIGURES.md id (`source: F7`) or `assumption:` with the reason. Values set nowhere come",
-        "from the schema's defaults (`sim/schema.py`).",
+        "from the schema's defaults (`sim/scenario/schema.py`).",
         "",
         "| parameter | " + " | ".join(names) + " | differs | source | comment |",
         "|---|" + "---|" * len(names) + "---|---|---|",

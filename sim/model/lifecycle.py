@@ -8,7 +8,7 @@ reps, working business hours next to their own prospects, call it, reach it or n
 or not, and run a sales cycle that it wins, loses to a competitor, or never finishes.
 
 One lead is one SimPy process; reps are a priority resource; every random draw comes from a
-named stream (see ``sim.random_streams``), so scenarios share random numbers where they share
+named stream (see ``sim.model.random_streams``), so scenarios share random numbers where they share
 structure. The clock is in hours from Monday 00:00 of the first simulated day.
 """
 
@@ -25,15 +25,15 @@ import pandas as pd
 import simpy
 from simpy.resources.resource import SortedQueue
 
-from sim.calendar import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_WEEK, BusinessCalendar
-from sim.random_streams import (
+from sim.model.calendar import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_WEEK, BusinessCalendar
+from sim.model.random_streams import (
     DrawRow,
     named_stream,
     replication_seed_sequence,
     sample_from_uniform,
     sample_many,
 )
-from sim.schema import STAGES, Channel, Decay, Scenario, StageMix
+from sim.scenario.schema import STAGES, Channel, Decay, Scenario, StageMix
 
 STAGE_VALUE = (0.0, 0.5, 1.0)  # QL, MQL, SQL on the scoring scale
 HOURS_PER_MONTH = DAYS_PER_MONTH * HOURS_PER_DAY

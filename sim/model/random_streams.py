@@ -16,7 +16,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from sim.schema import Distribution
+from sim.scenario.schema import Distribution
 
 _STANDARD_NORMAL = NormalDist()
 _EPSILON = 1e-12

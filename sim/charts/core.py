@@ -23,10 +23,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from sim.calendar import BusinessCalendar
 from sim.metrics import funnel, qualification_by_response
-from sim.model import OUTCOMES
-from sim.schema import Calendar
+from sim.model.calendar import BusinessCalendar
+from sim.model.lifecycle import OUTCOMES
+from sim.scenario.schema import Calendar
 from sim.stats import KPI_DIRECTION
 
 __all__ = [

@@ -20,9 +20,9 @@ DEFAULT_SCENARIOS = (
     "scenarios/separate_departments.yaml",
     "scenarios/customer_happiness_team.yaml",
 )
-"""The two bundled org setups (the same as ``sim.report.DEFAULT_SCENARIOS``).
+"""The two bundled org setups (the same as ``sim.report.build.DEFAULT_SCENARIOS``).
 
-``sim.report`` is imported only when the command runs: it pulls in Altair, papermill and
+``sim.report.build`` is imported only when the command runs: it pulls in Altair, papermill and
 nbconvert, which every other ``leadsim`` command would otherwise pay for at start-up.
 """
 
@@ -93,7 +93,7 @@ def register(app: typer.Typer) -> None:
         ] = True,
     ) -> None:
         """Run a report notebook and write a self-contained HTML report into a dated folder."""
-        from sim.report import make_report, run_report_config
+        from sim.report.build import make_report, run_report_config
 
         cache_dir = ".leadsim-cache" if cache else None
         if config is not None:

@@ -3,7 +3,7 @@
 A consultant describes a company setup in a YAML file. Most files build on others: an org
 setup extends the base scenario and a few lever overlays, each changing a handful of
 parameters. This module reads such a chain of files, merges it, applies ``--set`` overrides
-from the command line, and validates the result against the schema (``sim.schema``). It
+from the command line, and validates the result against the schema (``sim.scenario.schema``). It
 remembers where every value came from (file, line, and the comment next to it), so an error
 names the line the user has to fix and ``leadsim explain`` can show the source of every number.
 """
@@ -30,7 +30,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 from sim.errors import ScenarioError
-from sim.schema import Scenario
+from sim.scenario.schema import Scenario
 
 __all__ = [
     "DEFAULT_SOURCE",
@@ -50,7 +50,7 @@ __all__ = [
 KeyPath = tuple[Any, ...]
 """A key path in a scenario; channel entries are addressed by their name (``channels.web``)."""
 
-DEFAULT_SOURCE = "default (sim/schema.py)"
+DEFAULT_SOURCE = "default (sim/scenario/schema.py)"
 SET_SOURCE = "--set"
 _CHANNELS: KeyPath = ("channels",)
 _KIND_KEYS = frozenset({"distribution"})

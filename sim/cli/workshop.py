@@ -4,7 +4,7 @@ The facilitator runs one command before the meeting; it starts Voila on
 ``notebooks/workshop.ipynb`` (code hidden) on 127.0.0.1, waits until the page answers, prints its
 address and opens it in the browser. Ctrl-C stops the server and its kernels. The page's settings
 (scenario folder, starting file, replications, seed, horizon, cache) reach the notebook's kernel as
-``LEADSIM_WORKSHOP_*`` environment variables (see :class:`sim.workshop.WorkshopConfig`).
+``LEADSIM_WORKSHOP_*`` environment variables (see :class:`sim.workshop.app.WorkshopConfig`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Annotated
 import typer
 
 from sim.errors import LeadsimError
-from sim.workshop import (
+from sim.workshop.app import (
     DEFAULT_MEASUREMENT_DAYS,
     DEFAULT_REPLICATIONS,
     DEFAULT_SEED,

@@ -26,7 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.errors import LeadsimError
-from sim.scenario import (
+from sim.scenario.loader import (
     ExplainRow,
     ResolvedScenario,
     explain_rows,
@@ -167,8 +167,8 @@ def assumptions(
     ] = None,
 ) -> None:
     """Print (or write) the assumptions register: every parameter per scenario with its source."""
-    from sim.assumptions import BUNDLED_SCENARIOS, assumptions_markdown
-    from sim.cache import write_atomically
+    from sim.experiment.cache import write_atomically
+    from sim.scenario.assumptions import BUNDLED_SCENARIOS, assumptions_markdown
 
     text = assumptions_markdown([str(file) for file in files] if files else BUNDLED_SCENARIOS)
     if write is None:
@@ -216,12 +216,10 @@ def _explain_table(rows: Sequence[ExplainRow], title: str) -> None:
 # --------------------------------------------------------------------------- more commands
 
 # Imported here, after the helpers above exist, because these modules use them.
-from sim import (
-    cli_attribute,
-    cli_experiment,
-    cli_report,
-    cli_workshop,
-)
+from sim.cli import attribute as cli_attribute
+from sim.cli import experiment as cli_experiment
+from sim.cli import report as cli_report
+from sim.cli import workshop as cli_workshop
 
 cli_experiment.register(app)
 cli_attribute.register(app)

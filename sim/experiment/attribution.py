@@ -22,8 +22,8 @@ from ruamel.yaml import YAML
 
 from sim import stats
 from sim.errors import ScenarioError
-from sim.scenario import ResolvedScenario, load_scenario, resolve_scenario
-from sim.schema import Scenario
+from sim.scenario.loader import ResolvedScenario, load_scenario, resolve_scenario
+from sim.scenario.schema import Scenario
 
 ATTRIBUTION_COLUMNS = (
     "lever", "alone_mean", "alone_ci_low", "alone_ci_high",
@@ -175,7 +175,7 @@ def attribute(
     **experiment_options: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run the attribution; return (lever effects table, all KPI rows)."""
-    from sim.experiment import run_experiment
+    from sim.experiment.runner import run_experiment
 
     check_kpi(kpi)
     plan = plan_levers(reference_file, target_file, levers)

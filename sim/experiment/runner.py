@@ -9,7 +9,7 @@ kept in a result cache, so a re-run or a run killed half-way redoes only what is
 
 Example::
 
-    from sim.experiment import run_experiment
+    from sim.experiment.runner import run_experiment
     from sim.stats import summarize
     result = run_experiment({"today": today, "shared_team": shared}, replications=30, seed=1)
     summarize(result.kpis, kpis_to_compare=["revenue", "median_response_hours"])
@@ -36,7 +36,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim import stats
-from sim.cache import (
+from sim.errors import ExperimentError
+from sim.experiment.cache import (
     DEFAULT_CACHE_DIR,
     CacheStats,
     ReplicationCache,
@@ -44,10 +45,9 @@ from sim.cache import (
     code_fingerprint,
     replication_key,
 )
-from sim.errors import ExperimentError
 from sim.metrics import KPI_COLUMNS, replication_kpis
-from sim.model import simulate
-from sim.schema import Scenario
+from sim.model.lifecycle import simulate
+from sim.scenario.schema import Scenario
 
 logger = logging.getLogger(__name__)
 

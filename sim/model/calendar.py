@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from sim.schema import WEEKDAYS, Calendar
+from sim.scenario.schema import WEEKDAYS, Calendar
 
 HOURS_PER_DAY = 24.0
 HOURS_PER_WEEK = 168.0

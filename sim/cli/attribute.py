@@ -13,8 +13,7 @@ from typing import Annotated
 
 import typer
 
-from sim.cache import DEFAULT_CACHE_DIR
-from sim.cli_experiment import (
+from sim.cli.experiment import (
     CacheDirOption,
     ForceOption,
     NoCacheOption,
@@ -29,6 +28,7 @@ from sim.cli_experiment import (
     format_difference,
 )
 from sim.errors import ExperimentError
+from sim.experiment.cache import DEFAULT_CACHE_DIR
 
 
 def attribute_command(
@@ -49,7 +49,7 @@ def attribute_command(
     force: ForceOption = False,
 ) -> None:
     """Split the gain from FROM to TO into lever contributions (alone and on the cumulative path)."""
-    from sim.attribution import attribute, check_kpi
+    from sim.experiment.attribution import attribute, check_kpi
 
     if replications < 2:
         raise ExperimentError(f"--replications: attribution needs at least 2 for intervals (got {replications})")

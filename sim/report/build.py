@@ -47,15 +47,16 @@ from urllib.parse import quote
 import pandas as pd
 
 import sim
-from sim import charts
-from sim.attribution import compose, lever_files_between
-from sim.cache import scenario_content_hash
-from sim.charts import KPI_INFO, format_value, kpi_label
+from sim.bundled import bundle_root
+from sim.charts import core as charts
+from sim.charts.core import KPI_INFO, format_value, kpi_label
 from sim.errors import LeadsimError, ReportError
-from sim.experiment import ExperimentResult, run_experiment
-from sim.scenario import ResolvedScenario, explain_rows, resolve_scenario
-from sim.scenario import format_value as format_yaml_value
-from sim.schema import Scenario
+from sim.experiment.attribution import compose, lever_files_between
+from sim.experiment.cache import scenario_content_hash
+from sim.experiment.runner import ExperimentResult, run_experiment
+from sim.scenario.loader import ResolvedScenario, explain_rows, resolve_scenario
+from sim.scenario.loader import format_value as format_yaml_value
+from sim.scenario.schema import Scenario
 from sim.stats import KPI_DIRECTION, summarize
 
 __all__ = [
@@ -109,7 +110,7 @@ __all__ = [
     "write_tables",
 ]
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = bundle_root()
 """The repository (or source tree) that holds ``sim/``, ``notebooks/`` and ``scenarios/``."""
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 NOTEBOOKS = ("compare", "scenario", "sensitivity")

@@ -1,0 +1,1 @@
+"""Charts (Altair): ``*_data`` functions return tested tables, ``*_chart`` functions draw them."""

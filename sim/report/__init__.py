@@ -1,0 +1,1 @@
+"""Reports: papermill notebooks rendered to self-contained HTML in dated folders, with an index."""
