@@ -14,17 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.kpis import complete_row, kpi_columns
 from sim.model.calendar import BusinessCalendar
 from sim.scenario.schema import STAGES, Scenario
 
-KPI_COLUMNS = (
-    "scenario", "replication", "leads", "mqls", "sqls", "handed_over", "contacted", "reached",
-    "qualified", "won", "revenue", "conversion_rate", "median_response_hours",
-    "mean_response_hours", "p90_response_hours", "sla_met_share", "first_hour_share", "never_contacted_share",
-    "cold_share", "ignored_share", "wasted_sales_hours", "rep_utilization", "lead_cost",
-    "staff_cost", "org_cost", "cost", "roi", "customers_satisfied_share", "churned_share",
-    "upsell_revenue", "referral_leads",
-)
+KPI_COLUMNS = kpi_columns()
 
 
 def response_hours(leads: pd.DataFrame) -> pd.Series:
@@ -76,7 +70,7 @@ def replication_kpis(
     available = float(run["available_rep_hours"])
     met = sla_met(leads, calendar, scenario.sla.first_contact_business_hours)
     cold = leads.loc[contacted, "cold_at_first_contact"].astype(bool)
-    return {
+    return complete_row({
         "scenario": scenario_name or scenario.name,
         "replication": int(run["replication"]),
         "leads": len(leads),
@@ -104,7 +98,6 @@ def replication_kpis(
         "staff_cost": staff_cost,
         "org_cost": org_cost,
         "cost": cost,
-        "roi": _share(revenue + upsell_revenue - cost, cost),
         "customers_satisfied_share": (
             float(customers["satisfied"].astype(float).mean()) if "satisfied" in leads and len(customers) else float("nan")
         ),
@@ -113,7 +106,7 @@ def replication_kpis(
         ),
         "upsell_revenue": upsell_revenue,
         "referral_leads": int(leads["referred_by"].notna().sum()) if "referred_by" in leads else 0,
-    }
+    })
 
 
 def funnel(leads: pd.DataFrame) -> pd.DataFrame:

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
+from sim.kpis import KPIS
+
 ArrayLike: TypeAlias = Sequence[float] | np.ndarray | pd.Series
 
 COMPARISON_COLUMNS = (
@@ -27,38 +29,8 @@ COMPARISON_COLUMNS = (
 )
 DESCRIBE_COLUMNS = ("kpi", "scenario", "n", "mean", "sd", "ci_low", "ci_high")
 
-# +1: higher is better, -1: lower is better, 0: neither (a volume or a load, not a goal).
-KPI_DIRECTION: dict[str, Literal[-1, 0, 1]] = {
-    "leads": 0,
-    "mqls": 0,
-    "sqls": 0,
-    "handed_over": 0,
-    "contacted": 1,
-    "reached": 1,
-    "qualified": 1,
-    "won": 1,
-    "revenue": 1,
-    "conversion_rate": 1,
-    "median_response_hours": -1,
-    "mean_response_hours": -1,
-    "p90_response_hours": -1,
-    "sla_met_share": 1,
-    "first_hour_share": 1,
-    "never_contacted_share": -1,
-    "cold_share": -1,
-    "ignored_share": -1,
-    "wasted_sales_hours": -1,
-    "rep_utilization": 0,
-    "lead_cost": -1,
-    "staff_cost": -1,
-    "org_cost": -1,
-    "customers_satisfied_share": 1,
-    "churned_share": -1,
-    "upsell_revenue": 1,
-    "referral_leads": 1,
-    "cost": -1,
-    "roi": 1,
-}
+# +1: higher is better, -1: lower is better, 0: neither (from the one KPI vocabulary).
+KPI_DIRECTION: dict[str, Literal[-1, 0, 1]] = {kpi.column: kpi.direction for kpi in KPIS}
 ID_COLUMNS = ("scenario", "replication")
 MSER_BATCH_SIZE = 5
 DEFAULT_LOOK_AHEAD = 5

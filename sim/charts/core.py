@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
+from sim import kpis as kpi_vocabulary
+from sim.kpis import LANGUAGES, check_language
 from sim.metrics import funnel, qualification_by_response
 from sim.model.calendar import BusinessCalendar
 from sim.model.lifecycle import OUTCOMES
@@ -31,10 +32,8 @@ from sim.stats import KPI_DIRECTION
 
 __all__ = [
     "FUNNEL_STEPS",
-    "KPI_INFO",
     "LANGUAGES",
     "LOSS_OUTCOMES",
-    "KpiInfo",
     "assessment",
     "enable_offline_rendering",
     "format_value",
@@ -61,7 +60,6 @@ __all__ = [
     "weekly_volume_chart",
 ]
 
-LANGUAGES = ("en", "de")
 MAX_CHART_ROWS = 5000
 """Altair refuses to embed more rows than this; every builder checks its frame against it."""
 
@@ -192,66 +190,10 @@ _TEXT: dict[str, dict[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class KpiInfo:
-    """How to name, format and judge one KPI."""
-
-    en: str
-    de: str
-    kind: str  # count, money, share, hours, ratio
-
-    @property
-    def unit_suffix(self) -> str:
-        """Unit shown after a KPI name in tables ("", "€", "%", "h")."""
-        return {"money": "€", "share": "%", "hours": "h"}.get(self.kind, "")
-
-
-KPI_INFO: dict[str, KpiInfo] = {
-    "leads": KpiInfo("Leads", "Leads", "count"),
-    "mqls": KpiInfo("MQLs", "MQLs", "count"),
-    "sqls": KpiInfo("SQLs", "SQLs", "count"),
-    "handed_over": KpiInfo("Leads handed to sales", "An Vertrieb übergeben", "count"),
-    "contacted": KpiInfo("Leads contacted", "Kontaktierte Leads", "count"),
-    "reached": KpiInfo("Leads reached", "Erreichte Leads", "count"),
-    "qualified": KpiInfo("Leads qualified", "Qualifizierte Leads", "count"),
-    "won": KpiInfo("Deals won", "Gewonnene Abschlüsse", "count"),
-    "revenue": KpiInfo("Revenue", "Umsatz", "money"),
-    "conversion_rate": KpiInfo("Lead-to-deal rate", "Abschlussquote", "share"),
-    "median_response_hours": KpiInfo("Median first response", "Median Erstreaktion", "hours"),
-    "mean_response_hours": KpiInfo("Mean first response", "Mittlere Erstreaktion", "hours"),
-    "p90_response_hours": KpiInfo(
-        "90th percentile first response", "90-%-Perzentil Erstreaktion", "hours"
-    ),
-    "sla_met_share": KpiInfo("SLA met (own target)", "SLA eingehalten (eigenes Ziel)", "share"),
-    "first_hour_share": KpiInfo("First attempt within 1 h", "Erster Anruf binnen 1 h", "share"),
-    "never_contacted_share": KpiInfo(
-        "Handed over, never contacted", "Übergeben, nie kontaktiert", "share"
-    ),
-    "cold_share": KpiInfo("Cold at first contact", "Beim Erstkontakt erkaltet", "share"),
-    "ignored_share": KpiInfo("Ignored by sales", "Vom Vertrieb ignoriert", "share"),
-    "wasted_sales_hours": KpiInfo(
-        "Sales hours on unqualified leads", "Vertriebsstunden für Unqualifizierte", "hours"
-    ),
-    "rep_utilization": KpiInfo("Rep utilisation", "Auslastung Vertrieb", "share"),
-    "lead_cost": KpiInfo("Lead cost", "Lead-Kosten", "money"),
-    "staff_cost": KpiInfo("Staff cost", "Personalkosten", "money"),
-    "org_cost": KpiInfo("Tools and programme cost", "Tool- und Programmkosten", "money"),
-    "customers_satisfied_share": KpiInfo("Satisfied customers", "Zufriedene Kunden", "share"),
-    "churned_share": KpiInfo("Customers churned", "Abgewanderte Kunden", "share"),
-    "upsell_revenue": KpiInfo("Upsell revenue", "Upselling-Umsatz", "money"),
-    "referral_leads": KpiInfo("Leads from referrals", "Leads aus Empfehlungen", "count"),
-    "cost": KpiInfo("Total cost", "Gesamtkosten", "money"),
-    "roi": KpiInfo("ROI", "ROI", "ratio"),
-}
-
-
 # --------------------------------------------------------------------------- labels, numbers
 
 
-def _check_language(language: str) -> str:
-    if language not in LANGUAGES:
-        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, got {language!r}")
-    return language
+_check_language = check_language
 
 
 def label(key: str, language: str = "en") -> str:
@@ -260,56 +202,13 @@ def label(key: str, language: str = "en") -> str:
 
 
 def kpi_label(kpi: str, language: str = "en") -> str:
-    """The display name of a KPI column (unknown KPIs keep their column name)."""
-    info = KPI_INFO.get(kpi)
-    if info is None:
-        return kpi
-    return info.de if _check_language(language) == "de" else info.en
+    """The display name of a KPI column (from the one KPI vocabulary, ``sim.kpis``)."""
+    check_language(language)
+    return kpi_vocabulary.label(kpi, language)
 
 
-def format_value(
-    value: float, kind: str, language: str = "en", signed: bool = False, compact: bool = False
-) -> str:
-    """A KPI value as a reader expects it: ``€1,234,567``, ``38 %``, ``52 h``; ``–`` for NaN.
-
-    ``signed`` writes a plus sign and shares as percentage points (a difference);
-    ``compact`` shortens money from a million on (``€1.75 M``, German ``1,75 Mio. €``).
-    German uses decimal commas and puts the euro sign after the number.
-    """
-    _check_language(language)
-    if value is None or not math.isfinite(float(value)):
-        return "–"
-    value = float(value)
-    sign = "+" if signed and value > 0 else ""
-    minus = "−" if value < 0 else ""
-    magnitude = abs(value)
-    if kind == "share":
-        text, unit = _number(magnitude * 100, 1 if magnitude * 100 < 10 else 0, language), " %"
-        if signed:
-            unit = " pp" if language == "en" else " Pp."
-        return f"{sign}{minus}{text}{unit}"
-    if kind == "money":
-        if compact and magnitude >= 1e6:
-            amount = _number(magnitude / 1e6, 2, language)
-            return (
-                f"{sign}{minus}€{amount} M" if language == "en" else f"{sign}{minus}{amount} Mio. €"
-            )
-        amount = _number(magnitude, 0, language)
-        return f"{sign}{minus}€{amount}" if language == "en" else f"{sign}{minus}{amount} €"
-    if kind == "hours":
-        digits = 1 if magnitude < 10 and not magnitude.is_integer() else 0
-        return f"{sign}{minus}{_number(magnitude, digits, language)} h"
-    if kind == "ratio":
-        return f"{sign}{minus}{_number(magnitude, 2, language)}"
-    digits = 0 if magnitude >= 100 or magnitude.is_integer() else 1
-    return f"{sign}{minus}{_number(magnitude, digits, language)}"
-
-
-def _number(value: float, digits: int, language: str) -> str:
-    text = f"{value:,.{digits}f}"
-    if language == "de":
-        text = text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
-    return text
+format_value = kpi_vocabulary.format_number
+"""A value formatted by kind (the one formatter, ``sim.kpis.format_number``)."""
 
 
 # --------------------------------------------------------------------------- rendering
@@ -680,7 +579,7 @@ def kpi_difference_chart(
         part = frame[frame["kpi"] == kpi].copy()
         if part.empty:
             continue
-        kind = KPI_INFO[kpi].kind if kpi in KPI_INFO else "count"
+        kind = kpi_vocabulary.get(kpi).kind if kpi in kpi_vocabulary.kpi_names() else "count"
         scale = 100.0 if kind == "share" else 1.0
         for column in ("diff_vs_reference", "diff_ci_low", "diff_ci_high"):
             part[column] = part[column].astype(float) * scale
@@ -955,7 +854,7 @@ def waterfall_chart(
 ) -> alt.TopLevelMixin:
     """Lever attribution: how each lever on the path moves ``kpi`` from start to total."""
     _small(data, "waterfall_chart")
-    kind = KPI_INFO[kpi].kind if kpi in KPI_INFO else "count"
+    kind = kpi_vocabulary.get(kpi).kind if kpi in kpi_vocabulary.kpi_names() else "count"
     frame = data.copy()
     frame["kind_label"] = [label(k, language) for k in frame["kind"]]
     frame["text"] = [
@@ -1011,7 +910,7 @@ def tornado_chart(
     order = list(swing.sort_values(ascending=False).index)
     frame["setting_label"] = [label(s, language) for s in frame["setting"]]
     base_value = float(frame["base"].iloc[0]) if len(frame) else 0.0
-    kind = KPI_INFO[kpi].kind if kpi in KPI_INFO else "count"
+    kind = kpi_vocabulary.get(kpi).kind if kpi in kpi_vocabulary.kpi_names() else "count"
     bars = (
         alt.Chart(frame)
         .mark_bar(opacity=0.85)
@@ -1052,7 +951,7 @@ def heatmap_chart(
 ) -> alt.TopLevelMixin:
     """Two-parameter sweep: KPI mean per combination of ``x`` and ``y`` values, annotated."""
     _small(data, "heatmap_chart")
-    kind = KPI_INFO[kpi].kind if kpi in KPI_INFO else "count"
+    kind = kpi_vocabulary.get(kpi).kind if kpi in kpi_vocabulary.kpi_names() else "count"
     # Parameter paths contain dots, which Vega-Lite reads as nested fields: rename them.
     frame = data.rename(columns={x: "x_value", y: "y_value"}).copy()
     frame["text"] = [format_value(v, kind, language, compact=True) for v in frame["value"]]

@@ -29,6 +29,7 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 import sim
+from sim import kpis as kpi_vocabulary
 from sim import stats
 from sim.errors import ExperimentError
 from sim.experiment.cache import (
@@ -50,15 +51,6 @@ if TYPE_CHECKING:
     from sim.scenario.loader import ResolvedScenario
 
 DEFAULT_OUT_ROOT = Path("out")
-SHOWN_KPIS = (
-    "leads", "won", "revenue", "conversion_rate", "median_response_hours", "p90_response_hours",
-    "sla_met_share", "cold_share", "ignored_share", "wasted_sales_hours", "rep_utilization",
-    "cost", "roi",
-)
-_PERCENT_KPIS = frozenset({
-    "conversion_rate", "sla_met_share", "never_contacted_share", "cold_share", "ignored_share",
-    "rep_utilization", "roi",
-})
 
 # ------------------------------------------------------------------ options
 
@@ -301,26 +293,13 @@ def manifest(
 
 
 def format_number(value: float, kpi: str = "") -> str:
-    """A KPI value as a manager reads it: percent for shares, thousands separators for money."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if kpi in _PERCENT_KPIS:
-        return f"{100 * value:.1f}%"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if abs(value) >= 10 or float(value).is_integer():
-        return f"{value:.1f}"
-    return f"{value:.3g}"
+    """A KPI value as a manager reads it, formatted by the KPI vocabulary (``sim.kpis``)."""
+    return kpi_vocabulary.format_kpi(kpi, value)
 
 
 def format_difference(value: float, kpi: str = "") -> str:
     """A difference with its sign; differences of shares in percentage points."""
-    if value is None or math.isnan(value):
-        return "–"
-    if kpi in _PERCENT_KPIS:
-        return f"{100 * value:+.1f} pp"
-    text = format_number(value, kpi)
-    return text if text.startswith("-") else f"+{text}"
+    return kpi_vocabulary.format_kpi(kpi, value, signed=True)
 
 
 def _interval(low: float, high: float, kpi: str, difference: bool = False) -> str:
@@ -345,7 +324,7 @@ def _console() -> Console:
 
 
 def _shown(result: ExperimentResult) -> list[str]:
-    return [kpi for kpi in SHOWN_KPIS if kpi in result.kpis.columns]
+    return list(kpi_vocabulary.headline_kpis())
 
 
 def print_run_summary(result: ExperimentResult, console: Console) -> None:

@@ -47,9 +47,10 @@ from urllib.parse import quote
 import pandas as pd
 
 import sim
+from sim import kpis as kpi_vocabulary
 from sim.bundled import bundle_root
 from sim.charts import core as charts
-from sim.charts.core import KPI_INFO, format_value, kpi_label
+from sim.charts.core import format_value, kpi_label
 from sim.errors import LeadsimError, ReportError
 from sim.experiment.attribution import compose, lever_files_between
 from sim.experiment.cache import scenario_content_hash
@@ -484,10 +485,10 @@ def check_parameters(
         _fail(f"language must be one of {', '.join(charts.LANGUAGES)}, got {language!r}")
     if isinstance(kpi_focus, str) or not isinstance(kpi_focus, (list, tuple)) or not kpi_focus:
         _fail(f"kpi_focus must be a non-empty list of KPI names, got {kpi_focus!r}")
-    unknown = [k for k in kpi_focus if k not in KPI_INFO]
+    unknown = [k for k in kpi_focus if k not in kpi_vocabulary.kpi_names()]
     if unknown:
         _fail(
-            f"kpi_focus: unknown KPI {', '.join(map(repr, unknown))}; allowed: {', '.join(KPI_INFO)}"
+            f"kpi_focus: unknown KPI {', '.join(map(repr, unknown))}; allowed: {', '.join(kpi_vocabulary.kpi_names())}"
         )
     for name, value in (("output_dir", output_dir), ("cache_dir", cache_dir)):
         if value is not None and (not isinstance(value, str) or not value):
@@ -677,7 +678,7 @@ def executive_summary(comparison: Comparison) -> str:
                 ref_row, row = _row(comparison, kpi, reference), _row(comparison, kpi, name)
             except KeyError:
                 continue
-            kind = KPI_INFO[kpi].kind
+            kind = kpi_vocabulary.get(kpi).kind
             verdict = _verdict(kpi, row["diff_ci_low"], row["diff_ci_high"])
             line = text(
                 "item_line",
@@ -699,7 +700,7 @@ def executive_summary(comparison: Comparison) -> str:
                 css = {"clearly_better": "better", "clearly_worse": "worse"}.get(verdict, "unclear")
                 line += f' – <span class="leadsim-{css}">{_e(text(verdict, language))}</span>'
             lines.append(f"<li>{line}</li>")
-        money = [k for k in comparison.kpi_focus if KPI_INFO[k].kind == "money"]
+        money = [k for k in comparison.kpi_focus if kpi_vocabulary.get(k).kind == "money"]
         if money:
             kpi = money[0]
             row = _row(comparison, kpi, name)
@@ -773,7 +774,7 @@ def kpi_table(comparison: Comparison, kpis: Sequence[str] = TABLE_KPIS) -> pd.Da
     for kpi in kpis:
         if kpi not in set(comparison.summary["kpi"]):
             continue
-        kind = KPI_INFO[kpi].kind if kpi in KPI_INFO else "count"
+        kind = kpi_vocabulary.get(kpi).kind if kpi in kpi_vocabulary.kpi_names() else "count"
         row: dict[str, str] = {text("kpi", language): kpi_label(kpi, language)}
         for name in comparison.names:
             values = _row(comparison, kpi, name)
@@ -1221,7 +1222,7 @@ def attribute_levers(
     bar is a paired effect. Interactions go to the lever added later (extends order).
     """
     kpi = kpi or next(
-        (k for k in comparison.kpi_focus if KPI_INFO[k].kind == "money"), comparison.kpi_focus[0]
+        (k for k in comparison.kpi_focus if kpi_vocabulary.get(k).kind == "money"), comparison.kpi_focus[0]
     )
     means = comparison.result.kpis.groupby("scenario", sort=False)[kpi].mean()
     path = lever_path(comparison)
@@ -1287,7 +1288,7 @@ def scenario_summary(comparison: Comparison, scenario: str | None = None) -> str
             row = _row(comparison, kpi, name)
         except KeyError:
             continue
-        kind = KPI_INFO[kpi].kind
+        kind = kpi_vocabulary.get(kpi).kind
         values = [
             format_value(row[c], kind, language, compact=True)
             for c in ("mean", "ci_low", "ci_high")
@@ -1450,8 +1451,8 @@ def _variants_summary(
 
 
 def _check_kpi(kpi: str) -> None:
-    if kpi not in KPI_INFO:
-        raise ReportError(f"unknown KPI {kpi!r}; allowed: {', '.join(KPI_INFO)}")
+    if kpi not in kpi_vocabulary.kpi_names():
+        raise ReportError(f"unknown KPI {kpi!r}; allowed: {', '.join(kpi_vocabulary.kpi_names())}")
 
 
 def one_at_a_time(

@@ -1,0 +1,254 @@
+"""The KPI vocabulary: every KPI once – its column, labels, unit, direction and how to show it.
+
+A consultant reads "Revenue €2.4 M", an analyst reads the ``revenue`` column of kpis.csv, a
+workshop shows "Revenue from won deals": all three come from the one entry below. The KPI table,
+the CLI summary, the report's tables and the workshop's result list are built from ``KPIS``;
+none of them keeps its own list, label or number format, so a KPI added here appears everywhere
+(a view that cannot show it fails loudly instead of dropping it).
+
+Units are fixed per KPI: response times are *calendar* hours from the moment the clock starts
+(inquiry or sales-ready, as the KPI says), the way the speed-to-lead studies measure them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sim.errors import LeadsimError
+
+Kind = Literal["count", "money", "share", "percent", "hours", "ratio"]
+Direction = Literal[-1, 0, 1]
+LANGUAGES = ("en", "de")
+ID_COLUMNS = ("scenario", "replication")
+
+
+class KpiError(LeadsimError):
+    """An unknown KPI name, or a KPI a view cannot show."""
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI: how it is named, measured, judged and shown.
+
+    ``direction``: +1 higher is better, -1 lower is better, 0 neither (a volume or a load).
+    ``headline``: shown in the CLI summary, the report's key-figure table and the workshop.
+    ``formula``: for a KPI derived from other KPIs of the same replication (a pure function of
+    the row computed so far); KPIs without one are computed by ``sim.metrics``.
+    """
+
+    column: str
+    label: str
+    label_de: str
+    kind: Kind
+    direction: Direction
+    description: str
+    headline: bool = False
+    formula: Callable[[Mapping[str, Any]], float] | None = None
+
+    @property
+    def unit(self) -> str:
+        """The unit written after the number ("", "€", "%", "h")."""
+        return {"money": "€", "share": "%", "percent": "%", "hours": "h"}.get(self.kind, "")
+
+    def title(self, language: str = "en") -> str:
+        """The display name in ``language``."""
+        return self.label_de if check_language(language) == "de" else self.label
+
+    def format(self, value: Any, language: str = "en", signed: bool = False, compact: bool = False) -> str:
+        """The value as a reader expects it (see :func:`format_number`)."""
+        return format_number(value, self.kind, language, signed=signed, compact=compact)
+
+
+def _roi(row: Mapping[str, Any]) -> float:
+    cost = float(row["cost"])
+    return (float(row["revenue"]) + float(row["upsell_revenue"]) - cost) / cost if cost else math.nan
+
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi("leads", "Leads", "Leads", "count", 0, "new leads in the measured cohort", headline=True),
+    Kpi("mqls", "MQLs", "MQLs", "count", 0, "cohort leads that reached MQL at some point"),
+    Kpi("sqls", "SQLs", "SQLs", "count", 0, "cohort leads that reached SQL at some point"),
+    Kpi("handed_over", "Leads handed to sales", "An Vertrieb übergeben", "count", 0,
+        "cohort leads handed over to sales at least once"),
+    Kpi("contacted", "Leads contacted", "Kontaktierte Leads", "count", 1,
+        "handed-over leads with at least one contact attempt"),
+    Kpi("reached", "Leads reached", "Erreichte Leads", "count", 1,
+        "leads with at least one conversation"),
+    Kpi("qualified", "Leads qualified", "Qualifizierte Leads", "count", 1,
+        "leads sales-qualified in their first contact series"),
+    Kpi("won", "Deals won", "Gewonnene Abschlüsse", "count", 1, "cohort leads that became customers",
+        headline=True),
+    Kpi("revenue", "Revenue", "Umsatz", "money", 1,
+        "first-deal value of the won cohort leads (€)", headline=True),
+    Kpi("conversion_rate", "Lead-to-deal rate", "Abschlussquote", "share", 1,
+        "won / leads", headline=True),
+    Kpi("median_response_hours", "Median first response", "Median Erstreaktion", "hours", -1,
+        "median calendar hours from sales-ready to the first contact attempt (attempted leads)",
+        headline=True),
+    Kpi("mean_response_hours", "Mean first response", "Mittlere Erstreaktion", "hours", -1,
+        "mean calendar hours from sales-ready to the first contact attempt"),
+    Kpi("p90_response_hours", "90th percentile first response", "90-%-Perzentil Erstreaktion",
+        "hours", -1, "90th percentile of calendar hours from sales-ready to the first attempt",
+        headline=True),
+    Kpi("sla_met_share", "SLA met (own target)", "SLA eingehalten (eigenes Ziel)", "share", 1,
+        "handed-over leads attempted within the scenario's SLA target (business hours)",
+        headline=True),
+    Kpi("first_hour_share", "First attempt within 1 h", "Erster Anruf binnen 1 h", "share", 1,
+        "handed-over leads first attempted within one calendar hour of being sales-ready"),
+    Kpi("never_contacted_share", "Handed over, never contacted", "Übergeben, nie kontaktiert",
+        "share", -1, "handed-over leads without any contact attempt"),
+    Kpi("cold_share", "Cold at first contact", "Beim Erstkontakt erkaltet", "share", -1,
+        "attempted leads whose interest was below the cold threshold at the first attempt",
+        headline=True),
+    Kpi("ignored_share", "Ignored by sales", "Vom Vertrieb ignoriert", "share", -1,
+        "handed-over marketing leads sales never worked", headline=True),
+    Kpi("wasted_sales_hours", "Sales hours on unqualified leads",
+        "Vertriebsstunden für Unqualifizierte", "hours", -1,
+        "rep hours spent on leads that never qualified", headline=True),
+    Kpi("rep_utilization", "Rep utilisation", "Auslastung Vertrieb", "share", 0,
+        "busy share of the reps' business hours in the measurement window", headline=True),
+    Kpi("lead_cost", "Lead cost", "Lead-Kosten", "money", -1, "cost of generating the cohort's leads"),
+    Kpi("staff_cost", "Staff cost", "Personalkosten", "money", -1,
+        "sales and marketing staff cost over the measurement window"),
+    Kpi("org_cost", "Tools and programme cost", "Tool- und Programmkosten", "money", -1,
+        "yearly cost of the org measures over the measurement window"),
+    Kpi("cost", "Total cost", "Gesamtkosten", "money", -1, "lead + staff + org cost", headline=True),
+    Kpi("roi", "ROI", "ROI", "percent", 1,
+        "(revenue + upsell revenue − total cost) / total cost", headline=True, formula=_roi),
+    Kpi("customers_satisfied_share", "Satisfied customers", "Zufriedene Kunden", "share", 1,
+        "won customers who are satisfied"),
+    Kpi("churned_share", "Customers churned", "Abgewanderte Kunden", "share", -1,
+        "won customers who churned within the follow-up period"),
+    Kpi("upsell_revenue", "Upsell revenue", "Upselling-Umsatz", "money", 1,
+        "revenue of upsell deals with the cohort's customers (€)"),
+    Kpi("referral_leads", "Leads from referrals", "Leads aus Empfehlungen", "count", 1,
+        "cohort leads brought by customers' word of mouth"),
+)
+
+
+def _index() -> dict[str, Kpi]:
+    return {kpi.column: kpi for kpi in KPIS}
+
+
+def kpi_columns() -> tuple[str, ...]:
+    """The KPI table's columns: the id columns, then every KPI in vocabulary order."""
+    return ID_COLUMNS + tuple(kpi.column for kpi in KPIS)
+
+
+def kpi_names() -> tuple[str, ...]:
+    """Every KPI name (without the id columns)."""
+    return tuple(kpi.column for kpi in KPIS)
+
+
+def headline_kpis() -> tuple[str, ...]:
+    """The KPIs every view shows by default."""
+    return tuple(kpi.column for kpi in KPIS if kpi.headline)
+
+
+def get(name: str) -> Kpi:
+    """The KPI called ``name``; an unknown name is a clear error listing the allowed ones."""
+    found = _index().get(name)
+    if found is None:
+        raise KpiError(f"unknown KPI {name!r}; allowed: {', '.join(kpi_names())}")
+    return found
+
+
+def check(names: str | list[str] | tuple[str, ...], where: str = "KPI") -> list[str]:
+    """The names, each checked against the vocabulary (the one KPI check of every entry point)."""
+    given = [names] if isinstance(names, str) else list(names)
+    unknown = [name for name in given if name not in _index()]
+    if unknown:
+        raise KpiError(
+            f"{where}: unknown KPI {', '.join(map(repr, unknown))}; allowed: {', '.join(kpi_names())}"
+        )
+    return given
+
+
+def direction(name: str) -> Direction:
+    """+1 higher is better, -1 lower is better, 0 neither."""
+    return get(name).direction
+
+
+def label(name: str, language: str = "en") -> str:
+    """The display name of a KPI."""
+    return get(name).title(language)
+
+
+def complete_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A KPI row in vocabulary order, with derived KPIs computed; a missing KPI fails loudly."""
+    values = dict(row)
+    for kpi in KPIS:
+        if kpi.formula is not None:
+            values[kpi.column] = kpi.formula(values)
+    missing = [column for column in kpi_columns() if column not in values]
+    if missing:
+        raise KpiError(
+            f"KPI {', '.join(missing)} is declared in sim/kpis.py but sim.metrics computes no value "
+            "for it; give it a formula there or compute it in sim/metrics.py"
+        )
+    return {column: values[column] for column in kpi_columns()}
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def check_language(language: str) -> str:
+    """``language`` if supported (en, de), else a clear error."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, got {language!r}")
+    return language
+
+
+def format_number(
+    value: Any, kind: str, language: str = "en", signed: bool = False, compact: bool = False
+) -> str:
+    """A value as a reader expects it: ``€1,234,567``, ``38 %``, ``52 h``; ``–`` for NaN.
+
+    ``signed`` writes a plus sign and shares/percentages as percentage points (a difference);
+    ``compact`` shortens money from a million on (``€1.75 M``, German ``1,75 Mio. €``).
+    German uses decimal commas and puts the euro sign after the number.
+    """
+    check_language(language)
+    if value is None or not math.isfinite(float(value)):
+        return "–"
+    value = float(value)
+    sign = "+" if signed and value > 0 else ""
+    minus = "−" if value < 0 else ""
+    magnitude = abs(value)
+    if kind in ("share", "percent"):
+        text, unit = _digits(magnitude * 100, 1 if magnitude * 100 < 10 else 0, language), " %"
+        if signed:
+            unit = " pp" if language == "en" else " Pp."
+        return f"{sign}{minus}{text}{unit}"
+    if kind == "money":
+        if compact and magnitude >= 1e6:
+            amount = _digits(magnitude / 1e6, 2, language)
+            return f"{sign}{minus}€{amount} M" if language == "en" else f"{sign}{minus}{amount} Mio. €"
+        amount = _digits(magnitude, 0, language)
+        return f"{sign}{minus}€{amount}" if language == "en" else f"{sign}{minus}{amount} €"
+    if kind == "hours":
+        digits = 1 if magnitude < 10 and not magnitude.is_integer() else 0
+        return f"{sign}{minus}{_digits(magnitude, digits, language)} h"
+    if kind == "ratio":
+        return f"{sign}{minus}{_digits(magnitude, 2, language)}"
+    digits = 0 if magnitude >= 100 or magnitude.is_integer() else 1
+    return f"{sign}{minus}{_digits(magnitude, digits, language)}"
+
+
+def format_kpi(
+    name: str, value: Any, language: str = "en", signed: bool = False, compact: bool = False
+) -> str:
+    """``value`` of KPI ``name`` formatted by the KPI's kind (unknown names: a plain number)."""
+    known = _index().get(name)
+    kind = known.kind if known is not None else "count"
+    return format_number(value, kind, language, signed=signed, compact=compact)
+
+
+def _digits(value: float, digits: int, language: str) -> str:
+    text = f"{value:,.{digits}f}"
+    if language == "de":
+        text = text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    return text
