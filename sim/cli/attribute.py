@@ -39,7 +39,7 @@ def attribute_command(
         list[Path] | None,
         typer.Option("--lever", help="Lever overlay files (default: TO's extends list minus FROM)."),
     ] = None,
-    replications: Annotated[int, typer.Option("--replications", "-n", help="Replications per scenario.")] = 10,
+    replications: Annotated[int, typer.Option("--replications", "-r", help="Replications per scenario.")] = 10,
     seed: SeedOption = 0,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,

@@ -56,12 +56,12 @@ DEFAULT_OUT_ROOT = Path("out")
 
 SetOption = Annotated[
     list[str] | None,
-    typer.Option("--set", "-s", metavar="PATH=VALUE", help="Override a parameter (repeatable)."),
+    typer.Option("--set", metavar="PATH=VALUE", help="Override a parameter (repeatable)."),
 ]
 ReplicationsOption = Annotated[
-    str, typer.Option("--replications", "-n", metavar="N|auto", help="Replications per scenario, or auto.")
+    str, typer.Option("--replications", "-r", metavar="N|auto", help="Replications per scenario, or auto.")
 ]
-SeedOption = Annotated[int, typer.Option("--seed", help="Root seed; same seed, same results.")]
+SeedOption = Annotated[int, typer.Option("--seed", "-s", help="Root seed; same seed, same results.")]
 WorkersOption = Annotated[
     int | None, typer.Option("--workers", "-w", help="Local worker processes (default: all cores; 1: serial).")
 ]
@@ -503,7 +503,7 @@ def warmup_command(
     kpi: Annotated[
         str, typer.Option("--kpi", help=f"Weekly series: {', '.join(WEEKLY_KPIS)}.")
     ] = "mean_queue_length",
-    replications: Annotated[int, typer.Option("--replications", "-n", help="Replications to average.")] = 5,
+    replications: Annotated[int, typer.Option("--replications", "-r", help="Replications to average.")] = 5,
     seed: SeedOption = 0,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,

@@ -52,7 +52,6 @@ SetOption = Annotated[
     list[str] | None,
     typer.Option(
         "--set",
-        "-s",
         metavar="PATH=VALUE",
         help="Override a parameter, e.g. --set sales.reps=8 or "
         "--set channels.web_inquiry.leads_per_week=80 (repeatable; YAML value).",
@@ -101,10 +100,22 @@ def fail_cleanly(error: LeadsimError | str) -> NoReturn:
 # --------------------------------------------------------------------------- commands
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from sim import __version__
+
+        typer.echo(f"leadsim {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _global_options(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks for errors (for developers).")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Show the version and exit."),
     ] = False,
 ) -> None:
     """Simulate the marketing-to-sales lead lifecycle."""

@@ -48,13 +48,13 @@ def register(app: typer.Typer) -> None:
         notebook: Annotated[
             str,
             typer.Option(
-                "--notebook", "-n", help="compare, scenario, sensitivity, or a path to an .ipynb."
+                "--notebook", help="compare, scenario, sensitivity, or a path to an .ipynb."
             ),
         ] = "compare",
         replications: Annotated[
             int, typer.Option("--replications", "-r", min=1, help="Replications per scenario.")
         ] = 10,
-        seed: Annotated[int, typer.Option("--seed", min=0, help="Root seed.")] = 0,
+        seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
         out: Annotated[
             Path | None,
             typer.Option(

@@ -144,9 +144,9 @@ def workshop_command(
         str, typer.Option("--start", help="Starting file in that folder.")
     ] = DEFAULT_START,
     replications: Annotated[
-        int, typer.Option("--replications", "-n", min=1, help="Replications per setup.")
+        int, typer.Option("--replications", "-r", min=1, help="Replications per setup.")
     ] = DEFAULT_REPLICATIONS,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Root seed.")] = DEFAULT_SEED,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = DEFAULT_SEED,
     workers: Annotated[
         int, typer.Option("--workers", "-w", min=1, help="Worker processes per run.")
     ] = DEFAULT_WORKERS,

@@ -59,7 +59,7 @@ def no_temporaries(folder: Path) -> bool:
 
 
 def test_run_writes_leads_kpis_scenario_and_manifest(app, workdir: Path) -> None:
-    result = invoke(app, "run", "today.yaml", "-n", "3", "--seed", "7", "--workers", "1",
+    result = invoke(app, "run", "today.yaml", "-r", "3", "--seed", "7", "--workers", "1",
                     "--out", "results", "--csv")
     assert result.exit_code == 0, result.output
     out = workdir / "results"
@@ -82,7 +82,7 @@ def test_run_writes_leads_kpis_scenario_and_manifest(app, workdir: Path) -> None
 
 
 def test_run_results_match_the_python_api(app, workdir: Path) -> None:
-    invoke(app, "run", "today.yaml", "-n", "2", "--seed", "3", "--workers", "1", "--out", "r", "--no-cache")
+    invoke(app, "run", "today.yaml", "-r", "2", "--seed", "3", "--workers", "1", "--out", "r", "--no-cache")
     from sim.scenario.loader import load_scenario
 
     expected = run_experiment([load_scenario("today.yaml")], replications=2, seed=3, workers=1, cache_dir=None)
@@ -95,11 +95,11 @@ def test_a_folder_with_results_is_never_overwritten(app, workdir: Path) -> None:
     out = workdir / "results"
     out.mkdir()
     (out / "yesterday.csv").write_text("keep me")
-    refused = invoke(app, "run", "today.yaml", "-n", "1", "--workers", "1", "--out", "results")
+    refused = invoke(app, "run", "today.yaml", "-r", "1", "--workers", "1", "--out", "results")
     assert isinstance(refused.exception, ExperimentError)
     assert "already holds files" in str(refused.exception) and "--force" in str(refused.exception)
     assert [path.name for path in out.iterdir()] == ["yesterday.csv"]
-    forced = invoke(app, "run", "today.yaml", "-n", "1", "--workers", "1", "--out", "results", "--force")
+    forced = invoke(app, "run", "today.yaml", "-r", "1", "--workers", "1", "--out", "results", "--force")
     assert forced.exit_code == 0, forced.output
     assert (out / "manifest.json").exists() and (out / "yesterday.csv").read_text() == "keep me"
 
@@ -114,7 +114,7 @@ def test_default_out_folders_are_timestamped_and_fresh(workdir: Path) -> None:
 
 
 def test_compare_writes_the_comparison_and_the_resolved_scenarios(app, workdir: Path) -> None:
-    result = invoke(app, "compare", "today.yaml", "more_reps.yaml", "today.yaml", "-n", "3",
+    result = invoke(app, "compare", "today.yaml", "more_reps.yaml", "today.yaml", "-r", "3",
                     "--workers", "1", "--out", "cmp")
     assert result.exit_code == 0, result.output
     out = workdir / "cmp"
@@ -148,7 +148,7 @@ def test_compare_auto_reports_the_replications_needed(app, workdir: Path) -> Non
 
 
 def test_warmup_prints_the_series_and_the_mser5_point(app, workdir: Path) -> None:
-    result = invoke(app, "warmup", "today.yaml", "-n", "2", "--workers", "1", "--kpi", "handoffs")
+    result = invoke(app, "warmup", "today.yaml", "-r", "2", "--workers", "1", "--kpi", "handoffs")
     assert result.exit_code == 0, result.output
     assert "MSER-5 truncation point: week" in result.output
     assert "scenario warm-up: 7 days" in result.output
@@ -165,6 +165,6 @@ def test_bad_replications_are_rejected(text: str) -> None:
 
 def test_bad_scenario_file_is_a_scenario_error_and_writes_nothing(app, workdir: Path) -> None:
     (workdir / "broken.yaml").write_text("channels: []\n")
-    result = invoke(app, "run", "broken.yaml", "-n", "1", "--out", "never")
+    result = invoke(app, "run", "broken.yaml", "-r", "1", "--out", "never")
     assert isinstance(result.exception, LeadsimError)
     assert not (workdir / "never").exists()
