@@ -36,6 +36,7 @@ from sim.experiment.cache import DEFAULT_CACHE_DIR, code_fingerprint, scenario_c
 from sim.experiment.runner import (
     WEEKLY_KPIS,
     ExperimentResult,
+    check_scheduler_address,
     run_experiment,
     run_until_precision,
     unique_scenarios,
@@ -141,6 +142,8 @@ def _options(
     no_cache: bool, precision: float, precision_kpi: str, max_replications: int,
     overrides: Sequence[str] | None,
 ) -> ExperimentOptions:
+    if scheduler:
+        check_scheduler_address(scheduler)  # before any file is read or folder claimed
     return ExperimentOptions(
         replications=parse_replications(replications),
         seed=seed,
