@@ -163,6 +163,10 @@ def claim_folder(folder: str | os.PathLike[str]) -> Path:
         ) from None
     except OSError as error:
         raise OutputError(f"cannot create output folder {path}: {_reason(error)}") from None
+    # The new folder is empty until results arrive: mark it at once, so that another run does
+    # not take it for an empty folder it may claim.
+    if not _claim_empty(path):
+        raise OutputError(f"output folder {path} was claimed by another run at the same moment")
     return path
 
 
