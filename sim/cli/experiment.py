@@ -268,11 +268,6 @@ class OutputFolder:
         self.write_bytes(name, buffer.getvalue())
 
 
-def file_name_for(name: str) -> str:
-    """A scenario name made safe as a file name (the one :func:`sim.outputs.slug`)."""
-    return slug(name, fallback="scenario")
-
-
 def manifest(
     command: str, result: ExperimentResult, resolved: Sequence[ResolvedScenario],
     options: ExperimentOptions, files: Sequence[str], scenario_files: Sequence[str],
@@ -541,7 +536,7 @@ def compare_command(
         result = _run_into(folder, resolved, options, csv)
         summary = stats.summarize(result.kpis, reference=result.reference)
         folder.write_csv("comparison.csv", summary[list(stats.COMPARISON_COLUMNS)])
-        scenario_files = _unique_files([f"scenarios/{file_name_for(name)}.yaml" for name in result.scenarios])
+        scenario_files = _unique_files([f"scenarios/{slug(name, fallback='scenario')}.yaml" for name in result.scenarios])
         for item, name in zip(resolved, scenario_files, strict=True):
             folder.write_text(name, dump_resolved_yaml(item))
         _write_manifest(folder, "compare", result, resolved, options, scenario_files)

@@ -117,3 +117,15 @@ def test_a_scenario_name_never_becomes_a_path(workdir: Path, cli) -> None:
     assert written == ["scenarios/Marketing_Sales_one_team.yaml", "scenarios/small.yaml",
                        "scenarios/tmp_evil-leadsim.yaml"]
     assert not Path("/tmp/evil-leadsim.yaml").exists()
+
+
+@pytest.mark.parametrize("name", ["../../../../tmp/leadsim-composed-evil", "Marketing/Sales one team", "/abs"])
+def test_composed_scenarios_are_written_under_a_fixed_name(workdir: Path, name: str) -> None:
+    from sim.experiment.attribution import compose
+
+    lever = workdir / "lever.yaml"
+    lever.write_text("sales:\n  reps: 4\n")
+    composed = compose(workdir / "small.yaml", [lever], name)
+    assert composed.name == name and composed.sales.reps == 4
+    assert not Path("/tmp/leadsim-composed-evil step 1.yaml").exists()
+    assert not Path("/tmp/leadsim-composed-evil.yaml").exists()
