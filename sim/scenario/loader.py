@@ -879,7 +879,7 @@ def _problem_text(error: Mapping[str, Any], path: KeyPath) -> str:
             description = _describe(spot)
         else:
             description = _describe_from_ctx(kind, ctx) or str(error["msg"])
-        why = _plausibility_reason(spot) if kind in _LIMIT_ERRORS else ""
+        why = _plausibility_reason(spot, _LIMIT_ERRORS[kind]) if kind in _LIMIT_ERRORS else ""
         text = f"must be {description} ({got})" if got else f"must be {description}"
         return f"{text} – {why}" if why else text
     message = str(error["msg"])
@@ -889,14 +889,16 @@ def _problem_text(error: Mapping[str, Any], path: KeyPath) -> str:
     return f"{message} ({got})" if got and not is_container else message
 
 
-_LIMIT_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
+_LIMIT_ERRORS = {
+    "greater_than": "lower", "greater_than_equal": "lower", "less_than": "upper", "less_than_equal": "upper",
+}
 
 
-def _plausibility_reason(spot: _Spot | None) -> str:
-    """The schema's reason for a plausibility limit at this spot (the innermost one), if any."""
+def _plausibility_reason(spot: _Spot | None, side: str) -> str:
+    """The schema's reason for the violated plausibility limit at this spot (the innermost one)."""
     if spot is None:
         return ""
-    reasons = [item.why for item in spot.constraints if isinstance(item, Plausible)]
+    reasons = [item.why for item in spot.constraints if isinstance(item, Plausible) and item.side == side]
     return reasons[-1] if reasons else ""
 
 

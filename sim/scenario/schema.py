@@ -33,6 +33,7 @@ class Plausible:
     """Why a value has an upper (or lower) limit beyond what its unit allows: shown in the message."""
 
     why: str
+    side: Literal["upper", "lower"] = "upper"
 
 
 HUGE = 1e12
@@ -213,7 +214,7 @@ class Nurturing(Frozen):
         0.0, description="content engagements that re-warm a lead (reset its decay clock)"
     )
     rescore_every_days: Annotated[
-        Positive, Field(ge=0.01), Plausible("re-scoring more often than every 15 minutes floods the simulation")
+        Positive, Field(ge=0.01), Plausible("re-scoring more often than every 15 minutes floods the simulation", "lower")
     ] = Field(
         30.0, description="how often marketing re-scores a lead that stays in nurturing"
     )
@@ -239,7 +240,7 @@ class Handoff(Frozen):
 
     mode: Literal["batch", "realtime"] = "realtime"
     batch_every_hours: Annotated[
-        Positive, Field(ge=0.01), Plausible("a list more often than every 36 seconds floods the simulation")
+        Positive, Field(ge=0.01), Plausible("a list more often than every 36 seconds floods the simulation", "lower")
     ] = Field(168.0, description="list interval in batch mode")
     admin_delay_hours: Distribution = Distribution(distribution="fixed", mean=0.0)
     routing: Literal["pooled", "round_robin", "least_loaded"] = Field(
@@ -264,7 +265,7 @@ class Sales(Frozen):
         0.0, description="share of rep time spent on sales' own prospects"
     )
     own_pipeline_task_hours: Annotated[
-        Positive, Field(ge=0.01), Plausible("tasks shorter than 36 seconds flood the simulation with events")
+        Positive, Field(ge=0.01), Plausible("tasks shorter than 36 seconds flood the simulation with events", "lower")
     ] = 2.0
     marketing_leads_below_own_pipeline: bool = Field(
         False,
