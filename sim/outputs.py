@@ -62,6 +62,11 @@ def slug(text: str, fallback: str = "unnamed", limit: int = _SLUG_LIMIT) -> str:
     cleaned = _UNSAFE.sub("_", cleaned)
     cleaned = re.sub(r"\.{2,}", "_", cleaned)  # no '..' anywhere, so no parent reference
     cleaned = re.sub(r"\s+", "_", cleaned.strip()).strip("._-")
+    try:
+        os.fsencode(cleaned)
+    except UnicodeEncodeError:  # a file system whose encoding cannot hold it: keep the ASCII letters
+        ascii_text = unicodedata.normalize("NFKD", cleaned).encode("ascii", "ignore").decode("ascii")
+        cleaned = ascii_text.strip("._-")
     encoded = cleaned.encode("utf-8")[:limit]  # file systems count bytes, not characters
     cleaned = encoded.decode("utf-8", errors="ignore").strip("._-")
     return cleaned or fallback

@@ -570,11 +570,15 @@ def warmup_command(
     overrides: SetOption = None,
     cache_dir: CacheDirOption = None,
     no_cache: NoCacheOption = False,
+    yes: YesOption = False,
 ) -> None:
     """Show a weekly KPI averaged over replications and its MSER-5 truncation point (warm-up)."""
     if kpi not in WEEKLY_KPIS:
         raise ExperimentError(f"unknown weekly KPI {kpi!r}; choose from: {', '.join(WEEKLY_KPIS)}")
+    if scheduler:
+        check_scheduler_address(scheduler)
     resolved = _resolve([file], tuple(overrides or ()))
+    check_budget(estimate([resolved[0].scenario], max(1, replications)), yes)
     result = run_experiment(
         [resolved[0].scenario], replications=replications, seed=seed, workers=workers,
         scheduler=scheduler, cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR),

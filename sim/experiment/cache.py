@@ -198,8 +198,11 @@ def _open_regular(path: Path) -> io.BufferedReader:
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     handle = os.open(path, flags)
     try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
             raise ValueError("not a regular file")
+        if info.st_size > _MAX_ENTRY_BYTES:
+            raise ValueError(f"{info.st_size} bytes, more than any replication writes")
         return os.fdopen(handle, "rb")
     except BaseException:
         os.close(handle)
@@ -250,7 +253,8 @@ class ReplicationCache:
         try:
             with stream:
                 header = read_header(key, stream)
-                record = _decode_payload(header, stream.read(_MAX_ENTRY_BYTES + 1))
+                expected = sum(header["sections"].values())
+                record = _decode_payload(header, stream.read(min(expected, _MAX_ENTRY_BYTES) + 1))
         except Exception as error:  # noqa: BLE001 - any defect in the file means: do not trust it
             logger.warning("corrupt cache entry %s (%s); deleting and recomputing", path, error)
             path.unlink(missing_ok=True)
