@@ -42,3 +42,13 @@ def test_kpi_notes_name_each_empty_kpi() -> None:
             "cold_share": 0.2}
     table = with_notes(pd.DataFrame([row, full]))
     assert list(table["notes"].str.len() > 0) == [True, False]
+
+
+def test_all_leads_ignored_gives_response_kpis_with_reasons(workdir: Path, cli) -> None:
+    outcome = cli("run", "small.yaml", "--set", "handoff.ignore_share=1", "-n", "1", "--workers", "1",
+                  "--no-cache", "--out", "o")
+    assert outcome.code == 0, outcome.err
+    kpis = pd.read_csv(workdir / "o" / "kpis.csv")
+    assert kpis["median_response_hours"].isna().all() and kpis["cold_share"].isna().all()
+    assert kpis["notes"].str.contains("median_response_hours: no lead was contacted").all()
+    assert "median_response_hours is empty (–): no lead was contacted" in " ".join(outcome.out.split())
