@@ -17,3 +17,7 @@ class ExperimentError(LeadsimError):
 
 class ReportError(LeadsimError):
     """A report could not be produced (notebook failed, bad report configuration)."""
+
+
+class OutputError(LeadsimError):
+    """An output folder or file cannot be claimed or written (taken, unwritable, not a folder)."""

@@ -18,14 +18,13 @@ from sim.cli.experiment import (
     ForceOption,
     NoCacheOption,
     OutOption,
-    OutputFolder,
     SchedulerOption,
     SeedOption,
     WorkersOption,
     _console,
     _table,
-    choose_out_dir,
     format_difference,
+    open_output,
 )
 from sim.errors import ExperimentError
 from sim.experiment.cache import DEFAULT_CACHE_DIR
@@ -54,15 +53,14 @@ def attribute_command(
     if replications < 2:
         raise ExperimentError(f"--replications: attribution needs at least 2 for intervals (got {replications})")
     check_kpi(kpi)  # before the output folder is made
-    out_dir = choose_out_dir(out, "attribute", force)
-    effects, kpis = attribute(
-        reference, target, kpi=kpi, replications=replications, seed=seed, levers=levers or (),
-        workers=workers, scheduler=scheduler,
-        cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR),
-    )
-    folder = OutputFolder(out_dir)
-    folder.write_csv("attribution.csv", effects)
-    folder.write_csv("kpis.csv", kpis)
+    with open_output(out, "attribute", force) as folder:  # claimed before the simulation
+        effects, kpis = attribute(
+            reference, target, kpi=kpi, replications=replications, seed=seed, levers=levers or (),
+            workers=workers, scheduler=scheduler,
+            cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR),
+        )
+        folder.write_csv("attribution.csv", effects)
+        folder.write_csv("kpis.csv", kpis)
     table = _table(
         f"{kpi}: lever contributions ({replications} paired replications, seed {seed})",
         [("lever", "left"), ("alone vs FROM", "right"), ("95% CI", "right"),
@@ -78,7 +76,7 @@ def attribute_command(
         )
     console = _console()
     console.print(table)
-    console.print(f"written: {out_dir / 'attribution.csv'}")
+    console.print(f"written: {folder.shown / 'attribution.csv'}")
 
 
 def _ci(low: float, high: float, kpi: str) -> str:

@@ -9,15 +9,15 @@ name first, so a failed or killed run leaves no half-written file behind.
 
 from __future__ import annotations
 
+import dataclasses
 import io
-import json
 import math
 import platform
-import re
 import shlex
-import subprocess
+import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,19 +32,27 @@ import sim
 from sim import kpis as kpi_vocabulary
 from sim import stats
 from sim.errors import ExperimentError
-from sim.experiment.cache import (
-    DEFAULT_CACHE_DIR,
-    code_fingerprint,
-    scenario_content_hash,
-    write_atomically,
-)
+from sim.experiment.budget import check_budget, estimate
+from sim.experiment.cache import DEFAULT_CACHE_DIR, code_fingerprint, scenario_content_hash
 from sim.experiment.runner import (
     WEEKLY_KPIS,
     ExperimentResult,
+    check_scheduler_address,
     run_experiment,
     run_until_precision,
     unique_scenarios,
     weekly_kpi_series,
+)
+from sim.kpi_notes import reasons_for, with_notes
+from sim.outputs import (
+    OutputError,
+    claim_folder,
+    git_revision,
+    release_claim,
+    replace_folder,
+    slug,
+    write_atomically,
+    write_manifest,
 )
 
 if TYPE_CHECKING:
@@ -75,7 +83,12 @@ CacheDirOption = Annotated[
     Path | None, typer.Option("--cache-dir", help=f"Result cache folder (default: {DEFAULT_CACHE_DIR}/).")
 ]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the result cache.")]
-ForceOption = Annotated[bool, typer.Option("--force", help="Write into an output folder that holds files.")]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace an existing output folder as a whole (old files do not survive).")
+]
+YesOption = Annotated[
+    bool, typer.Option("--yes", "-y", help="Run even when the estimated size is above the safety threshold.")
+]
 CsvOption = Annotated[bool, typer.Option("--csv", help="Also write leads.csv.")]
 PrecisionOption = Annotated[
     float, typer.Option("--precision", help="auto: target CI half-width relative to the mean.")
@@ -121,6 +134,8 @@ def _options(
     no_cache: bool, precision: float, precision_kpi: str, max_replications: int,
     overrides: Sequence[str] | None,
 ) -> ExperimentOptions:
+    if scheduler:
+        check_scheduler_address(scheduler)  # before any file is read or folder claimed
     return ExperimentOptions(
         replications=parse_replications(replications),
         seed=seed,
@@ -161,36 +176,63 @@ def _experiment(resolved: Sequence[ResolvedScenario], options: ExperimentOptions
 
 
 def choose_out_dir(out: Path | None, command: str, force: bool) -> Path:
-    """The output folder: ``out`` if it is empty (or ``force``), else a fresh timestamped one."""
+    """The output folder to claim: ``out``, or a fresh timestamped one under ``out/``."""
     if out is None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         candidate, suffix = DEFAULT_OUT_ROOT / f"{command}-{stamp}", 2
-        while _holds_files(candidate):
+        while candidate.exists():
             candidate, suffix = DEFAULT_OUT_ROOT / f"{command}-{stamp}-{suffix}", suffix + 1
         return candidate
     if out.exists() and not out.is_dir():
         raise ExperimentError(f"--out {out} is a file, not a folder")
-    if _holds_files(out) and not force:
-        raise ExperimentError(
-            f"output folder {out} already holds files; choose another --out or pass --force"
-        )
     return out
 
 
-def _holds_files(folder: Path) -> bool:
-    return folder.is_dir() and any(folder.iterdir())
+def _claim(out: Path | None, command: str) -> Path:
+    """Claim ``out`` (or a fresh default folder) exclusively, before any simulation."""
+    if out is not None:
+        return claim_folder(out)
+    for _ in range(100):  # another run may take the same timestamped name between check and claim
+        try:
+            return claim_folder(choose_out_dir(None, command, False))
+        except OutputError:
+            continue
+    raise ExperimentError(f"cannot find a free output folder under {DEFAULT_OUT_ROOT}")
+
+
+@contextmanager
+def open_output(out: Path | None, command: str, force: bool) -> Iterator[OutputFolder]:
+    """Claim the output folder at the start; on failure remove what this run wrote.
+
+    Without ``--force`` the folder is created exclusively (a second run into it fails at once);
+    with ``--force`` the run writes into a fresh sibling that replaces the old folder as a whole.
+    """
+    if out is not None and force:
+        with replace_folder(out) as fresh:
+            yield OutputFolder(fresh, shown=out)
+        return
+    existed = out is not None and out.is_dir()
+    path = _claim(out, command)
+    try:
+        yield OutputFolder(path)
+    except BaseException:
+        # The folder holds only this run's files (it was empty when claimed): restore it.
+        if existed:
+            for entry in list(path.iterdir()):
+                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+        raise
+    release_claim(path)
 
 
 class OutputFolder:
-    """Writes result files into one folder, each through a temporary file and a rename."""
+    """Writes result files into one claimed folder, each through a temporary file and a rename."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, shown: Path | None = None) -> None:
         self.path = path
+        self.shown = shown or path
         self.written: list[str] = []
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise ExperimentError(f"cannot create output folder {path}: {error.strerror or error}") from error
 
     def write_bytes(self, name: str, data: bytes) -> None:
         """Write one file (``name`` may contain a sub-folder)."""
@@ -199,7 +241,8 @@ class OutputFolder:
             target.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(target, data)
         except OSError as error:
-            raise ExperimentError(f"cannot write {target}: {error.strerror or error}") from error
+            shown = self.shown / name
+            raise ExperimentError(f"cannot write {shown}: {error.strerror or error}") from error
         self.written.append(name)
 
     def write_text(self, name: str, text: str) -> None:
@@ -215,30 +258,6 @@ class OutputFolder:
         buffer = io.BytesIO()
         table.to_parquet(buffer, index=False)
         self.write_bytes(name, buffer.getvalue())
-
-
-def file_name_for(name: str) -> str:
-    """A scenario name made safe as a file name."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
-    return cleaned or "scenario"
-
-
-def git_revision(folder: Path) -> dict[str, Any] | None:
-    """Commit and dirty flag of the git work tree containing ``folder``, if any."""
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=5, check=False
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout.strip() if done.returncode == 0 else None
-
-    revision = git("rev-parse", "HEAD")
-    if revision is None:
-        return None
-    status = git("status", "--porcelain")
-    return {"revision": revision, "dirty": bool(status) if status is not None else None}
 
 
 def manifest(
@@ -392,6 +411,8 @@ def print_notes(result: ExperimentResult, out_dir: Path | None, console: Console
                 f"note: in {unfinished} of {len(result.runs)} replications the cohort was still "
                 "open at the drain cap (horizon.drain_cap_days); open leads count as not won"
             )
+    for kpi, reason in reasons_for(result.kpis, _shown(result)).items():
+        console.print(f"note: {kpi} is empty (–): {reason}")
     if out_dir is not None:
         console.print(f"results written to {out_dir}")
 
@@ -399,20 +420,27 @@ def print_notes(result: ExperimentResult, out_dir: Path | None, console: Console
 # ------------------------------------------------------------------ commands
 
 
-def _run_and_open_output(
-    command: str, files: Sequence[Path], options: ExperimentOptions, out: Path | None, force: bool,
-    csv: bool,
-) -> tuple[Path, list[ResolvedScenario], ExperimentResult, OutputFolder]:
-    """Claim the output folder, run the experiment, write the lead and KPI tables."""
-    out_dir = choose_out_dir(out, command, force)
+def _prepare(
+    files: Sequence[Path], options: ExperimentOptions, yes: bool
+) -> list[ResolvedScenario]:
+    """Everything that can refuse the run, before a folder is claimed or a lead simulated."""
     resolved = _resolve(files, options.overrides)
+    replications = options.replications or options.max_replications
+    check_budget(estimate([item.scenario for item in resolved], replications), yes)
+    return resolved
+
+
+def _run_into(
+    folder: OutputFolder, resolved: Sequence[ResolvedScenario], options: ExperimentOptions, csv: bool,
+) -> ExperimentResult:
+    """Run the experiment and write the lead and KPI tables."""
     result = _experiment(resolved, options)
-    folder = OutputFolder(out_dir)
+    result = dataclasses.replace(result, kpis=with_notes(result.kpis))
     folder.write_parquet("leads.parquet", result.leads)
     if csv:
         folder.write_csv("leads.csv", result.leads)
     folder.write_csv("kpis.csv", result.kpis)
-    return out_dir, resolved, result, folder
+    return result
 
 
 def _write_manifest(
@@ -421,7 +449,11 @@ def _write_manifest(
 ) -> None:
     """The manifest last, so it lists every file this run wrote."""
     document = manifest(command, result, resolved, options, folder.written, list(scenario_files))
-    folder.write_text("manifest.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    try:
+        write_manifest(folder.path, document)
+    except OSError as error:
+        raise ExperimentError(f"cannot write {folder.shown / 'manifest.json'}: {error.strerror or error}") from error
+    folder.written.append("manifest.json")
 
 
 def run_command(
@@ -439,18 +471,21 @@ def run_command(
     precision: PrecisionOption = 0.05,
     precision_kpi: PrecisionKpiOption = "revenue",
     max_replications: MaxReplicationsOption = 200,
+    yes: YesOption = False,
 ) -> None:
     """Run replications of one scenario; write leads, KPIs, the resolved scenario and a manifest."""
     from sim.scenario.loader import dump_resolved_yaml
 
     options = _options(replications, seed, workers, scheduler, cache_dir, no_cache,
                        precision, precision_kpi, max_replications, overrides)
-    out_dir, resolved, result, folder = _run_and_open_output("run", [file], options, out, force, csv)
-    folder.write_text("scenario.yaml", dump_resolved_yaml(resolved[0]))
-    _write_manifest(folder, "run", result, resolved, options, ["scenario.yaml"])
+    resolved = _prepare([file], options, yes)
+    with open_output(out, "run", force) as folder:
+        result = _run_into(folder, resolved, options, csv)
+        folder.write_text("scenario.yaml", dump_resolved_yaml(resolved[0]))
+        _write_manifest(folder, "run", result, resolved, options, ["scenario.yaml"])
     console = _console()
     print_run_summary(result, console)
-    print_notes(result, out_dir, console)
+    print_notes(result, folder.shown, console)
 
 
 def compare_command(
@@ -468,22 +503,25 @@ def compare_command(
     precision: PrecisionOption = 0.05,
     precision_kpi: PrecisionKpiOption = "revenue",
     max_replications: MaxReplicationsOption = 200,
+    yes: YesOption = False,
 ) -> None:
     """Compare scenarios with common random numbers: mean, 95% CI and paired difference vs the first."""
     from sim.scenario.loader import dump_resolved_yaml
 
     options = _options(replications, seed, workers, scheduler, cache_dir, no_cache,
                        precision, precision_kpi, max_replications, overrides)
-    out_dir, resolved, result, folder = _run_and_open_output("compare", files, options, out, force, csv)
-    summary = stats.summarize(result.kpis, reference=result.reference)
-    folder.write_csv("comparison.csv", summary[list(stats.COMPARISON_COLUMNS)])
-    scenario_files = _unique_files([f"scenarios/{file_name_for(name)}.yaml" for name in result.scenarios])
-    for item, name in zip(resolved, scenario_files, strict=True):
-        folder.write_text(name, dump_resolved_yaml(item))
-    _write_manifest(folder, "compare", result, resolved, options, scenario_files)
+    resolved = _prepare(files, options, yes)
+    with open_output(out, "compare", force) as folder:
+        result = _run_into(folder, resolved, options, csv)
+        summary = stats.summarize(result.kpis, reference=result.reference)
+        folder.write_csv("comparison.csv", summary[list(stats.COMPARISON_COLUMNS)])
+        scenario_files = _unique_files([f"scenarios/{slug(name, fallback='scenario')}.yaml" for name in result.scenarios])
+        for item, name in zip(resolved, scenario_files, strict=True):
+            folder.write_text(name, dump_resolved_yaml(item))
+        _write_manifest(folder, "compare", result, resolved, options, scenario_files)
     console = _console()
     print_comparison(summary[summary["kpi"].isin(_shown(result))], result, console)
-    print_notes(result, out_dir, console)
+    print_notes(result, folder.shown, console)
 
 
 def _unique_files(names: Sequence[str]) -> list[str]:
@@ -491,9 +529,10 @@ def _unique_files(names: Sequence[str]) -> list[str]:
     unique = []
     for name in names:
         candidate, suffix = name, 2
-        while candidate in seen:
+        # casefold: two names differing only in case are one file on macOS and Windows
+        while candidate.casefold() in seen:
             candidate, suffix = name.replace(".yaml", f"-{suffix}.yaml"), suffix + 1
-        seen.add(candidate)
+        seen.add(candidate.casefold())
         unique.append(candidate)
     return unique
 
@@ -510,11 +549,15 @@ def warmup_command(
     overrides: SetOption = None,
     cache_dir: CacheDirOption = None,
     no_cache: NoCacheOption = False,
+    yes: YesOption = False,
 ) -> None:
     """Show a weekly KPI averaged over replications and its MSER-5 truncation point (warm-up)."""
     if kpi not in WEEKLY_KPIS:
         raise ExperimentError(f"unknown weekly KPI {kpi!r}; choose from: {', '.join(WEEKLY_KPIS)}")
+    if scheduler:
+        check_scheduler_address(scheduler)
     resolved = _resolve([file], tuple(overrides or ()))
+    check_budget(estimate([resolved[0].scenario], max(1, replications)), yes)
     result = run_experiment(
         [resolved[0].scenario], replications=replications, seed=seed, workers=workers,
         scheduler=scheduler, cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR),

@@ -178,14 +178,16 @@ def assumptions(
     ] = None,
 ) -> None:
     """Print (or write) the assumptions register: every parameter per scenario with its source."""
-    from sim.experiment.cache import write_atomically
+    from sim.outputs import check_target_file, write_file
     from sim.scenario.assumptions import BUNDLED_SCENARIOS, assumptions_markdown
 
+    if write is not None:
+        check_target_file(write, "--write file")  # before the scenarios are read
     text = assumptions_markdown([str(file) for file in files] if files else BUNDLED_SCENARIOS)
     if write is None:
         typer.echo(text, nl=False)
         return
-    write_atomically(write, text.encode("utf-8"))
+    write_file(write, text.encode("utf-8"), "--write file")
     typer.echo(f"written: {write}")
 
 
@@ -255,6 +257,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         print_error("interrupted")
         sys.exit(130)
+    except (RecursionError, MemoryError) as error:
+        # Last line of defence: the loader bounds nesting and size, so this means a limit was missed.
+        if "--debug" in args:
+            traceback.print_exception(error, file=sys.stderr)
+        print_error(f"the input is too large or too deeply nested to process ({type(error).__name__})")
+        sys.exit(EXIT_BAD_INPUT)
+    except OSError as error:
+        # A file-system problem the commands did not foresee (full disk, permissions, special files).
+        if "--debug" in args:
+            traceback.print_exception(error, file=sys.stderr)
+        where = f" {error.filename}" if error.filename else ""
+        print_error(f"file system error{where}: {error.strerror or error}")
+        sys.exit(EXIT_BAD_INPUT)
 
 
 if __name__ == "__main__":

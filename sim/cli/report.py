@@ -93,8 +93,12 @@ def register(app: typer.Typer) -> None:
         ] = True,
     ) -> None:
         """Run a report notebook and write a self-contained HTML report into a dated folder."""
+        from sim.outputs import check_can_create
         from sim.report.build import make_report, run_report_config
 
+        if out is not None or config is None:
+            # Before the simulation: an unwritable --out would otherwise be noticed at the very end.
+            check_can_create(out if out is not None else Path("reports"), "--out folder")
         cache_dir = ".leadsim-cache" if cache else None
         if config is not None:
             if scenarios:

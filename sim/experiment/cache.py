@@ -4,7 +4,10 @@ A replication is fully determined by the scenario's content, the seed, the repli
 the code that simulates it; those make its key. Each finished replication is one file, written
 to a temporary name and renamed into place, and carries a SHA-256 checksum of its contents: a
 file cut short by a crash or changed on disk is detected, deleted and recomputed, never used.
-The cache is a local convenience for trusted files (entries are pickles), not an exchange format.
+A cache entry is never trusted: it holds data only (a JSON header, JSON values and Arrow IPC
+tables, nothing that can run code when read), its key is checked from the header before anything
+else is decoded, and anything that is not a regular file (a FIFO, a device, a symbolic link) is
+skipped without being opened for reading.
 """
 
 from __future__ import annotations
@@ -12,34 +15,35 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
+import io
 import json
 import logging
 import os
-import pickle
-import struct
-import tempfile
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 import sim
 from sim.errors import ExperimentError
+from sim.outputs import write_atomically
 from sim.scenario.schema import Scenario
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE_DIR = Path(".leadsim-cache")
-CACHE_FORMAT = 1
-MAGIC = b"LEADSIM-REPLICATION\x00"
-_HEADER = struct.Struct(f">{len(MAGIC)}sH32sQ")  # magic, format, sha256 of payload, payload length
+CACHE_FORMAT = 2
+MAGIC = b"LEADSIM-REPLICATION-DATA\n"
+_MAX_HEADER_BYTES = 4096
+_MAX_ENTRY_BYTES = 2 * 1024**3
+_SECTIONS = ("values", "leads", "weekly")
 _SUFFIX = ".rep"
 _TEMP_PREFIX = ".tmp-"
 _STALE_TEMP_SECONDS = 3600.0
-# Modules whose code decides what a replication produces; editing them invalidates the cache.
-_SIMULATION_MODULES = ("model.py", "random_streams.py", "calendar.py", "schema.py", "metrics.py")
 _NUMERIC_LIBRARIES = ("numpy", "scipy", "pandas", "simpy")
 # Labels, not mechanics: renaming a scenario must not force a re-run.
 _LABEL_FIELDS = frozenset({"name", "description"})
@@ -75,18 +79,25 @@ def scenario_content_hash(scenario: Scenario) -> str:
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
+def _package_sources() -> list[tuple[str, Path]]:
+    """Every ``*.py`` file of the ``sim`` package by relative path, sorted (the order is part of the hash)."""
+    package_dir = Path(sim.__file__).parent
+    files = [(path.relative_to(package_dir).as_posix(), path) for path in package_dir.rglob("*.py")]
+    return sorted(files)
+
+
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """Package version plus a hash of the simulation modules' source (catches unreleased edits)
-    and of the numeric libraries' versions (a new numpy may draw different random numbers)."""
+    """Package version plus a hash of every source file of the package (catches unreleased edits
+    in the model, schema, loader and metrics alike) and of the numeric libraries' versions (a new
+    numpy may draw different random numbers)."""
     digest = hashlib.sha256(sim.__version__.encode("utf-8"))
     for library in _NUMERIC_LIBRARIES:
         digest.update(f"{library}={importlib.metadata.version(library)};".encode())
-    package_dir = Path(sim.__file__).parent
-    for name in _SIMULATION_MODULES:
-        path = package_dir / name
-        digest.update(name.encode("utf-8"))
-        digest.update(path.read_bytes() if path.exists() else b"")
+    for name, path in _package_sources():
+        content = path.read_bytes()
+        digest.update(f"{name}\0{len(content)}\0".encode())
+        digest.update(content)
     return f"{sim.__version__}+{digest.hexdigest()[:16]}"
 
 
@@ -102,44 +113,99 @@ def replication_key(scenario: Scenario, seed: int, replication: int) -> str:
     return hashlib.sha256(canonical_json(identity).encode("utf-8")).hexdigest()
 
 
+def _table_bytes(table: pd.DataFrame) -> bytes:
+    sink = io.BytesIO()
+    arrow = pa.Table.from_pandas(table)
+    with pa.ipc.new_stream(sink, arrow.schema) as writer:
+        writer.write_table(arrow)
+    return sink.getvalue()
+
+
+def _table_from(data: bytes) -> pd.DataFrame:
+    # Arrow IPC is a columnar data format: reading it decodes numbers and text, never code.
+    with pa.ipc.open_stream(pa.BufferReader(data)) as reader:
+        return reader.read_all().to_pandas()
+
+
 def encode_entry(key: str, record: ReplicationRecord) -> bytes:
-    """The bytes of a cache file: header with checksum, then the pickled record."""
-    payload = pickle.dumps({"key": key, "record": record}, protocol=pickle.HIGHEST_PROTOCOL)
-    return _HEADER.pack(MAGIC, CACHE_FORMAT, hashlib.sha256(payload).digest(), len(payload)) + payload
+    """The bytes of a cache file: magic line, JSON header (key, checksum, section sizes), data."""
+    values = json.dumps({"kpis": record.kpis, "run": record.run}, allow_nan=True).encode("utf-8")
+    sections = [values, _table_bytes(record.leads), _table_bytes(record.weekly)]
+    payload = b"".join(sections)
+    header = {
+        "format": CACHE_FORMAT,
+        "key": key,
+        "sha256": hashlib.sha256(payload).hexdigest(),
+        "sections": dict(zip(_SECTIONS, (len(part) for part in sections), strict=True)),
+    }
+    return MAGIC + json.dumps(header, sort_keys=True).encode("ascii") + b"\n" + payload
+
+
+def read_header(key: str, stream: io.BufferedIOBase) -> dict[str, Any]:
+    """Read and check the magic line and JSON header; ValueError unless it is an entry of ``key``."""
+    magic = stream.read(len(MAGIC))
+    if magic != MAGIC:
+        raise ValueError("not a leadsim cache entry of this format")
+    line = stream.readline(_MAX_HEADER_BYTES)
+    if not line.endswith(b"\n"):
+        raise ValueError("truncated or oversized header")
+    header = json.loads(line)
+    if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
+        raise ValueError("not a leadsim cache entry of this format")
+    if header.get("key") != key:  # checked before a single byte of data is decoded
+        raise ValueError("entry belongs to another key")
+    sections = header.get("sections")
+    if (
+        not isinstance(sections, dict)
+        or sorted(sections) != sorted(_SECTIONS)
+        or not all(isinstance(size, int) and 0 <= size <= _MAX_ENTRY_BYTES for size in sections.values())
+        or not isinstance(header.get("sha256"), str)
+    ):
+        raise ValueError("malformed header")
+    return header
 
 
 def decode_entry(key: str, blob: bytes) -> ReplicationRecord:
     """The record in a cache file's bytes; ValueError or TypeError if anything does not check out."""
-    if len(blob) < _HEADER.size:
-        raise ValueError(f"truncated header ({len(blob)} bytes)")
-    magic, version, checksum, length = _HEADER.unpack_from(blob)
-    if magic != MAGIC or version != CACHE_FORMAT:
-        raise ValueError("not a leadsim cache entry of this format")
-    payload = blob[_HEADER.size:]
-    if len(payload) != length:
-        raise ValueError(f"payload has {len(payload)} bytes, header says {length}")
-    if hashlib.sha256(payload).digest() != checksum:
+    stream = io.BytesIO(blob)
+    header = read_header(key, stream)
+    return _decode_payload(header, stream.read())
+
+
+def _decode_payload(header: dict[str, Any], payload: bytes) -> ReplicationRecord:
+    sizes = [header["sections"][name] for name in _SECTIONS]
+    if len(payload) != sum(sizes):
+        raise ValueError(f"payload has {len(payload)} bytes, header says {sum(sizes)}")
+    if hashlib.sha256(payload).hexdigest() != header["sha256"]:
         raise ValueError("checksum mismatch")
-    content = pickle.loads(payload)
-    if not isinstance(content, dict) or content.get("key") != key:
-        raise ValueError("entry belongs to another key")
-    record = content.get("record")
-    if not isinstance(record, ReplicationRecord):
+    parts, offset = [], 0
+    for size in sizes:
+        parts.append(payload[offset : offset + size])
+        offset += size
+    values = json.loads(parts[0])
+    if not isinstance(values, dict) or not all(isinstance(values.get(k), dict) for k in ("kpis", "run")):
         raise TypeError("entry holds no replication record")
-    return record
+    return ReplicationRecord(
+        kpis=values["kpis"], leads=_table_from(parts[1]), weekly=_table_from(parts[2]), run=values["run"]
+    )
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=".part")
+def _open_regular(path: Path) -> io.BufferedReader:
+    """Open ``path`` for reading only if it is a regular file (never a FIFO, device or symlink)."""
+    if not stat.S_ISREG(os.lstat(path).st_mode):
+        raise ValueError("not a regular file")
+    # O_NONBLOCK: a FIFO swapped in after the check must not block the open; fstat re-checks.
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    handle = os.open(path, flags)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        if info.st_size > _MAX_ENTRY_BYTES:
+            raise ValueError(f"{info.st_size} bytes, more than any replication writes")
+        return os.fdopen(handle, "rb")
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        os.close(handle)
         raise
 
 
@@ -174,16 +240,21 @@ class ReplicationCache:
         """The cached record of ``key``, or None (a miss); a corrupt entry is deleted and is a miss."""
         path = self.path_for(key)
         try:
-            blob = path.read_bytes()
+            stream = _open_regular(path)
         except FileNotFoundError:
             self.misses += 1
             return None
-        except OSError as error:
+        except (OSError, ValueError) as error:
+            # A special file is skipped, not read or deleted: storing the entry replaces it.
             logger.warning("cannot read cache entry %s (%s); recomputing", path, error)
+            self.corrupt += 1
             self.misses += 1
             return None
         try:
-            record = decode_entry(key, blob)
+            with stream:
+                header = read_header(key, stream)
+                expected = sum(header["sections"].values())
+                record = _decode_payload(header, stream.read(min(expected, _MAX_ENTRY_BYTES) + 1))
         except Exception as error:  # noqa: BLE001 - any defect in the file means: do not trust it
             logger.warning("corrupt cache entry %s (%s); deleting and recomputing", path, error)
             path.unlink(missing_ok=True)
@@ -207,7 +278,7 @@ class ReplicationCache:
         cutoff = time.time() - _STALE_TEMP_SECONDS
         for temporary in self.directory.glob(f"*/{_TEMP_PREFIX}*"):
             try:
-                if temporary.stat().st_mtime < cutoff:
+                if temporary.lstat().st_mtime < cutoff:
                     temporary.unlink()
             except OSError:
                 continue

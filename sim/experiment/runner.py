@@ -251,12 +251,31 @@ class _PoolRunner:
         self.executor.shutdown(wait=not cancel, cancel_futures=True)
 
 
+SCHEDULER_SCHEMES = ("tcp", "tls", "inproc", "ucx")
+"""Address schemes of a Dask scheduler; anything else is refused before connecting."""
+
+
+def check_scheduler_address(address: str) -> None:
+    """Refuse a scheduler address that is not ``scheme://host[:port]`` with a Dask scheme."""
+    scheme, separator, rest = address.partition("://")
+    if not separator or scheme.lower() not in SCHEDULER_SCHEMES or not rest.strip() or any(
+        char.isspace() or not char.isprintable() for char in address
+    ):
+        shown = address if len(address) <= 80 else address[:79] + "…"
+        raise ExperimentError(
+            f"--scheduler {shown!r} is not a Dask scheduler address; use "
+            f"{', '.join(f'{name}://' for name in SCHEDULER_SCHEMES)} followed by host:port, "
+            "e.g. tcp://10.0.0.5:8786"
+        )
+
+
 class _DaskRunner:
     """Replications on an existing Dask distributed cluster."""
 
     def __init__(self, address: str) -> None:
         from dask.distributed import Client
 
+        check_scheduler_address(address)
         try:
             self.client = Client(address, timeout=SCHEDULER_CONNECT_TIMEOUT, set_as_default=False)
         except Exception as error:
@@ -451,6 +470,8 @@ def _open_session(
 ) -> _Session:
     named = unique_scenarios(scenarios)
     seed = _check_count("seed", seed, minimum=0)
+    if scheduler:
+        check_scheduler_address(scheduler)
     return _Session(named, seed, _resolve_workers(workers), scheduler, cache_dir, show_progress(progress))
 
 

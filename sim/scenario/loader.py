@@ -14,6 +14,7 @@ import copy
 import difflib
 import io
 import os
+import stat
 import types
 import typing
 from collections.abc import Iterator, Mapping, Sequence
@@ -30,7 +31,15 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 from sim.errors import ScenarioError
-from sim.scenario.schema import Scenario
+from sim.scenario.limits import (
+    MAX_EXTENDS_DEPTH,
+    MAX_EXTENDS_FILES,
+    MAX_FILE_BYTES,
+    MAX_SET_CHARS,
+    check_yaml_shape,
+    clip,
+)
+from sim.scenario.schema import Plausible, Scenario
 
 __all__ = [
     "DEFAULT_SOURCE",
@@ -53,6 +62,7 @@ KeyPath = tuple[Any, ...]
 DEFAULT_SOURCE = "default (sim/scenario/schema.py)"
 SET_SOURCE = "--set"
 _CHANNELS: KeyPath = ("channels",)
+_MAX_PROBLEMS_SHOWN = 20
 _KIND_KEYS = frozenset({"distribution"})
 _STANDARD_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}"
@@ -74,7 +84,7 @@ class Origin:
     def location(self) -> str:
         """``file:line:col``, ``file``, or ``--set path=value`` for messages."""
         if self.override is not None:
-            return f"{SET_SOURCE} {self.override}"
+            return f"{SET_SOURCE} {clip(self.override, 120)}"
         if self.line is None:
             return self.file
         if self.column is None:
@@ -102,7 +112,11 @@ class ScenarioValidationError(ScenarioError):
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems: list[Problem] = list(problems)
-        super().__init__("\n".join(str(problem) for problem in self.problems))
+        shown = [clip(str(problem), 400) for problem in self.problems[:_MAX_PROBLEMS_SHOWN]]
+        hidden = len(self.problems) - len(shown)
+        if hidden:
+            shown.append(f"… and {hidden} more problems")
+        super().__init__("\n".join(shown))
 
 
 @dataclass
@@ -146,7 +160,7 @@ def resolve_scenario(
     """Load a scenario with its extends chain and overrides, keeping each value's origin."""
     top = Path(path)
     chain: list[Path] = []
-    data, provenance, own_keys = _load_with_parents(top, (), chain, None)
+    data, provenance, own_keys = _load_with_parents(top, (), chain, None, {})
     if "name" not in own_keys:
         data["name"] = top.stem
         _drop_prefix(provenance, ("name",))
@@ -241,23 +255,65 @@ def _display(path: Path) -> str:
 
 
 def _chain_text(stack: Sequence[Path], last: Path) -> str:
-    return " -> ".join(_display(p) for p in (*stack, last))
+    return " -> ".join(clip(_display(p), 120) for p in (*stack, last))
+
+
+def _file_problem(absolute: Path) -> str | None:
+    """Why ``absolute`` cannot be read as a scenario file, or None if it can."""
+    try:
+        info = os.stat(absolute)
+    except FileNotFoundError:
+        return "not found"
+    except OSError as error:
+        return f"cannot be opened ({error.strerror or error})"
+    if stat.S_ISDIR(info.st_mode):
+        return "is a directory, not a scenario file"
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file (a device, FIFO or socket)"
+    if info.st_size > MAX_FILE_BYTES:
+        return (
+            f"is {info.st_size:,} bytes; scenario files are limited to {MAX_FILE_BYTES:,} bytes "
+            "(the bundled ones are a few KB)"
+        )
+    return None
+
+
+_Loaded = tuple[dict[str, Any], dict["KeyPath", Origin], set[str]]
 
 
 def _load_with_parents(
-    path: Path, stack: tuple[Path, ...], chain: list[Path], referenced_at: str | None
-) -> tuple[dict[str, Any], dict[KeyPath, Origin], set[str]]:
-    """Load ``path`` and its parents; return merged data, provenance and the file's own keys."""
+    path: Path,
+    stack: tuple[Path, ...],
+    chain: list[Path],
+    referenced_at: str | None,
+    loaded: dict[Path, _Loaded],
+) -> _Loaded:
+    """Load ``path`` and its parents; return merged data, provenance and the file's own keys.
+
+    ``loaded`` memoises each file's merged result, so a file named by many others (a "diamond")
+    is read and merged once, not once per path to it.
+    """
     absolute = Path(os.path.abspath(path))
     if absolute in stack:
         raise ScenarioError(f"extends cycle: {_chain_text(stack, absolute)}")
-    if not absolute.is_file():
-        shown = _display(absolute)
-        if not stack:
-            what = "is a directory, not a scenario file" if absolute.is_dir() else "not found"
-            raise ScenarioError(f"{shown}: scenario file {what} (current directory: {Path.cwd()})")
+    if absolute in loaded:
+        return loaded[absolute]
+    if len(stack) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError(
-            f"{referenced_at}: extends: parent file not found: {shown} "
+            f"{referenced_at}: extends: the chain is more than {MAX_EXTENDS_DEPTH} files deep "
+            f"(chain: {_chain_text(stack[:3], absolute)} …)"
+        )
+    if len(loaded) >= MAX_EXTENDS_FILES:
+        raise ScenarioError(
+            f"{referenced_at}: extends: more than {MAX_EXTENDS_FILES} files in one scenario"
+        )
+    problem = _file_problem(absolute)
+    if problem is not None:
+        shown = clip(_display(absolute), 200)
+        if not stack:
+            raise ScenarioError(f"{shown}: scenario file {problem} (current directory: {Path.cwd()})")
+        raise ScenarioError(
+            f"{referenced_at}: extends: parent file {problem}: {shown} "
             f"(chain: {_chain_text(stack, absolute)})"
         )
     own, own_prov, extends_at = _read_file(absolute)
@@ -267,13 +323,15 @@ def _load_with_parents(
     merged_prov: dict[KeyPath, Origin] = {}
     for parent in _parent_paths(parents, absolute, extends_at):
         parent_data, parent_prov, _ = _load_with_parents(
-            absolute.parent / parent, (*stack, absolute), chain, extends_at
+            absolute.parent / parent, (*stack, absolute), chain, extends_at, loaded
         )
         _merge_into(merged, parent_data, (), merged_prov, parent_prov)
     _merge_into(merged, own, (), merged_prov, own_prov)
     if absolute not in chain:
         chain.append(absolute)
-    return merged, merged_prov, set(own)
+    # Parents are merged with deep copies (_merge_into), so a memoised result is never changed.
+    loaded[absolute] = (merged, merged_prov, set(own))
+    return loaded[absolute]
 
 
 def _parent_paths(value: Any, path: Path, where: str) -> list[str]:
@@ -282,6 +340,11 @@ def _parent_paths(value: Any, path: Path, where: str) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        repeated = sorted({v for v in value if value.count(v) > 1})
+        if repeated:
+            raise ScenarioError(
+                f"{where}: extends: lists {clip(repeated[0])} more than once (each parent once)"
+            )
         return list(value)
     raise ScenarioError(
         f"{where}: extends: must be a file name or a list of file names "
@@ -291,13 +354,23 @@ def _parent_paths(value: Any, path: Path, where: str) -> list[str]:
 
 def _read_file(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Origin], str]:
     """Parse one YAML file into plain data and per-key origins (no inheritance yet)."""
-    shown = _display(path)
+    shown = clip(_display(path), 200)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ScenarioError(f"{shown}: not a UTF-8 text file ({error.reason})") from None
+        # O_NONBLOCK: a file swapped for a FIFO after the check must not block the open.
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(handle, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                raise ScenarioError(f"{shown}: not a regular file (a device, FIFO or socket)")
+            raw = stream.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise ScenarioError(f"{shown}: cannot read the file ({error.strerror})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{shown}: larger than the limit of {MAX_FILE_BYTES:,} bytes for a scenario file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ScenarioError(f"{shown}: not a UTF-8 text file ({error.reason})") from None
+    check_yaml_shape(text, shown)
     yaml = YAML(typ="rt")
     try:
         root = yaml.compose(text)
@@ -307,7 +380,9 @@ def _read_file(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Origin], str]:
     except MarkedYAMLError as error:
         raise ScenarioError(_yaml_error_text(shown, error)) from None
     except YAMLError as error:
-        raise ScenarioError(f"{shown}: YAML error: {error}") from None
+        raise ScenarioError(f"{shown}: YAML error: {clip(str(error), 300)}") from None
+    except (ValueError, RecursionError) as error:
+        raise ScenarioError(f"{shown}: cannot read the YAML ({clip(str(error), 200)})") from None
     if document is None:
         raise ScenarioError(
             f"{shown}: the file is empty – a scenario needs at least 'channels:' "
@@ -330,8 +405,8 @@ def _read_file(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Origin], str]:
 def _yaml_error_text(shown: str, error: MarkedYAMLError) -> str:
     mark = error.problem_mark or error.context_mark
     where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark is not None else shown
-    problem = error.problem or "invalid YAML"
-    context = f" ({error.context})" if error.context else ""
+    problem = clip(error.problem or "invalid YAML", 200)
+    context = f" ({clip(error.context, 200)})" if error.context else ""
     return f"{where}: YAML syntax error: {problem}{context}"
 
 
@@ -493,7 +568,7 @@ def _merge_channels(
 
 def _apply_override(data: dict[str, Any], provenance: dict[KeyPath, Origin], text: str) -> None:
     """Apply one ``path.to.key=value`` override to the merged data."""
-    where = f"{SET_SOURCE} {text}"
+    where = f"{SET_SOURCE} {clip(text, 120)}"
     key_text, sep, value_text = text.partition("=")
     key_text = key_text.strip()
     if not sep or not key_text:
@@ -504,12 +579,19 @@ def _apply_override(data: dict[str, Any], provenance: dict[KeyPath, Origin], tex
     if any(not part for part in parts):
         raise ScenarioError(f"{where}: '{key_text}' has an empty part between dots")
     path = _override_path(data, parts, where)
+    if len(value_text) > MAX_SET_CHARS:
+        raise ScenarioError(f"{where}: {key_text}: the value is longer than {MAX_SET_CHARS:,} characters")
+    check_yaml_shape(value_text, where)
     try:
         value = _plain(YAML(typ="safe", pure=True).load(value_text))
     except YAMLError as error:
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ScenarioError(
-            f"{where}: {key_text}: the value is not valid YAML ({problem})"
+            f"{where}: {key_text}: the value is not valid YAML ({clip(problem, 200)})"
+        ) from None
+    except (ValueError, RecursionError) as error:
+        raise ScenarioError(
+            f"{where}: {key_text}: cannot read the value ({clip(str(error), 200)})"
         ) from None
     node: Any = data
     for depth, part in enumerate(path[:-1]):
@@ -759,7 +841,7 @@ def _unknown_key(key: Any, model: type[BaseModel] | None) -> str:
 def _show(value: Any) -> str:
     """A value as quoted in an error message."""
     if isinstance(value, str):
-        return repr(value)
+        return repr(clip(value, 60))
     text = format_value(value) if not isinstance(value, float) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -797,12 +879,27 @@ def _problem_text(error: Mapping[str, Any], path: KeyPath) -> str:
             description = _describe(spot)
         else:
             description = _describe_from_ctx(kind, ctx) or str(error["msg"])
-        return f"must be {description} ({got})" if got else f"must be {description}"
+        why = _plausibility_reason(spot, _LIMIT_ERRORS[kind]) if kind in _LIMIT_ERRORS else ""
+        text = f"must be {description} ({got})" if got else f"must be {description}"
+        return f"{text} – {why}" if why else text
     message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
     is_container = isinstance(value, (Mapping, list, tuple))
     return f"{message} ({got})" if got and not is_container else message
+
+
+_LIMIT_ERRORS = {
+    "greater_than": "lower", "greater_than_equal": "lower", "less_than": "upper", "less_than_equal": "upper",
+}
+
+
+def _plausibility_reason(spot: _Spot | None, side: str) -> str:
+    """The schema's reason for the violated plausibility limit at this spot (the innermost one)."""
+    if spot is None:
+        return ""
+    reasons = [item.why for item in spot.constraints if isinstance(item, Plausible) and item.side == side]
+    return reasons[-1] if reasons else ""
 
 
 def _describe_from_ctx(kind: str, ctx: Mapping[str, Any]) -> str:

@@ -10,14 +10,41 @@ Validated scenarios are frozen: the model reads them and never writes them.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
-HourOfDay = Annotated[float, Field(ge=0.0, le=24.0, allow_inf_nan=False)]
+
+def _number_not_bool_or_text(value: Any) -> Any:
+    """``reps: true`` must not mean one rep, nor ``reps: '5'`` pass: numbers are written as numbers."""
+    if isinstance(value, (bool, str)):
+        raise PydanticCustomError("float_type", "Input should be a valid number")
+    return value
+
+
+StrictNumber = BeforeValidator(_number_not_bool_or_text)
+"""Rejects booleans and quoted numbers; ints stay valid floats (unlike pydantic's strict mode)."""
+
+
+@dataclass(frozen=True)
+class Plausible:
+    """Why a value has an upper (or lower) limit beyond what its unit allows: shown in the message."""
+
+    why: str
+    side: Literal["upper", "lower"] = "upper"
+
+
+HUGE = 1e12
+"""No count, rate, duration or amount in a scenario is plausibly larger (and products stay finite)."""
+_HUGE_WHY = Plausible("larger values are not plausible for any company and overflow the arithmetic")
+Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False), StrictNumber]
+NonNegative = Annotated[float, Field(ge=0.0, le=HUGE, allow_inf_nan=False), StrictNumber, _HUGE_WHY]
+Positive = Annotated[float, Field(gt=0.0, le=HUGE, allow_inf_nan=False), StrictNumber, _HUGE_WHY]
+HourOfDay = Annotated[float, Field(ge=0.0, le=24.0, allow_inf_nan=False), StrictNumber]
+_TEN_YEARS = Field(le=3650.0)
+_TEN_YEARS_WHY = Plausible("more than 10 years is beyond any planning horizon and takes hours to simulate")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STAGES: tuple[str, ...] = ("ql", "mql", "sql")
@@ -106,7 +133,10 @@ class Channel(Frozen):
     """A lead source: volume, cost, who the leads are and how fast they cool down."""
 
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
-    leads_per_week: NonNegative
+    leads_per_week: Annotated[
+        NonNegative, Field(le=100_000.0),
+        Plausible("more leads a week per channel make one simulated year take hours and gigabytes"),
+    ]
     cost_per_lead: NonNegative = 0.0
     marketing_sourced: bool = Field(
         True, description="false for leads sales brings itself (they are never ignored)"
@@ -136,12 +166,12 @@ class Channel(Frozen):
 class Horizon(Frozen):
     """Simulated time: a warm-up, then the window whose new leads form the measured cohort."""
 
-    warmup_days: NonNegative = 60.0
-    measurement_days: Positive = 365.0
-    drain_cap_days: NonNegative = Field(
+    warmup_days: Annotated[NonNegative, _TEN_YEARS, _TEN_YEARS_WHY] = 60.0
+    measurement_days: Annotated[Positive, _TEN_YEARS, _TEN_YEARS_WHY] = 365.0
+    drain_cap_days: Annotated[NonNegative, _TEN_YEARS, _TEN_YEARS_WHY] = Field(
         365.0, description="how long after the window the cohort may take to finish"
     )
-    start_month: Annotated[int, Field(ge=1, le=12)] = Field(
+    start_month: Annotated[int, Field(ge=1, le=12), StrictNumber] = Field(
         1, description="calendar month in which the simulation starts (for seasonality)"
     )
 
@@ -178,10 +208,14 @@ class Nurturing(Frozen):
     mean_days_ql_to_mql: Positive = 90.0
     mean_days_mql_to_sql: Positive = 90.0
     dropout_per_month: NonNegative = Field(0.05, description="rate of leaving the programme")
-    engagements_per_week: NonNegative = Field(
+    engagements_per_week: Annotated[
+        NonNegative, Field(le=100.0), Plausible("more engagements a week per lead flood the simulation with events")
+    ] = Field(
         0.0, description="content engagements that re-warm a lead (reset its decay clock)"
     )
-    rescore_every_days: Positive = Field(
+    rescore_every_days: Annotated[
+        Positive, Field(ge=0.01), Plausible("re-scoring more often than every 15 minutes floods the simulation", "lower")
+    ] = Field(
         30.0, description="how often marketing re-scores a lead that stays in nurturing"
     )
 
@@ -193,8 +227,10 @@ class Qualification(Frozen):
         0.5, description="score = fit_weight * fit + (1 - fit_weight) * stage value + noise"
     )
     scoring_noise: NonNegative = Field(0.15, description="sd of the scoring error")
-    threshold: float = Field(0.6, ge=-1.0, le=2.0, allow_inf_nan=False)
-    handoff_capacity_per_month: Annotated[int, Field(ge=1)] | None = Field(
+    threshold: Annotated[float, StrictNumber] = Field(0.6, ge=-1.0, le=2.0, allow_inf_nan=False)
+    handoff_capacity_per_month: Annotated[
+        int, Field(ge=1, le=1_000_000), StrictNumber, Plausible("more hand-overs a month are no agreed limit")
+    ] | None = Field(
         None, description="agreed maximum hand-overs per month; excess stays in nurturing"
     )
 
@@ -203,7 +239,9 @@ class Handoff(Frozen):
     """How sales-ready leads reach a sales rep."""
 
     mode: Literal["batch", "realtime"] = "realtime"
-    batch_every_hours: Positive = Field(168.0, description="list interval in batch mode")
+    batch_every_hours: Annotated[
+        Positive, Field(ge=0.01), Plausible("a list more often than every 36 seconds floods the simulation", "lower")
+    ] = Field(168.0, description="list interval in batch mode")
     admin_delay_hours: Distribution = Distribution(distribution="fixed", mean=0.0)
     routing: Literal["pooled", "round_robin", "least_loaded"] = Field(
         "pooled", description="pooled: any free rep takes the next lead"
@@ -219,11 +257,16 @@ class Handoff(Frozen):
 class Sales(Frozen):
     """The sales team and how it works leads."""
 
-    reps: Annotated[int, Field(ge=1)] = 5
-    own_pipeline_share: Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False)] = Field(
+    reps: Annotated[
+        int, Field(ge=1, le=1000), StrictNumber,
+        Plausible("every rep is simulated on every working hour; larger teams take hours to simulate"),
+    ] = 5
+    own_pipeline_share: Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False), StrictNumber] = Field(
         0.0, description="share of rep time spent on sales' own prospects"
     )
-    own_pipeline_task_hours: Positive = 2.0
+    own_pipeline_task_hours: Annotated[
+        Positive, Field(ge=0.01), Plausible("tasks shorter than 36 seconds flood the simulation with events", "lower")
+    ] = 2.0
     marketing_leads_below_own_pipeline: bool = Field(
         False,
         description=(
@@ -232,7 +275,9 @@ class Sales(Frozen):
         ),
     )
     queue: Literal["fifo", "lifo", "score", "sla"] = "fifo"
-    max_attempts: Annotated[int, Field(ge=1)] = 6
+    max_attempts: Annotated[
+        int, Field(ge=1, le=100), StrictNumber, Plausible("more attempts per lead are no sales process")
+    ] = 6
     retry_after_hours: NonNegative = 24.0
     attempt_hours: Distribution = Distribution(distribution="fixed", mean=0.1)
     conversation_hours: Distribution = Distribution(distribution="fixed", mean=0.5)
@@ -290,7 +335,9 @@ class AfterSale(Frozen):
     )
     churn_per_year_satisfied: NonNegative = 0.05
     churn_per_year_unsatisfied: NonNegative = 0.3
-    upsell_opportunities_per_year: NonNegative = Field(
+    upsell_opportunities_per_year: Annotated[
+        NonNegative, Field(le=100.0), Plausible("more opportunities a year per customer flood the simulation")
+    ] = Field(
         0.0, description="cross-/upsell opportunities a satisfied customer brings sales per year"
     )
     upsell_work_hours: Distribution = Distribution(distribution="fixed", mean=2.0)
@@ -298,7 +345,9 @@ class AfterSale(Frozen):
     upsell_value_share: NonNegative = Field(
         0.3, description="value of an upsell deal as a share of the customer's first deal"
     )
-    referrals_per_year: NonNegative = Field(
+    referrals_per_year: Annotated[
+        NonNegative, Field(le=100.0), Plausible("more referrals a year per customer make the lead volume explode")
+    ] = Field(
         0.0, description="new leads a satisfied customer's word of mouth brings per year"
     )
     referral_channel: str | None = Field(
@@ -333,7 +382,7 @@ class Scenario(Frozen):
     description: str = ""
     horizon: Horizon = Horizon()
     calendar: Calendar = Calendar()
-    channels: tuple[Channel, ...] = Field(min_length=1)
+    channels: tuple[Channel, ...] = Field(min_length=1, max_length=100)
     nurturing: Nurturing = Nurturing()
     qualification: Qualification = Qualification()
     handoff: Handoff = Handoff()

@@ -38,13 +38,13 @@ BAD_FILES = {
         MINIMAL + "sales:\n  reps: many\n",
         "bad.yaml:5:3:",
         "sales.reps:",
-        "must be an integer >= 1 (got 'many')",
+        "must be an integer between 1 and 1000 (got 'many')",
     ),
     "negative_rate": (
         "channels:\n  - name: web_inquiry\n    leads_per_week: -3\n",
         "bad.yaml:3:5:",
         "channels.web_inquiry.leads_per_week:",
-        "must be a number >= 0 (got -3)",
+        "must be a number between 0 and 100000 (got -3)",
     ),
     "probability_above_one": (
         MINIMAL + "conversion:\n  reach_probability: 1.5  # too optimistic\n",
@@ -155,7 +155,7 @@ def test_bad_set_path(setting, needles, tmp_path, run_leadsim):
 @pytest.mark.parametrize(
     ("setting", "needles"),
     [
-        ("sales.reps=-3", ["--set sales.reps=-3: sales.reps: must be an integer >= 1 (got -3)"]),
+        ("sales.reps=-3", ["--set sales.reps=-3: sales.reps: must be an integer between 1 and 1000 (got -3)"]),
         ("sales.reps=lots", ["--set sales.reps=lots: sales.reps:", "(got 'lots')"]),
         (
             "conversion.win_probability=2",

@@ -11,7 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from sim.cli.experiment import choose_out_dir, parse_replications, register
-from sim.errors import ExperimentError, LeadsimError
+from sim.errors import ExperimentError, LeadsimError, OutputError
 from sim.experiment.runner import run_experiment
 from sim.stats import COMPARISON_COLUMNS
 
@@ -96,12 +96,13 @@ def test_a_folder_with_results_is_never_overwritten(app, workdir: Path) -> None:
     out.mkdir()
     (out / "yesterday.csv").write_text("keep me")
     refused = invoke(app, "run", "today.yaml", "-r", "1", "--workers", "1", "--out", "results")
-    assert isinstance(refused.exception, ExperimentError)
-    assert "already holds files" in str(refused.exception) and "--force" in str(refused.exception)
+    assert isinstance(refused.exception, OutputError)
+    assert "already exists" in str(refused.exception) and "--force" in str(refused.exception)
     assert [path.name for path in out.iterdir()] == ["yesterday.csv"]
     forced = invoke(app, "run", "today.yaml", "-r", "1", "--workers", "1", "--out", "results", "--force")
     assert forced.exit_code == 0, forced.output
-    assert (out / "manifest.json").exists() and (out / "yesterday.csv").read_text() == "keep me"
+    # --force replaces the folder as a whole: no old file survives beside the new manifest
+    assert (out / "manifest.json").exists() and not (out / "yesterday.csv").exists()
 
 
 def test_default_out_folders_are_timestamped_and_fresh(workdir: Path) -> None:

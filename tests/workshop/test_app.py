@@ -65,7 +65,7 @@ def test_negative_reps_show_a_message_not_a_traceback(app):
     assert state(app) == "error"
     assert 'data-kind="error"' in app.message.value
     assert (
-        "Number of sales reps: must be a whole number of at least 1 (you typed -3)"
+        "Number of sales reps: must be a whole number between 1 and 1000 (you typed -3)"
         in app.message.value
     )
     assert "Traceback" not in app.message.value

@@ -265,7 +265,7 @@ def test_negative_reps_are_refused_by_the_schema_with_the_controls_name(fast_run
     with pytest.raises(ScenarioValidationError) as caught:
         build_setup(SCENARIOS / "base.yaml", {"reps": "-3"}, fast_run)
     message = error_message(caught.value)
-    assert message == "Number of sales reps: must be a whole number of at least 1 (you typed -3)"
+    assert message == "Number of sales reps: must be a whole number between 1 and 1000 (you typed -3)"
 
 
 @pytest.mark.parametrize("typed", ["abc", "2.5", "", "1e3"])
@@ -292,7 +292,7 @@ def test_a_bad_value_in_the_starting_file_names_the_file_and_line(tmp_path: Path
         build_setup(bad, None, fast_run)
     message = error_message(caught.value)
     assert message.startswith("bad.yaml:5:") or "/bad.yaml:5:" in message
-    assert "sales.reps: must be a whole number of at least 1 (you typed 0)" in message
+    assert "sales.reps: must be a whole number between 1 and 1000 (you typed 0)" in message
 
 
 def test_a_broken_starting_file_is_a_scenario_error(tmp_path: Path, fast_run):

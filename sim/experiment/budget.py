@@ -1,0 +1,81 @@
+"""How big a run will be, estimated before it starts, so a typo cannot tie up a machine for hours.
+
+A scenario that passes the schema can still ask for a huge amount of work: 20,000 leads a week
+over ten years in 200 replications is valid, but it would take hours and many gigabytes. The
+estimate counts the leads a run creates (leads per week × simulated weeks × replications ×
+scenarios) and turns them into memory and CPU time with per-lead costs measured on this code;
+above a threshold the run is refused with exit 2 unless the user confirms with ``--yes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sim.errors import ExperimentError
+from sim.scenario.schema import Scenario
+
+BYTES_PER_LEAD = 300
+"""Measured: a lead-table row kept in memory for the whole run (≈ 250 B)."""
+BYTES_PER_LIVE_LEAD = 2_000
+"""Bookkeeping of a lead while its replication runs (SimPy process, records); one replication at a time."""
+CPU_SECONDS_PER_LEAD = 2e-4
+"""Measured: ≈ 130–200 µs of one core per simulated lead on the bundled scenarios."""
+CPU_SECONDS_PER_REPLICATION = 0.05
+"""Fixed cost of one replication (set-up, KPIs), so many empty replications also count."""
+MAX_LEADS = 10_000_000
+MAX_MEMORY_BYTES = 4 * 1024**3
+MAX_CPU_SECONDS = 3600.0
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The expected size of a run: leads simulated, peak memory and CPU time (one core)."""
+
+    leads: float
+    replications: int
+    memory_bytes: float
+    cpu_seconds: float
+
+    def text(self) -> str:
+        """One line for messages: '≈ 12.3 million leads, ≈ 24.6 GB, ≈ 41 CPU-minutes'."""
+        return (
+            f"≈ {self.leads / 1e6:.3g} million leads in {self.replications} replications, "
+            f"≈ {self.memory_bytes / 1024**3:.3g} GB of memory, "
+            f"≈ {self.cpu_seconds / 60:.3g} CPU-minutes"
+        )
+
+
+def scenario_leads(scenario: Scenario) -> float:
+    """Leads one replication creates: Σ leads per week × simulated weeks (warm-up and window)."""
+    weeks = (scenario.horizon.warmup_days + scenario.horizon.measurement_days) / 7.0
+    return sum(channel.leads_per_week for channel in scenario.channels) * weeks
+
+
+def estimate(scenarios: Sequence[Scenario], replications: int) -> Estimate:
+    """The size of running every scenario ``replications`` times."""
+    per_replication = [scenario_leads(scenario) for scenario in scenarios]
+    leads = sum(per_replication) * replications
+    runs = len(scenarios) * replications
+    return Estimate(
+        leads=leads,
+        replications=runs,
+        memory_bytes=leads * BYTES_PER_LEAD + max(per_replication, default=0.0) * BYTES_PER_LIVE_LEAD,
+        cpu_seconds=leads * CPU_SECONDS_PER_LEAD + runs * CPU_SECONDS_PER_REPLICATION,
+    )
+
+
+def check_budget(size: Estimate, yes: bool) -> None:
+    """Refuse (exit 2) a run above the thresholds unless the user confirmed with ``--yes``."""
+    over = []
+    if size.leads > MAX_LEADS:
+        over.append(f"more than {MAX_LEADS / 1e6:g} million leads")
+    if size.memory_bytes > MAX_MEMORY_BYTES:
+        over.append(f"more than {MAX_MEMORY_BYTES / 1024**3:g} GB of memory")
+    if size.cpu_seconds > MAX_CPU_SECONDS:
+        over.append(f"more than {MAX_CPU_SECONDS / 60:g} CPU-minutes")
+    if over and not yes:
+        raise ExperimentError(
+            f"this run is very large ({size.text()}): {', '.join(over)}. Check leads_per_week, "
+            "the horizon and --replications for a typo; pass --yes to run it anyway"
+        )
