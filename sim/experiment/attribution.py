@@ -86,7 +86,7 @@ def check_kpi(kpi: str) -> None:
 def compose(reference_file: Path, lever_files: Sequence[Path], name: str) -> Scenario:
     """The reference scenario with ``lever_files`` overlaid in order, as the loader merges them."""
     with tempfile.TemporaryDirectory(prefix="leadsim-attribution-") as folder:
-        composed = Path(folder) / f"{name}.yaml"
+        composed = Path(folder) / "composed.yaml"  # a fixed name: a scenario name is no path
         extends = [str(reference_file), *(str(lever) for lever in lever_files)]
         writer = YAML(typ="safe")
         writer.default_flow_style = False

@@ -15,7 +15,8 @@ from report_helpers import FIXTURES, HOSTILE, BuiltReport, report_app
 from typer.testing import CliRunner
 
 from sim.errors import LeadsimError, ReportError, ScenarioError
-from sim.report import build as report
+from sim import report
+from sim.report.build import claim_folder
 
 # --------------------------------------------------------------------------- small pieces
 
@@ -212,7 +213,7 @@ def test_manifest_records_what_made_the_report(built_report: BuiltReport):
     assert "git" in manifest
 
 
-def test_report_is_german_escaped_and_has_the_waterfall(built_report: BuiltReport):
+def test_report_is_german_escaped_and_has_the_lever_effects(built_report: BuiltReport):
     page = built_report.html.read_text(encoding="utf-8")
     assert '<html lang="de">' in page
     assert "Zusammenfassung für das Management" in page
@@ -228,7 +229,7 @@ def test_report_is_german_escaped_and_has_the_waterfall(built_report: BuiltRepor
         for cell in notebook.cells
         for output in cell.get("outputs", [])
     )
-    assert svgs == 7  # funnel, losses, response time, decay, differences, waterfall, capacity
+    assert svgs == 7  # funnel, losses, response time, decay, differences, lever effects, capacity
     assert page.count('class="jp-RenderedSVG') == svgs
 
 
@@ -397,7 +398,7 @@ def test_reports_readme_describes_the_folders():
 
 def test_report_folders_are_never_reused(tmp_path):
     now = dt.datetime(2026, 3, 2, 6, 0, 5)
-    names = [report._claim_folder(tmp_path, "weekly", now).name for _ in range(3)]
+    names = [claim_folder(tmp_path, "weekly", now).name for _ in range(3)]
     assert names == [
         "2026-03-02_060005_weekly",
         "2026-03-02_060005_weekly-2",
