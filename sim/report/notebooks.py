@@ -20,6 +20,11 @@ from sim.report.scenarios import PROJECT_ROOT
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 NOTEBOOKS = ("compare", "scenario", "sensitivity")
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+"""The kernel's own log stays quiet: jupyter_client interrupts every kernel before shutting it
+down, which ipykernel logs as ``[IPKernelApp] ERROR | KeyboardInterrupt`` (and it warns about
+its local TCP transport) – false alarms in a cron log. A failing cell is still reported, as the
+cell's error in the notebook and as a ReportError here."""
 
 
 def notebook_path(notebook: str | os.PathLike[str]) -> Path:
@@ -125,6 +130,7 @@ def execute_notebook(
                 progress_bar=progress,
                 log_output=False,
                 cwd=str(target.parent),
+                extra_arguments=list(KERNEL_ARGUMENTS),
             )
     except PapermillExecutionError as error:
         raise _execution_error(error, name) from None

@@ -327,13 +327,13 @@ def test_config_runs_every_job_and_reports_the_failed_ones(built_report: BuiltRe
         f"""
 out: {built_report.root}
 defaults:
-  replications: 1
+  replications: 3
   workers: 1
 jobs:
   - title: Realtime deep dive
     notebook: scenario
     scenarios: [{FIXTURES / "realtime.yaml"}]
-    parameters: {{journeys: 2}}
+    parameters: {{journeys: 2, replications: 1}}
   - title: Broken job
     scenarios: [missing.yaml]
 """,
@@ -353,6 +353,16 @@ jobs:
     assert index.index("Realtime deep dive") < index.index("Wochenliste")  # newest first
     deep_dive = (built_report.root / folders[-1] / "report.html").read_text(encoding="utf-8")
     assert "A few lead journeys" in deep_dive
+    manifest = json.loads((built_report.root / folders[-1] / "manifest.json").read_text("utf-8"))
+    assert manifest["replications"] == 1  # the job's parameters win over its defaults
+    assert manifest["parameters"]["journeys"] == 2
+    # The index lists every job of the run with its status, the failure with its reason …
+    assert '<tr class="job-ok"><td>Realtime deep dive</td><td>ok</td>' in index
+    assert '<tr class="job-failed"><td>Broken job</td><td>failed</td>' in index
+    assert "scenario file not found: missing.yaml" in index
+    # … and links every report's page, workbook and CSV tables.
+    for name in ("report.html", "scenario.xlsx", "channels.csv", "kpis.csv"):
+        assert f'href="{folders[-1]}/{name}"' in index
 
 
 @pytest.mark.parametrize(
