@@ -57,7 +57,7 @@ def cron_run(tmp_path_factory: pytest.TempPathFactory) -> CronRun:
         [sys.executable, "-m", "sim", "report", str(setup), "--replications", "1",
          "--workers", "1", "--no-cache", "--no-levers", "--out", str(root)],
         cwd=base, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600,
-        preexec_fn=lambda: os.umask(0o022),  # noqa: PLW1509 - cron's umask, set in the child only
+        preexec_fn=lambda: os.umask(0o022),
         check=False,
     )
     return CronRun(completed.returncode, completed.stdout, root, setup)

@@ -14,8 +14,8 @@ import pytest
 from report_helpers import FIXTURES, HOSTILE, BuiltReport, report_app
 from typer.testing import CliRunner
 
-from sim.errors import LeadsimError, ReportError, ScenarioError
 from sim import report
+from sim.errors import LeadsimError, ReportError, ScenarioError
 from sim.report.build import claim_folder
 
 # --------------------------------------------------------------------------- small pieces
