@@ -136,5 +136,8 @@ def _ci(low: float, high: float, kpi: str) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``attribute`` to the ``leadsim`` command."""
+    """Add ``attribute`` and ``portfolio`` (priced from the same subset runs) to ``leadsim``."""
+    from sim.cli import portfolio
+
     app.command("attribute")(attribute_command)
+    portfolio.register(app)

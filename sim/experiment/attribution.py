@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,8 @@ DEFAULT_MAX_SUBSETS = 1024
 DEFAULT_PERMUTATIONS = 32
 """Lever orders sampled (in antithetic pairs) when the subsets exceed ``max_subsets``."""
 REFERENCE = "reference"
-RESIDUAL = "target's own settings"
+TARGET = "target"
+"""Scenario label of the target file when it adds settings beyond its levers."""
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,81 @@ def choose_subsets(
     return list(dict.fromkeys(subsets)), sample
 
 
+@dataclass(frozen=True)
+class SubsetRuns:
+    """The replications of every lever subset (and of the target, if it adds settings of its own)."""
+
+    plan: LeverPlan
+    scenarios: dict[frozenset[str], Scenario]
+    kpis: pd.DataFrame
+    permutations: shapley.Permutations | None
+    has_residual: bool
+    replications: int
+    seed: int
+    cache: Any = None
+
+    @property
+    def runs(self) -> int:
+        """Replications simulated or read from the cache."""
+        return len(self.kpis)
+
+    def scenario_values(self, measure: Callable[[pd.DataFrame], pd.Series]) -> dict[str, np.ndarray]:
+        """A measure of each scenario's KPI rows, per replication in order, by scenario label."""
+        return {
+            label: measure(rows.sort_values("replication")).to_numpy(dtype=float)
+            for label, rows in self.kpis.groupby("scenario", sort=False)
+        }
+
+    def values(self, measure: Callable[[pd.DataFrame], pd.Series]) -> dict[frozenset[str], np.ndarray]:
+        """The measure per subset, as :func:`sim.experiment.shapley.shapley_values` takes it."""
+        by_label = self.scenario_values(measure)
+        return {subset: by_label[subset_label(subset, self.plan.names)] for subset in self.scenarios}
+
+
+def kpi_measure(kpi: str) -> Callable[[pd.DataFrame], pd.Series]:
+    """The measure that reads one KPI column."""
+    return lambda rows: rows[kpi]
+
+
+def run_subsets(
+    reference_file: Path,
+    target_file: Path,
+    replications: int = 10,
+    seed: int = 0,
+    levers: Sequence[Path] = (),
+    *,
+    overrides: Sequence[str] = (),
+    max_subsets: int = DEFAULT_MAX_SUBSETS,
+    permutations: int = DEFAULT_PERMUTATIONS,
+    sampling: bool = True,
+    **experiment_options: Any,
+) -> SubsetRuns:
+    """Run the subsets an attribution needs in ONE experiment (shared cache, pool and progress bar).
+
+    All 2^k subsets when that is at most ``max_subsets``; beyond, the subsets of sampled lever
+    orders, or an error when ``sampling`` is off (a portfolio prices every subset).
+    """
+    from sim.experiment.runner import run_experiment
+
+    _check_options(replications, max_subsets, permutations)
+    plan = plan_levers(reference_file, target_file, levers)
+    names = plan.names
+    if not sampling and 2 ** len(names) > max_subsets:
+        raise ExperimentError(
+            f"{len(names)} levers make {2 ** len(names)} subsets, more than --max-subsets "
+            f"{max_subsets}; raise it or name fewer levers with --lever"
+        )
+    subsets, sample = choose_subsets(names, max_subsets, permutations, seed)
+    scenarios = subset_scenarios(plan, subsets, overrides)
+    labelled = {subset_label(subset, names): scenario for subset, scenario in scenarios.items()}
+    target = load_scenario(plan.target_file, overrides)
+    has_residual = scenario_content_hash(target) != scenario_content_hash(scenarios[frozenset(names)])
+    if has_residual:
+        labelled[TARGET] = target
+    result = run_experiment(labelled, replications, seed, **experiment_options)
+    return SubsetRuns(plan, scenarios, result.kpis, sample, has_residual, replications, seed, result.cache)
+
+
 def run_attribution(
     reference_file: Path,
     target_file: Path,
@@ -213,43 +289,37 @@ def run_attribution(
     **experiment_options: Any,
 ) -> Attribution:
     """Run every subset scenario in one experiment and attribute the KPI difference to the levers."""
-    from sim.experiment.runner import run_experiment
-
     check_kpi(kpi)
-    _check_options(replications, max_subsets, permutations)
-    plan = plan_levers(reference_file, target_file, levers)
-    names = plan.names
-    subsets, sample = choose_subsets(names, max_subsets, permutations, seed)
-    scenarios = subset_scenarios(plan, subsets, overrides)
-    labelled = {subset_label(subset, names): scenario for subset, scenario in scenarios.items()}
-    target = load_scenario(plan.target_file, overrides)
-    everything = frozenset(names)
-    has_residual = scenario_content_hash(target) != scenario_content_hash(scenarios[everything])
-    if has_residual:
-        labelled["target"] = target
-    result = run_experiment(labelled, replications, seed, **experiment_options)
-    kpi_rows = result.kpis
-    by_label = {
-        label: rows.sort_values("replication")[kpi].to_numpy(dtype=float)
-        for label, rows in kpi_rows.groupby("scenario", sort=False)
-    }
-    values = {subset: by_label[subset_label(subset, names)] for subset in scenarios}
-    effects = shapley.shapley_values(values, names, sample)
-    pairs = shapley.interactions(values, names, exact=sample is None, top=top_interactions)
-    residual = (
-        stats.paired_difference(by_label["target"], values[everything]) if has_residual else None
+    runs = run_subsets(
+        reference_file, target_file, replications, seed, levers, overrides=overrides,
+        max_subsets=max_subsets, permutations=permutations, **experiment_options,
     )
+    return attribution_of(runs, kpi, top_interactions)
+
+
+def attribution_of(runs: SubsetRuns, kpi: str, top_interactions: int | None = 5) -> Attribution:
+    """Shapley values, alone, last and interactions of ``kpi`` from finished subset runs."""
+    check_kpi(kpi)
+    names = runs.plan.names
+    values = runs.values(kpi_measure(kpi))
+    effects = shapley.shapley_values(values, names, runs.permutations)
+    pairs = shapley.interactions(values, names, exact=runs.permutations is None, top=top_interactions)
+    residual = None
+    if runs.has_residual:
+        target = runs.scenario_values(kpi_measure(kpi))[TARGET]
+        residual = stats.paired_difference(target, values[frozenset(names)])
+    subsets = runs.kpis["scenario"].nunique()
     effects.attrs.update(
         {
-            "kpi": kpi, "subset_runs": len(labelled) * replications, "subsets": len(labelled),
-            "seed": seed, "target_residual": None if residual is None else residual[0],
+            "kpi": kpi, "subset_runs": runs.runs, "subsets": subsets, "seed": runs.seed,
+            "target_residual": None if residual is None else residual[0],
         }
     )
     return Attribution(
-        effects=effects, interactions=pairs, kpis=kpi_rows, subset_values=values,
-        subset_scenarios=scenarios, plan=plan, kpi=kpi, method=effects.attrs["method"],
-        runs=len(labelled) * replications, replications=replications, seed=seed, residual=residual,
-        extra={"cache": result.cache},
+        effects=effects, interactions=pairs, kpis=runs.kpis, subset_values=values,
+        subset_scenarios=runs.scenarios, plan=runs.plan, kpi=kpi, method=effects.attrs["method"],
+        runs=runs.runs, replications=runs.replications, seed=runs.seed, residual=residual,
+        extra={"cache": runs.cache},
     )
 
 
