@@ -22,6 +22,8 @@ from sim.report.scenarios import ScenarioFile
 from sim.report.tables import table_html
 from sim.report.texts import note
 
+MIN_REPLICATIONS = 2
+"""Paired intervals of lever effects need at least two replications."""
 _TABLE_COLUMNS = {
     "shapley": ("Contribution (Shapley value)", "Beitrag (Shapley-Wert)"),
     "alone": ("Lever alone", "Hebel allein"),
@@ -59,9 +61,12 @@ def attribute_levers(
     """Each setup that is the reference plus lever overlays, attributed by ``sim.experiment``.
 
     Same replications and seed as the comparison (common random numbers); setups that add no
-    overlay to the reference are left out.
+    overlay to the reference are left out, and so is everything with a single replication
+    (an attribution's intervals need two).
     """
     kpi = kpis.check(kpi, "lever attribution")[0] if kpi else attribution_kpi(comparison)
+    if comparison.result.replications < MIN_REPLICATIONS:
+        return []
     reference = comparison.scenarios[comparison.reference]
     found = []
     for name in comparison.names[1:]:

@@ -48,8 +48,9 @@ _T: dict[str, dict[str, str]] = {
         "Shapley value, the mean of what it adds over all orders of adding the levers, all "
         "simulated with the same leads; the black line is its 95 % confidence interval. The "
         "table also gives each lever's effect alone and when added last.",
-        "no_waterfall": "No lever-by-lever attribution: either it was switched off "
-        "(attribute_levers), or no scenario is built from the reference plus lever overlays.",
+        "no_waterfall": "No lever-by-lever attribution: it was switched off (attribute_levers), "
+        "the report has a single replication (intervals need two), or no scenario is built from "
+        "the reference plus lever overlays.",
         "capacity_note": "Per week, mean over replications: share of the reps' business hours "
         "spent on leads and own prospects, and the number of leads waiting for a rep. The "
         "shaded weeks are the measurement window; before it the model warms up.",
@@ -138,7 +139,8 @@ _T: dict[str, dict[str, str]] = {
         "die Hebel hinzukommen, alle mit denselben Leads simuliert; die schwarze Linie ist das "
         "95-%-Konfidenzintervall. Die Tabelle nennt auch die Wirkung allein und als letzter Hebel.",
         "no_waterfall": "Keine Zuordnung Hebel für Hebel: sie ist abgeschaltet "
-        "(attribute_levers), oder kein Szenario besteht aus der Referenz plus Hebel-Overlays.",
+        "(attribute_levers), der Bericht hat nur eine Replikation (Intervalle brauchen zwei), "
+        "oder kein Szenario besteht aus der Referenz plus Hebel-Overlays.",
         "capacity_note": "Je Woche, Mittel über die Replikationen: Anteil der Arbeitszeit der "
         "Vertriebsmitarbeiter für Leads und eigene Interessenten, und die Zahl der Leads, die "
         "auf einen Mitarbeiter warten. Schattiert: das Messfenster; davor läuft das Modell ein.",

@@ -173,10 +173,17 @@ def test_scenario_names_never_become_paths(tmp_path: Path, kind: str):
     name = f"../../../../tmp/{marker}" if kind == "escaping" else "Marketing/Sales one team"
     target = _lever_setup(tmp_path / "scenarios", name)
     comparison = report.run_comparison(
-        [str(FIXTURES / "weekly_list.yaml"), str(target)], replications=1, workers=1
+        [str(FIXTURES / "weekly_list.yaml"), str(target)], replications=2, workers=1
     )
     effects = report.attribute_levers(comparison, kpi="won", workers=1)
     assert [e.target for e in effects] == [name]
     assert "crm_tasks" in set(effects[0].table["lever"])
     assert not list(Path("/tmp").glob(f"{marker}*"))
     assert report.lever_table(effects[0]).shape[0] == len(effects[0].table)
+
+
+def test_a_single_replication_report_skips_the_attribution():
+    comparison = report.run_comparison(
+        [str(FIXTURES / "weekly_list.yaml"), str(FIXTURES / "one_team.yaml")], replications=1, workers=1
+    )
+    assert report.attribute_levers(comparison) == []
