@@ -19,8 +19,8 @@ import pandas as pd
 from sim import kpis
 from sim.charts.kpi import assessment
 from sim.errors import ReportError
+from sim.experiment import ExperimentResult
 from sim.experiment.comparison import compare_scenarios
-from sim.experiment.runner import ExperimentResult
 from sim.report.scenarios import ScenarioFile, load_scenario_files
 from sim.scenario.schema import Scenario
 

@@ -196,20 +196,20 @@ def channel_table(leads: pd.DataFrame, language: str = "en") -> pd.DataFrame:
         revenue = float(group.loc[won, "deal_value"].sum()) / runs
         cost = float(group["cost"].sum()) / runs
         deals = float(won.sum()) / runs
-        rows.append(
-            {
-                label("channel", language): str(channel),
-                kpis.label("leads", language): kpis.format_number(len(group) / runs, "count", language),
-                kpis.label("handed_over", language): kpis.format_number(
-                    group["handoff_at"].notna().mean(), "share", language
-                ),
-                kpis.label("won", language): kpis.format_number(deals, "count", language),
-                kpis.label("conversion_rate", language): kpis.format_number(won.mean(), "share", language),
-                kpis.label("revenue", language): kpis.format_number(revenue, "money", language),
-                kpis.label("lead_cost", language): kpis.format_number(cost, "money", language),
-                per_deal: kpis.format_number(cost / deals if deals else float("nan"), "money", language),
-            }
+        values = {
+            "leads": len(group) / runs,
+            "handed_over": float(group["handoff_at"].notna().sum()) / runs,
+            "won": deals,
+            "conversion_rate": float(won.mean()),
+            "revenue": revenue,
+            "lead_cost": cost,
+        }
+        row = {label("channel", language): str(channel)}
+        row.update(
+            {kpis.label(kpi, language): kpis.format_kpi(kpi, value, language) for kpi, value in values.items()}
         )
+        row[per_deal] = kpis.format_kpi("lead_cost", cost / deals if deals else float("nan"), language)
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
