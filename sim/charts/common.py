@@ -173,3 +173,38 @@ def replication_counts(frame: pd.DataFrame) -> pd.Series:
     if "replication" not in frame.columns:
         return frame.groupby("scenario", sort=False).size().clip(upper=1)
     return frame.groupby("scenario", sort=False)["replication"].nunique().clip(lower=1)
+
+
+PERCENT_KINDS = ("share", "percent")
+"""KPI kinds stored as fractions and read as percentages (a difference in percentage points)."""
+
+
+def difference_scale(kind: str) -> float:
+    """Factor that draws a difference of a ``kind`` KPI in its reading unit (100 for pp)."""
+    return 100.0 if kind in PERCENT_KINDS else 1.0
+
+
+def difference_title(title: str, kind: str, language: str) -> str:
+    """An axis title for differences, marked "(pp)" / "(Pp.)" for percentages."""
+    if kind not in PERCENT_KINDS:
+        return title
+    return f"{title} ({'pp' if check_language(language) == 'en' else 'Pp.'})"
+
+
+def value_format(kind: str) -> str | None:
+    """The d3 number format of KPI values: money shortened (1.2M), fractions as percentages."""
+    if kind == "money":
+        return "~s"
+    return "%" if kind in PERCENT_KINDS else None
+
+
+def value_legend(kind: str) -> alt.Legend:
+    """A colour legend for KPI values of ``kind`` (see :func:`value_format`)."""
+    number_format = value_format(kind)
+    return alt.Legend(format=number_format) if number_format else alt.Legend()
+
+
+def value_axis(kind: str) -> alt.Axis:
+    """An axis for KPI values of ``kind`` (see :func:`value_format`)."""
+    number_format = value_format(kind)
+    return alt.Axis(format=number_format) if number_format else alt.Axis()

@@ -9,7 +9,17 @@ import altair as alt
 import pandas as pd
 
 from sim import kpis
-from sim.charts.common import BAD, GOOD, NEUTRAL, WIDTH, check_rows, label, scenario_order
+from sim.charts.common import (
+    BAD,
+    GOOD,
+    NEUTRAL,
+    WIDTH,
+    check_rows,
+    difference_scale,
+    difference_title,
+    label,
+    scenario_order,
+)
 from sim.kpis import format_number
 
 
@@ -50,7 +60,7 @@ def kpi_difference_chart(
         if part.empty:
             continue
         kind = kpis.get(kpi).kind
-        scale = 100.0 if kind == "share" else 1.0
+        scale = difference_scale(kind)
         for column in ("diff_vs_reference", "diff_ci_low", "diff_ci_high"):
             part[column] = part[column].astype(float) * scale
         part["assessment"] = [
@@ -61,9 +71,7 @@ def kpi_difference_chart(
             format_number(v / scale, kind, language, signed=True, compact=True)
             for v in part["diff_vs_reference"]
         ]
-        title = kpis.label(kpi, language) + (" (pp)" if kind == "share" and language == "en" else "")
-        if kind == "share" and language == "de":
-            title += " (Pp.)"
+        title = difference_title(kpis.label(kpi, language), kind, language)
         domain = [label(k, language) for k in ("better", "worse", "unclear")]
         base = alt.Chart(part).encode(
             y=alt.Y("scenario:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),

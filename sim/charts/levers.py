@@ -6,7 +6,15 @@ import altair as alt
 import pandas as pd
 
 from sim import kpis
-from sim.charts.common import BAD, GOOD, WIDTH, check_rows, label
+from sim.charts.common import (
+    BAD,
+    GOOD,
+    WIDTH,
+    check_rows,
+    difference_scale,
+    difference_title,
+    label,
+)
 from sim.kpis import format_number
 
 
@@ -48,7 +56,7 @@ def lever_effect_chart(
     """A bar per lever for its contribution to ``kpi``, with the 95 % CI as an error bar."""
     check_rows(data, "lever_effect_chart")
     kind = kpis.get(kpi).kind
-    scale = 100.0 if kind == "share" else 1.0  # shares are drawn in percentage points
+    scale = difference_scale(kind)  # percentages are drawn in percentage points
     frame = data.copy()
     for column in ("value", "ci_low", "ci_high"):
         frame[column] = frame[column].astype(float) * scale
@@ -60,7 +68,7 @@ def lever_effect_chart(
         format_number(v / scale, kind, language, signed=True, compact=True) for v in frame["value"]
     ]
     order = list(frame.sort_values("order")["lever"])
-    axis_title = kpis.label(kpi, language) + (" (pp)" if kind == "share" else "")
+    axis_title = difference_title(kpis.label(kpi, language), kind, language)
     base = alt.Chart(frame).encode(
         y=alt.Y("lever:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
     )

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 
 from sim import kpis
-from sim.charts.common import WIDTH, check_rows, label
+from sim.charts.common import WIDTH, check_rows, label, value_axis, value_legend
 from sim.kpis import format_number
 
 
@@ -50,7 +50,7 @@ def tornado_chart(
                 "base:Q",
                 title=kpis.label(kpi, language),
                 scale=alt.Scale(zero=False),
-                axis=alt.Axis(format="~s") if kind == "money" else alt.Axis(),
+                axis=value_axis(kind),
             ),
             x2="value:Q",
             color=alt.Color(
@@ -86,7 +86,7 @@ def heatmap_chart(
             "value:Q",
             title=kpis.label(kpi, language),
             scale=alt.Scale(scheme="blues"),
-            legend=alt.Legend(format="~s") if kind == "money" else alt.Legend(),
+            legend=value_legend(kind),
         )
     )
     text = base.mark_text(fontSize=11).encode(

@@ -423,3 +423,26 @@ def test_every_chart_renders_offline_and_escapes_names(leads):
         assert "http://" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "").replace(
             'xmlns:xlink="http://www.w3.org/1999/xlink"', ""
         )
+
+
+def test_roi_and_shares_are_drawn_as_percentages():
+    summary = pd.DataFrame(
+        {
+            "kpi": ["roi"],
+            "scenario": ["team"],
+            "diff_vs_reference": [0.266],
+            "diff_ci_low": [0.1],
+            "diff_ci_high": [0.4],
+        }
+    )
+    spec = charts.kpi_difference_chart(summary, ["roi"]).to_dict()
+    panel = spec["vconcat"][0]
+    assert panel["title"] == "ROI (pp)"
+    values = next(iter(spec["datasets"].values()))
+    assert values[0]["diff_vs_reference"] == pytest.approx(26.6)
+    assert values[0]["text"] == "+27 pp"
+    tornado = pd.DataFrame(
+        {"parameter": ["sales.reps"] * 2, "setting": ["low", "high"], "value": [0.1, 0.3], "base": [0.2] * 2}
+    )
+    axis = charts.tornado_chart(tornado, "roi").to_dict()["layer"][0]["encoding"]["x"]["axis"]
+    assert axis["format"] == "%"
