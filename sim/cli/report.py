@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
         replications: Annotated[
             int, typer.Option("--replications", "-r", min=1, help="Replications per scenario.")
         ] = 10,
-        seed: Annotated[int, typer.Option("--seed", min=0, help="Root seed.")] = 0,
+        seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
         out: Annotated[
             Path | None,
             typer.Option(
@@ -106,7 +106,7 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option(
                 "--levers/--no-levers",
-                help="Simulate the levers one by one for the attribution waterfall.",
+                help="Attribute the difference to the levers (Shapley values; simulates lever subsets).",
             ),
         ] = True,
         cache: Annotated[

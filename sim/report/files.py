@@ -25,11 +25,10 @@ def honour_umask(path: Path) -> None:
     mask = current_umask()
     folder_mode, file_mode = 0o777 & ~mask, 0o666 & ~mask
     if path.is_dir():
-        for root, folders, files in os.walk(path):
+        for root, _folders, files in os.walk(path):  # every folder is a root once
             os.chmod(root, folder_mode)
             for name in files:
                 os.chmod(os.path.join(root, name), file_mode)
-            del folders  # os.walk descends on its own; the roots cover every folder
     else:
         os.chmod(path, file_mode)
 
