@@ -1,8 +1,10 @@
 """The ``leadsim attribute`` command: which lever of an org change is worth how much.
 
-A consultant asks "which remedy first?". The command runs the current setup, each lever
-alone and the cumulative path to the target setup with common random numbers, prints a
-waterfall table with paired 95 % confidence intervals and writes it to ``attribution.csv``.
+A consultant asks "which remedy first?". The command runs the current setup with every subset
+of the target's levers (common random numbers, one experiment, cached and parallel), prints
+each lever's Shapley value – its average marginal effect over all orders of adding the levers –
+next to its effect alone and its effect when added last, all with 95 % intervals, shows that the
+values add up to the whole difference and writes the table to ``attribution.csv``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from sim.cli.experiment import (
     NoCacheOption,
     OutOption,
     SchedulerOption,
-    SeedOption,
     WorkersOption,
     _console,
     _table,
@@ -29,17 +30,34 @@ from sim.cli.experiment import (
 from sim.errors import ExperimentError
 from sim.experiment.cache import DEFAULT_CACHE_DIR
 
+ReplicationsInt = Annotated[int, typer.Option("--replications", "-r", help="Replications per subset.")]
+SeedShort = Annotated[int, typer.Option("--seed", "-s", help="Root seed; same seed, same results.")]
+LeversOption = Annotated[
+    list[Path] | None,
+    typer.Option("--lever", help="Lever overlay files (default: TO's extends list minus FROM)."),
+]
+OverridesOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", metavar="PATH=VALUE", help="Override a parameter in every subset (repeatable)."),
+]
+MaxSubsetsOption = Annotated[
+    int, typer.Option("--max-subsets", help="Exact over all 2^k subsets up to this many, else sampled orders.")
+]
+PermutationsOption = Annotated[
+    int, typer.Option("--permutations", help="Lever orders sampled (in antithetic pairs) beyond --max-subsets.")
+]
+
 
 def attribute_command(
     reference: Annotated[Path, typer.Argument(metavar="FROM", help="Current setup, e.g. scenarios/separate_departments.yaml.")],
     target: Annotated[Path, typer.Argument(metavar="TO", help="Target setup that extends FROM plus lever overlays.")],
     kpi: Annotated[str, typer.Option("--kpi", help="KPI to attribute.")] = "revenue",
-    levers: Annotated[
-        list[Path] | None,
-        typer.Option("--lever", help="Lever overlay files (default: TO's extends list minus FROM)."),
-    ] = None,
-    replications: Annotated[int, typer.Option("--replications", "-r", help="Replications per scenario.")] = 10,
-    seed: SeedOption = 0,
+    levers: LeversOption = None,
+    replications: ReplicationsInt = 10,
+    seed: SeedShort = 0,
+    overrides: OverridesOption = None,
+    max_subsets: MaxSubsetsOption = 1024,
+    permutations: PermutationsOption = 32,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     out: OutOption = None,
@@ -47,44 +65,77 @@ def attribute_command(
     no_cache: NoCacheOption = False,
     force: ForceOption = False,
 ) -> None:
-    """Split the gain from FROM to TO into lever contributions (alone and on the cumulative path)."""
-    from sim.experiment.attribution import attribute, check_kpi
+    """Split the difference FROM → TO into lever Shapley values (plus each lever alone and last)."""
+    from sim.experiment.attribution import check_kpi, efficiency_line, run_attribution
 
     if replications < 2:
         raise ExperimentError(f"--replications: attribution needs at least 2 for intervals (got {replications})")
     check_kpi(kpi)  # before the output folder is made
     with open_output(out, "attribute", force) as folder:  # claimed before the simulation
-        effects, kpis = attribute(
+        result = run_attribution(
             reference, target, kpi=kpi, replications=replications, seed=seed, levers=levers or (),
+            overrides=overrides or (), max_subsets=max_subsets, permutations=permutations,
             workers=workers, scheduler=scheduler,
             cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR),
         )
+        effects = result.effects
         folder.write_csv("attribution.csv", effects)
-        folder.write_csv("kpis.csv", kpis)
+        folder.write_csv("interactions.csv", result.interactions)
+        folder.write_csv("kpis.csv", result.kpis)
+    method = "exact over all subsets" if result.method == "exact" else "sampled lever orders"
     table = _table(
-        f"{kpi}: lever contributions ({replications} paired replications, seed {seed})",
-        [("lever", "left"), ("alone vs FROM", "right"), ("95% CI", "right"),
-         ("step on path", "right"), ("95% CI", "right")],
+        f"{kpi}: Shapley value per lever ({method}; {replications} paired replications, seed {seed})",
+        [("lever", "left"), ("Shapley", "right"), ("95% CI", "right"), ("alone", "right"),
+         ("95% CI", "right"), ("last", "right"), ("95% CI", "right"), ("share", "right")],
     )
-    for row in effects.itertuples():
+    for row in effects.sort_values("rank").itertuples():
         table.add_row(
             str(row.lever),
-            format_difference(row.alone_mean, kpi),
-            _ci(row.alone_ci_low, row.alone_ci_high, kpi),
-            format_difference(row.step_mean, kpi),
-            _ci(row.step_ci_low, row.step_ci_high, kpi),
+            format_difference(row.shapley_mean, kpi), _ci(row.shapley_ci_low, row.shapley_ci_high, kpi),
+            format_difference(row.alone_mean, kpi), _ci(row.alone_ci_low, row.alone_ci_high, kpi),
+            format_difference(row.last_mean, kpi), _ci(row.last_ci_low, row.last_ci_high, kpi),
+            "–" if math.isnan(row.share_of_total) else f"{row.share_of_total:.0%}",
         )
     console = _console()
     console.print(table)
+    console.print(efficiency_line(effects, kpi))
+    if result.residual is not None:
+        console.print(
+            f"the target file's own settings add {format_difference(result.residual[0], kpi)} "
+            f"(95% CI {_ci(result.residual[1], result.residual[2], kpi)}) beyond its levers"
+        )
+    if not result.interactions.empty:
+        pairs = _table(
+            "largest pairwise interactions",
+            [("levers", "left"), ("interaction", "right"), ("95% CI", "right")],
+        )
+        for pair in result.interactions.itertuples():
+            pairs.add_row(
+                f"{pair.lever_a} × {pair.lever_b}", format_difference(pair.interaction_mean, kpi),
+                _ci(pair.interaction_ci_low, pair.interaction_ci_high, kpi),
+            )
+        console.print(pairs)
+    console.print(
+        f"subset runs: {effects.attrs['subsets']} scenarios × {replications} replications "
+        f"= {result.runs} (cache hits {_hits(result)})"
+    )
     console.print(f"written: {folder.shown / 'attribution.csv'}")
 
 
+def _hits(result: object) -> str:
+    stats = getattr(result, "extra", {}).get("cache")
+    return "n/a" if stats is None else str(stats.hits)
+
+
 def _ci(low: float, high: float, kpi: str) -> str:
-    if math.isnan(low):  # no interval: the remainder has no "alone" effect
+    if math.isnan(low) or math.isnan(high):
         return "–"
     return f"{format_difference(low, kpi)} … {format_difference(high, kpi)}"
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``attribute`` to the ``leadsim`` command."""
+    """Add ``attribute`` and ``portfolio`` (priced from the same subset runs) to ``leadsim``."""
+    from sim.cli import portfolio
+
     app.command("attribute")(attribute_command)
+    portfolio.register(app)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,15 +20,37 @@ DEFAULT_SCENARIOS = (
     "scenarios/separate_departments.yaml",
     "scenarios/customer_happiness_team.yaml",
 )
-"""The two bundled org setups (the same as ``sim.report.build.DEFAULT_SCENARIOS``).
+"""The two bundled org setups (the same as ``sim.report.DEFAULT_SCENARIOS``).
 
-``sim.report.build`` is imported only when the command runs: it pulls in Altair, papermill and
+``sim.report`` is imported only when the command runs: it pulls in Altair, papermill and
 nbconvert, which every other ``leadsim`` command would otherwise pay for at start-up.
 """
 
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def parse_parameters(texts: list[str]) -> dict[str, Any]:
+    """``-p key=value`` texts as notebook parameters; values are read as YAML (``3``, ``[a, b]``)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    parameters: dict[str, Any] = {}
+    for item in texts:
+        key, separator, raw = item.partition("=")
+        key = key.strip()
+        if not separator or not key.isidentifier():
+            raise typer.BadParameter(
+                f"{item!r}: give a notebook parameter as key=value, e.g. -p replications=5",
+                param_hint="'-p' / '--parameter'",
+            )
+        try:
+            value = YAML(typ="safe").load(raw) if raw.strip() else ""
+        except YAMLError:
+            value = raw  # not YAML: the text as written
+        parameters[key] = raw if value is None and raw.strip() not in ("null", "~") else value
+    return parameters
 
 
 def register(app: typer.Typer) -> None:
@@ -84,17 +106,34 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option(
                 "--levers/--no-levers",
-                help="Simulate the levers one by one for the attribution waterfall.",
+                help="Attribute the difference to the levers (Shapley values; simulates lever subsets).",
             ),
         ] = True,
         cache: Annotated[
             bool,
             typer.Option("--cache/--no-cache", help="Reuse cached replications (.leadsim-cache)."),
         ] = True,
+        parameter: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--parameter",
+                "-p",
+                help="A notebook parameter as key=value (YAML value), e.g. -p journeys=3; repeatable.",
+                show_default=False,
+            ),
+        ] = None,
+        progress: Annotated[
+            bool,
+            typer.Option(
+                "--progress/--no-progress",
+                help="Show progress with the time left on stderr (notebook cells, replications).",
+            ),
+        ] = True,
     ) -> None:
         """Run a report notebook and write a self-contained HTML report into a dated folder."""
+        parameters = parse_parameters(parameter or [])
         from sim.outputs import check_can_create
-        from sim.report.build import make_report, run_report_config
+        from sim.report import make_report, run_report_config
 
         if out is not None or config is None:
             # Before the simulation: an unwritable --out would otherwise be noticed at the very end.
@@ -103,11 +142,14 @@ def register(app: typer.Typer) -> None:
         if config is not None:
             if scenarios:
                 raise typer.BadParameter("give either scenario files or --config, not both")
+            if parameters:
+                raise typer.BadParameter("with --config, give parameters in the file's jobs")
             paths = run_report_config(
                 config,
                 out_root=out,
                 cache_dir=cache_dir,
                 log=_log,
+                progress=progress,
             )
             for path in paths:
                 typer.echo(str(path))
@@ -123,7 +165,9 @@ def register(app: typer.Typer) -> None:
             language=language,
             reference=reference,
             attribute_levers=levers,
+            parameters=parameters,
             cache_dir=cache_dir,
             log=_log,
+            progress=progress,
         )
         typer.echo(str(path))

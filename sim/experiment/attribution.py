@@ -1,43 +1,87 @@
-"""Which remedy first? Split the gain of an org change into the contributions of its levers.
+"""Which lever is worth how much? Split the gain of an org change fairly among its levers.
 
 A target setup such as the customer-happiness team is the current setup plus a list of lever
-overlays (``extends: [separate_departments.yaml, levers/sla.yaml, ...]``). Attribution runs the
-current setup, the current setup plus each lever alone, and the cumulative path from the
-current setup to the target with levers added largest first – all with common random numbers –
-and reports each lever's effect on a KPI with paired 95 % confidence intervals. Levers
-interact (a fast hand-off is worth more when sales does not ignore the lead), so the effect
-alone and the step on the path differ; both are shown, plus the interaction remainder.
+overlays (``extends: [separate_departments.yaml, levers/sla.yaml, ...]``). Levers interact – a
+fast hand-off is worth more when sales no longer ignores the lead – so a lever's step on a path
+depends on the order of the path. Attribution therefore runs the current setup with every
+subset of the levers (or, for many levers, the subsets that sampled orders pass through), all
+with common random numbers, and reports each lever's Shapley value (its average marginal effect
+over all orders) next to its effect alone and its effect when added last, with 95 % intervals.
+
+Composition order: a subset is the reference plus the chosen overlays *in the target's extends
+order*, the order the loader merges them in the target itself. Where two levers set the same
+key the later one wins, so the subset values depend on that order; the Shapley value is the
+same whichever order the levers are *attributed* in, and reordering the extends list changes
+a result only where it changes which lever wins a shared key.
 """
 
 from __future__ import annotations
 
+import logging
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from ruamel.yaml import YAML
 
+from sim import kpis as kpi_vocabulary
 from sim import stats
-from sim.errors import ScenarioError
+from sim.errors import ExperimentError, ScenarioError
+from sim.experiment import shapley
+from sim.experiment.cache import scenario_content_hash
 from sim.scenario.loader import ResolvedScenario, load_scenario, resolve_scenario
 from sim.scenario.schema import Scenario
 
-ATTRIBUTION_COLUMNS = (
-    "lever", "alone_mean", "alone_ci_low", "alone_ci_high",
-    "step_mean", "step_ci_low", "step_ci_high", "order",
-)
+logger = logging.getLogger(__name__)
+
+ATTRIBUTION_COLUMNS = shapley.SHAPLEY_COLUMNS
+INTERACTION_COLUMNS = shapley.INTERACTION_COLUMNS
+DEFAULT_MAX_SUBSETS = 1024
+"""Exact Shapley values over all 2^k subsets up to this many subsets (k ≤ 10 levers)."""
+DEFAULT_PERMUTATIONS = 32
+"""Lever orders sampled (in antithetic pairs) when the subsets exceed ``max_subsets``."""
+REFERENCE = "reference"
+TARGET = "target"
+"""Scenario label of the target file when it adds settings beyond its levers."""
 
 
 @dataclass(frozen=True)
 class LeverPlan:
-    """The scenarios an attribution needs: reference, each lever alone, the target."""
+    """The scenarios an attribution needs: reference, the lever overlays in merge order, the target."""
 
     reference_file: Path
     target_file: Path
     lever_files: tuple[Path, ...]
+
+    @property
+    def names(self) -> list[str]:
+        """The levers' display names, in merge order."""
+        return [lever_name(lever) for lever in self.lever_files]
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """An attribution's results: lever table, interactions, KPI rows and the subset values."""
+
+    effects: pd.DataFrame
+    interactions: pd.DataFrame
+    kpis: pd.DataFrame
+    subset_values: dict[frozenset[str], np.ndarray]
+    subset_scenarios: dict[frozenset[str], Scenario]
+    plan: LeverPlan
+    kpi: str
+    method: str
+    runs: int
+    """Replications simulated or read from the cache (subsets × replications)."""
+    replications: int
+    seed: int
+    residual: tuple[float, float, float] | None = None
+    """Target minus reference-plus-all-levers (mean, CI), when the target file adds settings."""
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def lever_name(path: Path) -> str:
@@ -73,97 +117,210 @@ def plan_levers(reference_file: Path, target_file: Path, levers: Sequence[Path] 
         lever_files = tuple(lever_files_between(reference, target))
     if not lever_files:
         raise ScenarioError(f"{target_file}: no lever overlays found between the two scenarios")
+    names = [lever_name(lever) for lever in lever_files]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ScenarioError(f"{target_file}: two lever files share the name {', '.join(repeated)}")
     return LeverPlan(Path(reference_file).resolve(), Path(target_file).resolve(), lever_files)
 
 
 def check_kpi(kpi: str) -> None:
-    """Refuse a KPI name the statistics do not know, listing the allowed ones."""
-    if kpi not in stats.KPI_DIRECTION:
-        allowed = ", ".join(sorted(stats.KPI_DIRECTION))
-        raise ScenarioError(f"--kpi {kpi!r} is not a KPI; allowed: {allowed}")
+    """Refuse a KPI name the vocabulary does not know, listing the allowed ones."""
+    kpi_vocabulary.check(kpi, where="--kpi")
 
 
-def compose(reference_file: Path, lever_files: Sequence[Path], name: str) -> Scenario:
+# ------------------------------------------------------------------ composing subsets
+
+
+def _write_composition(path: Path, reference_file: Path, lever_files: Sequence[Path], name: str) -> None:
+    writer = YAML(typ="safe")
+    writer.default_flow_style = False
+    extends = [str(reference_file), *(str(lever) for lever in lever_files)]
+    with path.open("w", encoding="utf-8") as handle:
+        writer.dump({"extends": extends, "name": name}, handle)
+
+
+def compose(
+    reference_file: Path, lever_files: Sequence[Path], name: str, overrides: Sequence[str] = ()
+) -> Scenario:
     """The reference scenario with ``lever_files`` overlaid in order, as the loader merges them."""
     with tempfile.TemporaryDirectory(prefix="leadsim-attribution-") as folder:
-        # A fixed file name: ``name`` is user text ("../x", "Marketing/Sales") and goes in the YAML only.
-        composed = Path(folder) / "composed.yaml"
-        extends = [str(reference_file), *(str(lever) for lever in lever_files)]
-        writer = YAML(typ="safe")
-        writer.default_flow_style = False
-        with composed.open("w", encoding="utf-8") as handle:
-            writer.dump({"extends": extends, "name": name}, handle)
-        return load_scenario(composed)
+        composed = Path(folder) / "composed.yaml"  # a fixed name: never derived from ``name``
+        _write_composition(composed, reference_file, lever_files, name)
+        return load_scenario(composed, overrides)
 
 
-def attribution_scenarios(plan: LeverPlan) -> dict[str, Scenario]:
-    """Reference, each lever alone (``+lever``) and the target, keyed by display name."""
-    scenarios: dict[str, Scenario] = {"reference": load_scenario(plan.reference_file)}
-    for lever in plan.lever_files:
-        scenarios[f"+{lever_name(lever)}"] = compose(plan.reference_file, [lever], f"+{lever_name(lever)}")
-    scenarios["target"] = load_scenario(plan.target_file)
+def subset_label(subset: frozenset[str], levers: Sequence[str]) -> str:
+    """A subset's scenario name: ``reference`` or ``+lever+lever`` in merge order."""
+    chosen = [lever for lever in levers if lever in subset]
+    return "+".join(["", *chosen]) if chosen else REFERENCE
+
+
+def subset_file_name(subset: frozenset[str], levers: Sequence[str]) -> str:
+    """The temporary file of a subset: one bit per lever in merge order (``subset_0101.yaml``)."""
+    return "subset_" + "".join("1" if lever in subset else "0" for lever in levers) + ".yaml"
+
+
+def subset_scenarios(
+    plan: LeverPlan, subsets: Sequence[frozenset[str]], overrides: Sequence[str] = ()
+) -> dict[frozenset[str], Scenario]:
+    """Each subset as a scenario: the reference plus its overlays in the plan's (merge) order."""
+    levers = plan.names
+    scenarios: dict[frozenset[str], Scenario] = {}
+    with tempfile.TemporaryDirectory(prefix="leadsim-attribution-") as folder:
+        for subset in subsets:
+            chosen = [file for file, name in zip(plan.lever_files, levers, strict=True) if name in subset]
+            path = Path(folder) / subset_file_name(subset, levers)
+            _write_composition(path, plan.reference_file, chosen, subset_label(subset, levers))
+            scenarios[subset] = load_scenario(path, overrides)
     return scenarios
 
 
-def path_scenarios(plan: LeverPlan, order: Sequence[Path]) -> dict[str, Scenario]:
-    """The cumulative path: reference + first lever, + second, … in ``order``."""
-    path: dict[str, Scenario] = {}
-    for count in range(1, len(order) + 1):
-        levers = list(order[:count])
-        name = "path:" + "+".join(lever_name(lever) for lever in levers)
-        path[name] = compose(plan.reference_file, levers, name)
-    return path
+# ------------------------------------------------------------------ running
 
 
-def _values(kpis: pd.DataFrame, scenario: str, kpi: str) -> pd.Series:
-    rows = kpis[kpis["scenario"] == scenario].sort_values("replication")
-    return rows[kpi].astype(float).reset_index(drop=True)
+def _check_options(replications: int, max_subsets: int, permutations: int) -> None:
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 2:
+        raise ExperimentError(f"attribution needs at least 2 replications for intervals, got {replications!r}")
+    if isinstance(max_subsets, bool) or not isinstance(max_subsets, int) or max_subsets < 2:
+        raise ExperimentError(f"max_subsets must be a whole number >= 2, got {max_subsets!r}")
+    if isinstance(permutations, bool) or not isinstance(permutations, int) or permutations < 2:
+        raise ExperimentError(f"permutations must be a whole number >= 2, got {permutations!r}")
 
 
-def lever_effects(
-    kpis: pd.DataFrame, lever_names: Sequence[str], path_names: Sequence[str], kpi: str
-) -> pd.DataFrame:
-    """Per lever: effect alone vs the reference and step on the cumulative path, with paired CIs.
+def choose_subsets(
+    levers: Sequence[str], max_subsets: int, permutations: int, seed: int
+) -> tuple[list[frozenset[str]], shapley.Permutations | None]:
+    """All 2^k subsets when affordable, else the subsets of sampled antithetic orders."""
+    if 2 ** len(levers) <= max_subsets:
+        return shapley.all_subsets(levers), None
+    sample = shapley.sample_permutations(levers, permutations, seed)
+    subsets = shapley.side_subsets(levers, pairs=True) + shapley.permutation_subsets(sample)
+    return list(dict.fromkeys(subsets)), sample
 
-    ``kpis`` holds rows for ``reference``, ``+<lever>`` for each lever, the path scenarios in
-    order (``path_names``, one per lever, aligned with ``lever_names``) and ``target``.
+
+@dataclass(frozen=True)
+class SubsetRuns:
+    """The replications of every lever subset (and of the target, if it adds settings of its own)."""
+
+    plan: LeverPlan
+    scenarios: dict[frozenset[str], Scenario]
+    kpis: pd.DataFrame
+    permutations: shapley.Permutations | None
+    has_residual: bool
+    replications: int
+    seed: int
+    cache: Any = None
+
+    @property
+    def runs(self) -> int:
+        """Replications simulated or read from the cache."""
+        return len(self.kpis)
+
+    def scenario_values(self, measure: Callable[[pd.DataFrame], pd.Series]) -> dict[str, np.ndarray]:
+        """A measure of each scenario's KPI rows, per replication in order, by scenario label."""
+        return {
+            label: measure(rows.sort_values("replication")).to_numpy(dtype=float)
+            for label, rows in self.kpis.groupby("scenario", sort=False)
+        }
+
+    def values(self, measure: Callable[[pd.DataFrame], pd.Series]) -> dict[frozenset[str], np.ndarray]:
+        """The measure per subset, as :func:`sim.experiment.shapley.shapley_values` takes it."""
+        by_label = self.scenario_values(measure)
+        return {subset: by_label[subset_label(subset, self.plan.names)] for subset in self.scenarios}
+
+
+def kpi_measure(kpi: str) -> Callable[[pd.DataFrame], pd.Series]:
+    """The measure that reads one KPI column."""
+    return lambda rows: rows[kpi]
+
+
+def run_subsets(
+    reference_file: Path,
+    target_file: Path,
+    replications: int = 10,
+    seed: int = 0,
+    levers: Sequence[Path] = (),
+    *,
+    overrides: Sequence[str] = (),
+    max_subsets: int = DEFAULT_MAX_SUBSETS,
+    permutations: int = DEFAULT_PERMUTATIONS,
+    sampling: bool = True,
+    **experiment_options: Any,
+) -> SubsetRuns:
+    """Run the subsets an attribution needs in ONE experiment (shared cache, pool and progress bar).
+
+    All 2^k subsets when that is at most ``max_subsets``; beyond, the subsets of sampled lever
+    orders, or an error when ``sampling`` is off (a portfolio prices every subset).
     """
-    reference = _values(kpis, "reference", kpi)
-    rows: list[dict[str, Any]] = []
-    previous = reference
-    for order, (lever, step_name) in enumerate(zip(lever_names, path_names, strict=True), start=1):
-        alone = stats.paired_difference(_values(kpis, f"+{lever}", kpi), reference)
-        current = _values(kpis, step_name, kpi)
-        step = stats.paired_difference(current, previous)
-        previous = current
-        rows.append(
-            {
-                "lever": lever, "alone_mean": alone[0], "alone_ci_low": alone[1],
-                "alone_ci_high": alone[2], "step_mean": step[0], "step_ci_low": step[1],
-                "step_ci_high": step[2], "order": order,
-            }
+    from sim.experiment.runner import run_experiment
+
+    _check_options(replications, max_subsets, permutations)
+    plan = plan_levers(reference_file, target_file, levers)
+    names = plan.names
+    if not sampling and 2 ** len(names) > max_subsets:
+        raise ExperimentError(
+            f"{len(names)} levers make {2 ** len(names)} subsets, more than --max-subsets "
+            f"{max_subsets}; raise it or name fewer levers with --lever"
         )
-    remainder = stats.paired_difference(_values(kpis, "target", kpi), previous)
-    rows.append(
+    subsets, sample = choose_subsets(names, max_subsets, permutations, seed)
+    scenarios = subset_scenarios(plan, subsets, overrides)
+    labelled = {subset_label(subset, names): scenario for subset, scenario in scenarios.items()}
+    target = load_scenario(plan.target_file, overrides)
+    has_residual = scenario_content_hash(target) != scenario_content_hash(scenarios[frozenset(names)])
+    if has_residual:
+        labelled[TARGET] = target
+    result = run_experiment(labelled, replications, seed, **experiment_options)
+    return SubsetRuns(plan, scenarios, result.kpis, sample, has_residual, replications, seed, result.cache)
+
+
+def run_attribution(
+    reference_file: Path,
+    target_file: Path,
+    kpi: str = "revenue",
+    replications: int = 10,
+    seed: int = 0,
+    levers: Sequence[Path] = (),
+    *,
+    overrides: Sequence[str] = (),
+    max_subsets: int = DEFAULT_MAX_SUBSETS,
+    permutations: int = DEFAULT_PERMUTATIONS,
+    top_interactions: int | None = 5,
+    **experiment_options: Any,
+) -> Attribution:
+    """Run every subset scenario in one experiment and attribute the KPI difference to the levers."""
+    check_kpi(kpi)
+    runs = run_subsets(
+        reference_file, target_file, replications, seed, levers, overrides=overrides,
+        max_subsets=max_subsets, permutations=permutations, **experiment_options,
+    )
+    return attribution_of(runs, kpi, top_interactions)
+
+
+def attribution_of(runs: SubsetRuns, kpi: str, top_interactions: int | None = 5) -> Attribution:
+    """Shapley values, alone, last and interactions of ``kpi`` from finished subset runs."""
+    check_kpi(kpi)
+    names = runs.plan.names
+    values = runs.values(kpi_measure(kpi))
+    effects = shapley.shapley_values(values, names, runs.permutations)
+    pairs = shapley.interactions(values, names, exact=runs.permutations is None, top=top_interactions)
+    residual = None
+    if runs.has_residual:
+        target = runs.scenario_values(kpi_measure(kpi))[TARGET]
+        residual = stats.paired_difference(target, values[frozenset(names)])
+    subsets = runs.kpis["scenario"].nunique()
+    effects.attrs.update(
         {
-            "lever": "target's own settings", "alone_mean": float("nan"),
-            "alone_ci_low": float("nan"), "alone_ci_high": float("nan"),
-            "step_mean": remainder[0], "step_ci_low": remainder[1], "step_ci_high": remainder[2],
-            "order": len(lever_names) + 1,
+            "kpi": kpi, "subset_runs": runs.runs, "subsets": subsets, "seed": runs.seed,
+            "target_residual": None if residual is None else residual[0],
         }
     )
-    return pd.DataFrame(rows, columns=list(ATTRIBUTION_COLUMNS))
-
-
-def order_by_effect(kpis: pd.DataFrame, plan: LeverPlan, kpi: str) -> list[Path]:
-    """Levers sorted by their effect alone, largest improvement first (the KPI's direction)."""
-    direction = stats.KPI_DIRECTION.get(kpi, 1) or 1
-    reference = _values(kpis, "reference", kpi).mean()
-    gains = {
-        lever: direction * (_values(kpis, f"+{lever_name(lever)}", kpi).mean() - reference)
-        for lever in plan.lever_files
-    }
-    return sorted(plan.lever_files, key=lambda lever: (-gains[lever], lever_name(lever)))
+    return Attribution(
+        effects=effects, interactions=pairs, kpis=runs.kpis, subset_values=values,
+        subset_scenarios=runs.scenarios, plan=runs.plan, kpi=kpi, method=effects.attrs["method"],
+        runs=runs.runs, replications=runs.replications, seed=runs.seed, residual=residual,
+        extra={"cache": runs.cache},
+    )
 
 
 def attribute(
@@ -175,15 +332,17 @@ def attribute(
     levers: Sequence[Path] = (),
     **experiment_options: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run the attribution; return (lever effects table, all KPI rows)."""
-    from sim.experiment.runner import run_experiment
+    """Run the attribution; return (lever effects table with the efficiency check in ``.attrs``, KPI rows)."""
+    result = run_attribution(reference_file, target_file, kpi, replications, seed, levers, **experiment_options)
+    return result.effects, result.kpis
 
-    check_kpi(kpi)
-    plan = plan_levers(reference_file, target_file, levers)
-    first = run_experiment(attribution_scenarios(plan), replications, seed, **experiment_options)
-    order = order_by_effect(first.kpis, plan, kpi)
-    path = path_scenarios(plan, order)
-    second = run_experiment(path, replications, seed, **experiment_options)
-    kpis = pd.concat([first.kpis, second.kpis], ignore_index=True)
-    effects = lever_effects(kpis, [lever_name(lever) for lever in order], list(path), kpi)
-    return effects, kpis
+
+def efficiency_line(effects: pd.DataFrame, kpi: str) -> str:
+    """One line showing that the lever values add up to the whole difference."""
+    attrs = effects.attrs
+    fmt = kpi_vocabulary.get(kpi).format
+    return (
+        f"efficiency check: total difference {fmt(attrs['total_difference'], signed=True)} "
+        f"(95% CI {fmt(attrs['total_ci_low'], signed=True)} … {fmt(attrs['total_ci_high'], signed=True)}) "
+        f"= sum of Shapley values {fmt(attrs['sum_of_shapley'], signed=True)}"
+    )

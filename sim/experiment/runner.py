@@ -45,6 +45,7 @@ from sim.experiment.cache import (
     code_fingerprint,
     replication_key,
 )
+from sim.kpis import kpi_columns
 from sim.metrics import KPI_COLUMNS, replication_kpis
 from sim.model.lifecycle import simulate
 from sim.scenario.schema import Scenario
@@ -431,7 +432,8 @@ class _Session:
             (name, self.records[(name, r)]) for name in self.scenarios for r in range(replications)
         ]
         kpis = pd.DataFrame(
-            [{**record.kpis, "scenario": name} for name, record in ordered], columns=list(KPI_COLUMNS)
+            # The vocabulary as it is now, so a KPI added to sim/kpis.py is never dropped here.
+            [{**record.kpis, "scenario": name} for name, record in ordered], columns=list(kpi_columns())
         )
         runs = pd.DataFrame([{"scenario": name, **record.run} for name, record in ordered])
         unfinished = int((~runs["cohort_finished"].astype(bool)).sum()) if "cohort_finished" in runs else 0

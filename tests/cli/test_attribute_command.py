@@ -7,26 +7,30 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.experiment.attribution import ATTRIBUTION_COLUMNS
+
 REPORT_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
 
 
-def test_attribute_writes_one_row_per_lever_and_the_steps_add_up(run_leadsim, tmp_path: Path) -> None:
+def test_attribute_writes_one_row_per_lever_and_the_values_add_up(run_leadsim, tmp_path: Path) -> None:
     out = tmp_path / "attribution"
     completed = run_leadsim(
         "attribute", str(REPORT_FIXTURES / "weekly_list.yaml"), str(REPORT_FIXTURES / "one_team.yaml"),
-        "--kpi", "won", "--replications", "3", "--seed", "4", "--workers", "1", "--no-cache",
-        "--out", str(out),
+        "--kpi", "won", "-r", "3", "-s", "4", "--workers", "1", "--no-cache",
+        "-o", str(out),
     )
     assert completed.returncode == 0, completed.stderr
     effects = pd.read_csv(out / "attribution.csv")
-    assert set(effects["lever"]) == {"crm_tasks", "shared_goals", "target's own settings"}
+    assert list(effects.columns[:10]) == list(ATTRIBUTION_COLUMNS[:10])
+    assert set(effects["lever"]) == {"crm_tasks", "shared_goals"}
     kpis = pd.read_csv(out / "kpis.csv")
     means = kpis.groupby("scenario")["won"].mean()
-    # The steps on the cumulative path telescope to the whole difference FROM → TO.
-    assert effects["step_mean"].sum() == pytest.approx(means["target"] - means["reference"])
-    # Levers are ordered by their effect alone, largest first.
-    alone = effects["alone_mean"].dropna().tolist()
-    assert alone == sorted(alone, reverse=True)
+    # Four subsets (2^2), one experiment; the Shapley values add up to the whole difference.
+    assert set(means.index) == {"reference", "+crm_tasks", "+shared_goals", "+crm_tasks+shared_goals"}
+    total = means["+crm_tasks+shared_goals"] - means["reference"]
+    assert effects["shapley_mean"].sum() == pytest.approx(total)
+    assert "efficiency check" in completed.stdout
+    assert "subset runs: 4 scenarios × 3 replications = 12" in completed.stdout
 
 
 def test_attribute_rejects_an_unknown_kpi(run_leadsim, tmp_path: Path) -> None:
@@ -36,5 +40,5 @@ def test_attribute_rejects_an_unknown_kpi(run_leadsim, tmp_path: Path) -> None:
     )
     assert completed.returncode == 2
     assert "Traceback" not in completed.stderr
-    assert "'revenu' is not a KPI" in completed.stderr
+    assert "'revenu'" in completed.stderr and "allowed:" in completed.stderr
     assert not (tmp_path / "x").exists()  # nothing written for a run that never started

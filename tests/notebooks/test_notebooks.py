@@ -76,7 +76,7 @@ def test_compare_in_german_with_lever_attribution(tmp_path):
     assert "95-%-KI" in html
     svgs = outputs(notebook, "image/svg+xml")
     assert len(svgs) == 7
-    assert any("+ crm tasks" in svg and "+ shared goals" in svg for svg in svgs)  # the waterfall
+    assert any("crm_tasks" in svg and "shared_goals" in svg for svg in svgs)  # lever effects
     written = sorted(p.name for p in (tmp_path / "tables").iterdir())
     assert written == ["assumptions.csv", "comparison.csv", "comparison.xlsx", "kpis.csv"]
 
@@ -110,7 +110,7 @@ def test_sensitivity_on_a_small_scenario(tmp_path):
         sweep_x_values=[1, 6],
         sweep_y="handoff.batch_every_hours",
         sweep_y_values=[24, 168],
-        overrides=["horizon.measurement_days=60"],
+        overrides={"horizon.measurement_days": 60},
         replications=1,
         language="de",
         output_dir=str(tmp_path / "tables"),

@@ -14,8 +14,9 @@ import pytest
 from report_helpers import FIXTURES, HOSTILE, BuiltReport, report_app
 from typer.testing import CliRunner
 
+from sim import report
 from sim.errors import LeadsimError, ReportError, ScenarioError
-from sim.report import build as report
+from sim.report.build import claim_folder
 
 # --------------------------------------------------------------------------- small pieces
 
@@ -123,7 +124,7 @@ def test_the_reference_can_be_any_scenario():
     other = report.run_comparison(
         [str(FIXTURES / "weekly_list.yaml"), str(FIXTURES / "realtime.yaml")],
         reference="realtime",
-        replications=1,
+        replications=2,  # enough for an attribution, so an empty one means "no overlays"
         workers=1,
     )
     assert other.names == ["realtime", "weekly_list"]
@@ -212,7 +213,7 @@ def test_manifest_records_what_made_the_report(built_report: BuiltReport):
     assert "git" in manifest
 
 
-def test_report_is_german_escaped_and_has_the_waterfall(built_report: BuiltReport):
+def test_report_is_german_escaped_and_has_the_lever_effects(built_report: BuiltReport):
     page = built_report.html.read_text(encoding="utf-8")
     assert '<html lang="de">' in page
     assert "Zusammenfassung für das Management" in page
@@ -228,7 +229,7 @@ def test_report_is_german_escaped_and_has_the_waterfall(built_report: BuiltRepor
         for cell in notebook.cells
         for output in cell.get("outputs", [])
     )
-    assert svgs == 7  # funnel, losses, response time, decay, differences, waterfall, capacity
+    assert svgs == 7  # funnel, losses, response time, decay, differences, lever effects, capacity
     assert page.count('class="jp-RenderedSVG') == svgs
 
 
@@ -326,13 +327,13 @@ def test_config_runs_every_job_and_reports_the_failed_ones(built_report: BuiltRe
         f"""
 out: {built_report.root}
 defaults:
-  replications: 1
+  replications: 3
   workers: 1
 jobs:
   - title: Realtime deep dive
     notebook: scenario
     scenarios: [{FIXTURES / "realtime.yaml"}]
-    parameters: {{journeys: 2}}
+    parameters: {{journeys: 2, replications: 1}}
   - title: Broken job
     scenarios: [missing.yaml]
 """,
@@ -352,6 +353,16 @@ jobs:
     assert index.index("Realtime deep dive") < index.index("Wochenliste")  # newest first
     deep_dive = (built_report.root / folders[-1] / "report.html").read_text(encoding="utf-8")
     assert "A few lead journeys" in deep_dive
+    manifest = json.loads((built_report.root / folders[-1] / "manifest.json").read_text("utf-8"))
+    assert manifest["replications"] == 1  # the job's parameters win over its defaults
+    assert manifest["parameters"]["journeys"] == 2
+    # The index lists every job of the run with its status, the failure with its reason …
+    assert '<tr class="job-ok"><td>Realtime deep dive</td><td>ok</td>' in index
+    assert '<tr class="job-failed"><td>Broken job</td><td>failed</td>' in index
+    assert "scenario file not found: missing.yaml" in index
+    # … and links every report's page, workbook and CSV tables.
+    for name in ("report.html", "scenario.xlsx", "channels.csv", "kpis.csv"):
+        assert f'href="{folders[-1]}/{name}"' in index
 
 
 @pytest.mark.parametrize(
@@ -397,7 +408,7 @@ def test_reports_readme_describes_the_folders():
 
 def test_report_folders_are_never_reused(tmp_path):
     now = dt.datetime(2026, 3, 2, 6, 0, 5)
-    names = [report._claim_folder(tmp_path, "weekly", now).name for _ in range(3)]
+    names = [claim_folder(tmp_path, "weekly", now).name for _ in range(3)]
     assert names == [
         "2026-03-02_060005_weekly",
         "2026-03-02_060005_weekly-2",

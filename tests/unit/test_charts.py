@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.charts import core as charts
+from sim import charts, kpis
 from sim.scenario.schema import Calendar
 
 NAN = float("nan")
@@ -115,13 +115,13 @@ def dataset(chart: alt.TopLevelMixin) -> list[dict[str, object]]:
     ],
 )
 def test_format_value(value, kind, language, signed, compact, expected):
-    assert charts.format_value(value, kind, language, signed=signed, compact=compact) == expected
+    assert kpis.format_number(value, kind, language, signed=signed, compact=compact) == expected
 
 
 def test_labels_in_both_languages():
     assert charts.label("won", "en") == "Won"
     assert charts.label("won", "de") == "Gewonnen"
-    assert charts.kpi_label("revenue", "de") == "Umsatz"
+    assert kpis.label("revenue", "de") == "Umsatz"
     with pytest.raises(ValueError, match="language"):
         charts.label("won", "fr")
 
@@ -291,23 +291,54 @@ def test_weekly_data_averages_replications():
     assert len(chart.to_dict()["vconcat"]) == 2
 
 
-# --------------------------------------------------------------------------- waterfall, sensitivity
+# --------------------------------------------------------------------------- levers, sensitivity
 
 
-def test_waterfall_bars_add_up():
-    data = charts.waterfall_data(
-        [("today", 100.0), ("+ sla", 130.0), ("+ crm", 120.0)], total_label="team"
+def _path_effects() -> pd.DataFrame:
+    """An attribution table as ``sim.experiment.attribution.attribute`` gives it (path steps)."""
+    return pd.DataFrame(
+        {
+            "lever": ["sla", "crm", "target's own settings"],
+            "alone_mean": [30.0, -5.0, float("nan")],
+            "alone_ci_low": [20.0, -9.0, float("nan")],
+            "alone_ci_high": [40.0, -1.0, float("nan")],
+            "step_mean": [30.0, -10.0, 0.0],
+            "step_ci_low": [20.0, -15.0, 0.0],
+            "step_ci_high": [40.0, -5.0, 0.0],
+            "order": [1, 2, 3],
+        }
     )
-    assert list(data["kind"]) == ["start", "increase", "decrease", "total"]
-    assert list(data["step"]) == ["today", "+ sla", "+ crm", "team"]
-    assert data["change"].iloc[1:3].sum() + data["end"].iloc[0] == pytest.approx(
-        data["end"].iloc[-1]
+
+
+def test_lever_effects_show_path_steps_with_their_intervals():
+    data = charts.lever_effect_data(_path_effects())
+    assert list(data["lever"]) == ["sla", "crm", "target's own settings"]
+    assert list(data["value"]) == [30.0, -10.0, 0.0]
+    assert (data.loc[1, "ci_low"], data.loc[1, "ci_high"]) == (-15.0, -5.0)
+    spec = charts.lever_effect_chart(data, "revenue").to_dict()
+    assert spec["layer"][1]["encoding"]["x2"]["field"] == "ci_high"  # the error bar
+    assert "<svg" in charts.to_svg(charts.lever_effect_chart(data, "cold_share", "de"))
+
+
+def test_lever_effects_prefer_the_shapley_value():
+    shapley = pd.DataFrame(
+        {
+            "lever": ["sla", "crm"],
+            "shapley_mean": [25.0, -3.0],
+            "shapley_ci_low": [15.0, -6.0],
+            "shapley_ci_high": [35.0, 0.5],
+            "alone_mean": [30.0, -5.0],
+            "alone_ci_low": [20.0, -9.0],
+            "alone_ci_high": [40.0, -1.0],
+            "last_mean": [20.0, -1.0],
+            "last_ci_low": [10.0, -4.0],
+            "last_ci_high": [30.0, 2.0],
+        }
     )
-    assert (data.loc[1, "start"], data.loc[1, "end"]) == (100.0, 130.0)
-    spec = charts.waterfall_chart(data).to_dict()
-    assert spec["layer"][0]["encoding"]["y2"]["field"] == "end"
-    with pytest.raises(ValueError):
-        charts.waterfall_data([("only", 1.0)])
+    assert charts.lever_effect_columns(shapley)[0] == "shapley_mean"
+    assert list(charts.lever_effect_data(shapley)["value"]) == [25.0, -3.0]
+    with pytest.raises(ValueError, match="neither shapley_mean"):
+        charts.lever_effect_columns(pd.DataFrame({"lever": ["sla"]}))
 
 
 def test_tornado_and_heatmap_accept_dotted_parameter_paths():
@@ -392,3 +423,26 @@ def test_every_chart_renders_offline_and_escapes_names(leads):
         assert "http://" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "").replace(
             'xmlns:xlink="http://www.w3.org/1999/xlink"', ""
         )
+
+
+def test_roi_and_shares_are_drawn_as_percentages():
+    summary = pd.DataFrame(
+        {
+            "kpi": ["roi"],
+            "scenario": ["team"],
+            "diff_vs_reference": [0.266],
+            "diff_ci_low": [0.1],
+            "diff_ci_high": [0.4],
+        }
+    )
+    spec = charts.kpi_difference_chart(summary, ["roi"]).to_dict()
+    panel = spec["vconcat"][0]
+    assert panel["title"] == "ROI (pp)"
+    values = next(iter(spec["datasets"].values()))
+    assert values[0]["diff_vs_reference"] == pytest.approx(26.6)
+    assert values[0]["text"] == "+27 pp"
+    tornado = pd.DataFrame(
+        {"parameter": ["sales.reps"] * 2, "setting": ["low", "high"], "value": [0.1, 0.3], "base": [0.2] * 2}
+    )
+    axis = charts.tornado_chart(tornado, "roi").to_dict()["layer"][0]["encoding"]["x"]["axis"]
+    assert axis["format"] == "%"

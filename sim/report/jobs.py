@@ -1,0 +1,160 @@
+"""``reports.yaml``: the report jobs a nightly cron run produces, each checked before it runs.
+
+An analyst lists jobs (title, notebook, scenario files, replications, parameters); every job
+runs even when another fails, and the run then fails with the list of failed jobs, so the good
+reports are kept and the cron log names what broke.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sim.errors import LeadsimError, ReportError
+from sim.report.build import echo, make_report
+from sim.report.index import JobStatus, write_index
+from sim.report.notebooks import notebook_parameters, notebook_path
+from sim.report.scenarios import DEFAULT_SCENARIOS
+
+_JOB_KEYS = {
+    "title",
+    "notebook",
+    "scenarios",
+    "replications",
+    "seed",
+    "language",
+    "reference",
+    "kpi_focus",
+    "workers",
+    "parameters",
+}
+
+
+def _load_config(path: Path) -> dict[str, Any]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ReportError(
+            f"{path}: cannot read the report configuration ({error.strerror})"
+        ) from None
+    except YAMLError as error:
+        raise ReportError(f"{path}: YAML error: {error}") from None
+    if not isinstance(data, dict):
+        raise ReportError(f"{path}: the top level must be a mapping with 'jobs:'")
+    unknown = set(data) - {"out", "defaults", "jobs"}
+    if unknown:
+        raise ReportError(
+            f"{path}: unknown key {', '.join(sorted(unknown))} (allowed: out, defaults, jobs)"
+        )
+    jobs = data.get("jobs")
+    if not isinstance(jobs, list) or not jobs:
+        raise ReportError(f"{path}: jobs: must be a non-empty list of report jobs")
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise ReportError(f"{path}: defaults: must be a mapping")
+    for where, entry in [("defaults", defaults), *[(f"jobs[{i}]", j) for i, j in enumerate(jobs)]]:
+        if not isinstance(entry, dict):
+            raise ReportError(f"{path}: {where}: must be a mapping, got {entry!r}")
+        extra = set(entry) - _JOB_KEYS
+        if extra:
+            raise ReportError(
+                f"{path}: {where}: unknown key {', '.join(sorted(extra))} "
+                f"(allowed: {', '.join(sorted(_JOB_KEYS))})"
+            )
+    return data
+
+
+def _check_job_parameters(path: Path, data: dict[str, Any]) -> None:
+    """Every job's ``parameters:`` names parameters of its notebook (before any job runs)."""
+    defaults = data.get("defaults") or {}
+    for index, job in enumerate(data["jobs"]):
+        merged = {**defaults, **job}
+        parameters = merged.get("parameters") or {}
+        where = f"{path}: jobs[{index}]: parameters"
+        if not isinstance(parameters, dict):
+            raise ReportError(f"{where}: must be a mapping of notebook parameters, got {parameters!r}")
+        source = notebook_path(merged.get("notebook", "compare"))
+        known = notebook_parameters(source)
+        unknown = sorted(set(parameters) - set(known))
+        if unknown:
+            raise ReportError(
+                f"{where}: notebook {source.stem} has no parameter {', '.join(unknown)}; "
+                f"it takes: {', '.join(known)}"
+            )
+
+
+def run_report_config(
+    config: str | os.PathLike[str],
+    out_root: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = ".leadsim-cache",
+    log: Callable[[str], None] | None = None,
+    progress: bool = False,
+) -> list[Path]:
+    """Run every job of a ``reports.yaml``; return the report.html paths.
+
+    The configuration and every job's notebook parameters are checked before any job runs.
+    All jobs run even when one fails; the index then lists each job with its status (failures
+    with their reason) and a ReportError lists the failed jobs (so a cron job exits non-zero
+    while the good reports are kept). Paths in the file are relative to it.
+    """
+    path = Path(config)
+    data = _load_config(path)
+    _check_job_parameters(path, data)
+    base = path.parent
+    root = Path(out_root) if out_root is not None else base / str(data.get("out", "reports"))
+    defaults = data.get("defaults") or {}
+    produced: list[Path] = []
+    failures: list[str] = []
+    statuses: list[JobStatus] = []
+    for index, job in enumerate(data["jobs"]):
+        merged = {**defaults, **job}
+        label = str(merged.get("title") or f"jobs[{index}]")
+        scenarios = merged.pop("scenarios", list(DEFAULT_SCENARIOS))
+        if isinstance(scenarios, str):
+            scenarios = [scenarios]
+        if not isinstance(scenarios, list) or not all(isinstance(s, str) for s in scenarios):
+            message = f"jobs[{index}]: scenarios: must be a list of file names"
+            failures.append(message)
+            statuses.append(JobStatus(label, "failed", message))
+            continue
+        files = [
+            str(base / s) if not Path(s).is_absolute() and (base / s).exists() else s
+            for s in scenarios
+        ]
+        try:
+            report = make_report(
+                files,
+                out_root=root,
+                notebook=merged.pop("notebook", "compare"),
+                replications=merged.pop("replications", 10),
+                seed=merged.pop("seed", 0),
+                title=merged.pop("title", None),
+                workers=merged.pop("workers", None),
+                language=merged.pop("language", "en"),
+                reference=merged.pop("reference", None),
+                kpi_focus=merged.pop("kpi_focus", None),
+                parameters=merged.pop("parameters", None),
+                cache_dir=cache_dir,
+                log=log,
+                progress=progress,
+            )
+        except LeadsimError as error:
+            failures.append(f"{path}: jobs[{index}] ({label}): {error}")
+            statuses.append(JobStatus(label, "failed", str(error)))
+            echo(log, f"FAILED {label}: {error}")
+            continue
+        produced.append(report)
+        statuses.append(JobStatus(label, "ok", folder=report.parent.name))
+        echo(log, str(report))
+    root.mkdir(parents=True, exist_ok=True)
+    write_index(root, statuses)
+    if failures:
+        raise ReportError(
+            f"{len(failures)} of {len(data['jobs'])} report jobs failed:\n" + "\n".join(failures)
+        )
+    return produced

@@ -1,0 +1,256 @@
+"""How the numbers were made: the STRESS-DES checklist, software versions and the git revision.
+
+The reporting guideline for discrete-event simulation studies (Monks et al. 2019) asks what a
+reader needs to trust and repeat a result: replications, seed, warm-up, run length, the random
+number scheme, the software and the code's revision. This module fills it in for one report.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import sim
+from sim import kpis
+from sim.report.comparison import Comparison
+from sim.report.scenarios import PROJECT_ROOT
+from sim.report.tables import table_html
+from sim.report.texts import text
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of Python and the packages that shape the results and the report."""
+    versions = {"python": platform.python_version(), "leadsim": sim.__version__}
+    for package in (
+        "simpy",
+        "numpy",
+        "scipy",
+        "pandas",
+        "pydantic",
+        "altair",
+        "vl-convert-python",
+        "papermill",
+        "nbconvert",
+    ):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
+
+
+def git_revision(root: Path = PROJECT_ROOT) -> dict[str, Any] | None:
+    """The source tree's git commit and whether it had uncommitted changes (None without git)."""
+    try:
+        revision = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"revision": revision, "dirty": bool(status.strip())}
+
+
+def _stress_items(comparison: Comparison) -> list[tuple[str, str, str, str]]:
+    """(number, item en, item de, content) of the STRESS-DES checklist for this comparison."""
+    language = comparison.language
+    result = comparison.result
+    first = comparison.scenario(comparison.reference)
+    horizon = first.horizon
+    names = ", ".join(comparison.names)
+    versions = software_versions()
+    git = git_revision()
+    de = language == "de"
+    runs = result.runs if isinstance(result.runs, pd.DataFrame) else pd.DataFrame()
+    unfinished = (
+        int((~runs["cohort_finished"].astype(bool)).sum()) if "cohort_finished" in runs else 0
+    )
+    hashes = "; ".join(f"{n}: {f.content_hash[:12]}" for n, f in comparison.scenarios.items())
+    warmups = ", ".join(
+        f"{n}: {kpis.format_number(comparison.scenario(n).horizon.warmup_days, 'count', language)}"
+        for n in comparison.names
+    )
+    software = ", ".join(f"{k} {v}" for k, v in versions.items())
+    items = [
+        (
+            "1.1",
+            "Purpose of the model",
+            "Zweck des Modells",
+            "Verschiedene Organisationsformen zwischen Marketing und Vertrieb vergleichen: "
+            "Geschwindigkeit der Leadbearbeitung, Verluste, Umsatz."
+            if de
+            else "Compare ways of organising marketing and sales around leads: speed of follow-up, "
+            "losses, revenue.",
+        ),
+        (
+            "1.2",
+            "Model outputs",
+            "Modellergebnisse",
+            "Kennzahlen je Szenario und Replikation für die Kohorte der im Messfenster erzeugten "
+            "Leads; Reaktionszeit = erster Kontaktversuch − Vertriebsreife."
+            if de
+            else "KPIs per scenario and replication for the cohort of leads created in the measurement "
+            "window; response time = first contact attempt − sales-ready time.",
+        ),
+        (
+            "1.3",
+            "Experimentation aims",
+            "Ziele der Experimente",
+            f"Szenarien {names}; Referenz {comparison.reference}."
+            if de
+            else f"Scenarios {names}; reference {comparison.reference}.",
+        ),
+        (
+            "2.1",
+            "Base model overview",
+            "Modellüberblick",
+            "Ein Lead ist ein SimPy-Prozess: Entstehung je Kanal, Nurturing, Scoring und Übergabe, "
+            "Interessenverfall, Kontaktversuche durch Vertriebsmitarbeiter im Geschäftskalender, "
+            "Qualifizierung, Vertriebszyklus, Abschluss."
+            if de
+            else "One lead is one SimPy process: arrival per channel, nurturing, scoring and hand-off, "
+            "decay of interest, contact attempts by reps working a business calendar, "
+            "qualification, sales cycle, close.",
+        ),
+        (
+            "2.3",
+            "Scenario logic",
+            "Szenariologik",
+            "Szenarien sind YAML-Dateien, die eine Basis und Hebel-Overlays erweitern; die "
+            "abweichenden Parameter stehen im Abschnitt Annahmen."
+            if de
+            else "Scenarios are YAML files extending a base and lever overlays; the parameters that "
+            "differ are listed in the assumptions section.",
+        ),
+        (
+            "3.1",
+            "Data sources",
+            "Datenquellen",
+            "Jeder Parameterwert nennt im Kommentar seiner Datei eine Quelle oder ist als Annahme "
+            f"markiert. Inhalts-Hashes: {hashes}."
+            if de
+            else "Each parameter's comment in its file names a source or marks it as an assumption. "
+            f"Content hashes: {hashes}.",
+        ),
+        (
+            "4.1",
+            "Initialisation (warm-up)",
+            "Initialisierung (Einschwingphase)",
+            f"Einschwingphase in Tagen: {warmups}; Leads aus dieser Zeit werden simuliert, aber "
+            "nicht gemessen."
+            if de
+            else f"Warm-up in days: {warmups}; leads created then are simulated but not measured.",
+        ),
+        (
+            "4.2",
+            "Run length",
+            "Laufzeit",
+            f"Messfenster {kpis.format_number(horizon.measurement_days, 'count', language)} Tage; danach "
+            f"läuft die Simulation bis zu {kpis.format_number(horizon.drain_cap_days, 'count', language)} "
+            f"Tage weiter, bis die Kohorte abgeschlossen ist (unvollständig in {unfinished} von "
+            f"{len(runs)} Läufen)."
+            if de
+            else f"Measurement window {kpis.format_number(horizon.measurement_days, 'count', language)} days; "
+            f"the run then continues for up to {kpis.format_number(horizon.drain_cap_days, 'count', language)} "
+            f"days until the cohort has finished (unfinished in {unfinished} of {len(runs)} runs).",
+        ),
+        (
+            "4.3",
+            "Estimation approach",
+            "Schätzverfahren",
+            f"{result.replications} Replikationen je Szenario; 95-%-t-Intervalle; gepaarte "
+            "Differenzen zur Referenz (gemeinsame Zufallszahlen)."
+            if de
+            else f"{result.replications} replications per scenario; 95 % t-intervals; paired "
+            "differences against the reference (common random numbers).",
+        ),
+        ("5.1", "Software", "Software", software),
+        (
+            "5.2",
+            "Random sampling",
+            "Zufallszahlen",
+            f"Startwert (seed) {result.seed}; numpy SeedSequence, ein Kind je Replikation, "
+            "benannte Ströme je Aktivität: Szenarien teilen Zufallszahlen, wo sie Struktur teilen "
+            "(CRN)."
+            if de
+            else f"Seed {result.seed}; numpy SeedSequence, one child per replication, named streams "
+            "per activity, so scenarios share random numbers where they share structure (CRN).",
+        ),
+        (
+            "5.3",
+            "Model execution",
+            "Modellausführung",
+            "Ereignisdiskret (SimPy), Uhr in Stunden; Ergebnisse unabhängig von der Zahl der "
+            f"Prozesse (workers: {comparison.workers or 'auto'})."
+            if de
+            else "Discrete-event (SimPy), clock in hours; results do not depend on the number of worker "
+            f"processes (workers: {comparison.workers or 'auto'}).",
+        ),
+        (
+            "5.4",
+            "System specification",
+            "Systemumgebung",
+            f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPU; Rechenzeit "
+            f"{comparison.seconds:.0f} s."
+            if de
+            else f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs; "
+            f"experiment time {comparison.seconds:.0f} s.",
+        ),
+        (
+            "6",
+            "Code access",
+            "Code",
+            (
+                f"git {git['revision'][:12]}"
+                + (
+                    " (mit lokalen Änderungen)"
+                    if de and git["dirty"]
+                    else " (with local changes)"
+                    if git["dirty"]
+                    else ""
+                )
+            )
+            if git
+            else ("keine git-Revision" if de else "no git revision"),
+        ),
+    ]
+    return items
+
+
+def method_appendix(comparison: Comparison) -> pd.DataFrame:
+    """The STRESS-DES items of this comparison (replications, seed, warm-up, CRN, versions …)."""
+    de = comparison.language == "de"
+    return pd.DataFrame(
+        [
+            (number, item_de if de else item_en, content)
+            for number, item_en, item_de, content in _stress_items(comparison)
+        ],
+        columns=[
+            "STRESS-DES",
+            text("item", comparison.language),
+            text("content", comparison.language),
+        ],
+    )
+
+
+def method_appendix_html(comparison: Comparison) -> str:
+    """:func:`method_appendix` as an escaped HTML table."""
+    return table_html(method_appendix(comparison))

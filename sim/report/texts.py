@@ -1,0 +1,219 @@
+"""The report's words: every sentence, heading and note in English and German, escaped for HTML.
+
+A board member reads headings and short notes that say how to read the next chart; the notes
+are the same whichever notebook shows the chart, so they live here once, keyed by name.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from sim.errors import ReportError
+
+_T: dict[str, dict[str, str]] = {
+    "en": {
+        "scenarios": "Scenarios compared",
+        "summary": "Executive summary",
+        "funnel": "Funnel: from lead to deal",
+        "losses": "Where leads are lost",
+        "response": "How fast sales answers",
+        "decay": "Qualification rate by response time",
+        "kpis": "Key figures with confidence intervals",
+        "waterfall": "What each lever contributes",
+        "capacity": "Capacity: rep utilisation and queue",
+        "assumptions": "Assumptions that differ between the scenarios",
+        "method": "Method (STRESS-DES checklist)",
+        "reference": "reference",
+        "files": "files",
+        "no_description": "(no description)",
+        "funnel_note": "Mean number of leads of the measured cohort (per replication) reaching "
+        "each step, per scenario; in brackets the share of all leads.",
+        "losses_note": "Final outcome of the leads that were not won, as a share of all leads.",
+        "response_note": "Share of the leads handed to sales whose first contact attempt came "
+        "within the given business hours (log-like scale). The dashed line is the agreed "
+        "first-response target (SLA). Leads never contacted keep the curve below 100 %.",
+        "decay_note": "Share of contacted leads that sales qualified, by the calendar hours "
+        "between sales-ready and the first contact attempt, over all replications: the decay "
+        "of interest as the simulation measures it. Buckets with fewer than 5 leads are left out.",
+        "kpis_note": "Mean over replications with its 95 % confidence interval; Δ is the paired "
+        "difference to the reference (same leads in both scenarios), with its 95 % interval. "
+        "Green: clearly better, red: clearly worse, grey: the interval includes zero.",
+        "waterfall_note": "{target}: each bar is what one lever (an overlay file) adds to {kpi} "
+        "on the path from the reference to this setup, the levers added in the order of their "
+        "effect alone (largest first), all simulated with the same leads; the black line is its "
+        "95 % confidence interval. The table also gives each lever's effect alone: levers "
+        "interact, so the two differ.",
+        "shapley_note": "{target}: each bar is one lever's share of the change in {kpi} – its "
+        "Shapley value, the mean of what it adds over all orders of adding the levers, all "
+        "simulated with the same leads; the black line is its 95 % confidence interval. The "
+        "table also gives each lever's effect alone and when added last.",
+        "no_waterfall": "No lever-by-lever attribution: it was switched off (attribute_levers), "
+        "the report has a single replication (intervals need two), or no scenario is built from "
+        "the reference plus lever overlays.",
+        "capacity_note": "Per week, mean over replications: share of the reps' business hours "
+        "spent on leads and own prospects, and the number of leads waiting for a rep. The "
+        "shaded weeks are the measurement window; before it the model warms up.",
+        "assumptions_note": "Only parameters whose effective value differs; source is the file "
+        "and line that set the value, with its comment.",
+        "no_differences": "The scenarios use the same parameter values.",
+        "method_note": "Items of the STRESS-DES reporting guideline for discrete-event "
+        "simulation studies (Monks et al. 2019).",
+        "parameter": "Parameter",
+        "source": "source",
+        "item": "Item",
+        "content": "This report",
+        "kpi": "Key figure",
+        "mean_ci": "mean [95 % CI]",
+        "diff_ci": "Δ vs. reference [95 % CI]",
+        "clearly_better": "clearly better",
+        "clearly_worse": "clearly worse",
+        "unclear": "no clear difference",
+        "intro": "{target} compared with {reference} ({reps} replications of {days} days of "
+        "new leads each, both scenarios seeing the same leads; ranges are 95 % confidence "
+        "intervals of the difference):",
+        "headline": "{kpi} {per}: {diff} with {target} compared with {reference} "
+        "(95 % CI {low} to {high}).",
+        "per_year": "per year",
+        "per_window": "over the {days}-day window",
+        "item_line": "{kpi}: {ref_value} → {value}, {diff} (95 % CI {low} to {high})",
+        "few_reps": "With {reps} replications the intervals are wide: a difference marked "
+        "'no clear difference' may still be real. Run more replications to narrow them.",
+        "key_figures": "Key figures",
+        "key_figures_note": "Mean over replications with its 95 % confidence interval.",
+        "weekly": "Week by week",
+        "weekly_note": "New leads and hand-overs per week, then rep utilisation and waiting "
+        "leads (means over replications); shaded: the measurement window.",
+        "channels": "Channels",
+        "channels_note": "Per channel, mean per replication: the funnel, where leads are lost "
+        "and what a deal costs.",
+        "journeys": "A few lead journeys",
+        "journeys_note": "Single leads of replication {replication}, one per outcome where there "
+        "is one: when each step happened, in days after the lead was created.",
+        "tornado": "One parameter at a time",
+        "tornado_note": "{kpi} (mean over replications) when one parameter is set to its low "
+        "or high value and everything else stays as in the scenario; the vertical line is "
+        "the unchanged scenario. The widest bars matter most.",
+        "sweep": "Two parameters together",
+        "sweep_note": "{kpi} (mean over replications) for each combination of the two parameters.",
+        "unfinished": "In {count} of {total} runs some leads of the measured cohort were still "
+        "open when the simulation stopped; they count as not won.",
+    },
+    "de": {
+        "scenarios": "Verglichene Szenarien",
+        "summary": "Zusammenfassung für das Management",
+        "funnel": "Trichter: vom Lead zum Abschluss",
+        "losses": "Wo Leads verloren gehen",
+        "response": "Wie schnell der Vertrieb reagiert",
+        "decay": "Qualifizierungsquote nach Reaktionszeit",
+        "kpis": "Kennzahlen mit Konfidenzintervallen",
+        "waterfall": "Was jeder Hebel beiträgt",
+        "capacity": "Kapazität: Auslastung und Warteschlange",
+        "assumptions": "Annahmen, die sich zwischen den Szenarien unterscheiden",
+        "method": "Methode (STRESS-DES-Checkliste)",
+        "reference": "Referenz",
+        "files": "Dateien",
+        "no_description": "(keine Beschreibung)",
+        "funnel_note": "Mittlere Zahl der Leads der gemessenen Kohorte (je Replikation), die "
+        "jede Stufe erreichen, je Szenario; in Klammern der Anteil an allen Leads.",
+        "losses_note": "Endergebnis der nicht gewonnenen Leads, als Anteil an allen Leads.",
+        "response_note": "Anteil der an den Vertrieb übergebenen Leads, deren erster "
+        "Kontaktversuch innerhalb der angegebenen Arbeitsstunden erfolgte. Die gestrichelte "
+        "Linie ist das vereinbarte Reaktionsziel (SLA). Nie kontaktierte Leads halten die "
+        "Kurve unter 100 %.",
+        "decay_note": "Anteil der kontaktierten Leads, die der Vertrieb qualifiziert hat, nach "
+        "Stunden zwischen Vertriebsreife und erstem Kontaktversuch, über alle Replikationen: "
+        "der Interessenverfall, wie die Simulation ihn misst. Klassen mit weniger als 5 Leads "
+        "fehlen.",
+        "kpis_note": "Mittelwert über die Replikationen mit 95-%-Konfidenzintervall; Δ ist die "
+        "gepaarte Differenz zur Referenz (dieselben Leads in beiden Szenarien) mit ihrem "
+        "95-%-Intervall. Grün: klar besser, rot: klar schlechter, grau: das Intervall "
+        "enthält null.",
+        "waterfall_note": "{target}: jeder Balken zeigt, was ein Hebel (eine Overlay-Datei) auf "
+        "dem Weg von der Referenz zu diesem Aufbau zu {kpi} beiträgt; die Hebel kommen in der "
+        "Reihenfolge ihrer Einzelwirkung hinzu (größte zuerst), alle mit denselben Leads "
+        "simuliert; die schwarze Linie ist das 95-%-Konfidenzintervall. Die Tabelle nennt auch "
+        "die Wirkung jedes Hebels allein: Hebel wirken zusammen, daher unterscheiden sich beide.",
+        "shapley_note": "{target}: jeder Balken ist der Anteil eines Hebels an der Änderung von "
+        "{kpi} – sein Shapley-Wert, das Mittel seines Beitrags über alle Reihenfolgen, in denen "
+        "die Hebel hinzukommen, alle mit denselben Leads simuliert; die schwarze Linie ist das "
+        "95-%-Konfidenzintervall. Die Tabelle nennt auch die Wirkung allein und als letzter Hebel.",
+        "no_waterfall": "Keine Zuordnung Hebel für Hebel: sie ist abgeschaltet "
+        "(attribute_levers), der Bericht hat nur eine Replikation (Intervalle brauchen zwei), "
+        "oder kein Szenario besteht aus der Referenz plus Hebel-Overlays.",
+        "capacity_note": "Je Woche, Mittel über die Replikationen: Anteil der Arbeitszeit der "
+        "Vertriebsmitarbeiter für Leads und eigene Interessenten, und die Zahl der Leads, die "
+        "auf einen Mitarbeiter warten. Schattiert: das Messfenster; davor läuft das Modell ein.",
+        "assumptions_note": "Nur Parameter, deren wirksamer Wert sich unterscheidet; Quelle ist "
+        "Datei und Zeile, die den Wert setzen, mit ihrem Kommentar.",
+        "no_differences": "Die Szenarien verwenden dieselben Parameterwerte.",
+        "method_note": "Punkte der STRESS-DES-Richtlinie für Berichte über ereignisdiskrete "
+        "Simulationsstudien (Monks et al. 2019).",
+        "parameter": "Parameter",
+        "source": "Quelle",
+        "item": "Punkt",
+        "content": "Dieser Bericht",
+        "kpi": "Kennzahl",
+        "mean_ci": "Mittel [95-%-KI]",
+        "diff_ci": "Δ zur Referenz [95-%-KI]",
+        "clearly_better": "klar besser",
+        "clearly_worse": "klar schlechter",
+        "unclear": "kein klarer Unterschied",
+        "intro": "{target} im Vergleich zu {reference} ({reps} Replikationen mit je {days} "
+        "Tagen neuer Leads, beide Szenarien mit denselben Leads; Spannen sind "
+        "95-%-Konfidenzintervalle der Differenz):",
+        "headline": "{kpi} {per}: {diff} mit {target} gegenüber {reference} "
+        "(95-%-KI {low} bis {high}).",
+        "per_year": "pro Jahr",
+        "per_window": "im Fenster von {days} Tagen",
+        "item_line": "{kpi}: {ref_value} → {value}, {diff} (95-%-KI {low} bis {high})",
+        "few_reps": "Mit {reps} Replikationen sind die Intervalle breit: ein Unterschied ohne "
+        "klares Ergebnis kann trotzdem bestehen. Mehr Replikationen machen sie enger.",
+        "key_figures": "Kennzahlen",
+        "key_figures_note": "Mittel über die Replikationen mit 95-%-Konfidenzintervall.",
+        "weekly": "Woche für Woche",
+        "weekly_note": "Neue Leads und Übergaben je Woche, dann Auslastung und wartende Leads "
+        "(Mittel über die Replikationen); schattiert: das Messfenster.",
+        "channels": "Kanäle",
+        "channels_note": "Je Kanal, Mittel je Replikation: Trichter, Verluste und Kosten je "
+        "Abschluss.",
+        "journeys": "Einige Lead-Verläufe",
+        "journeys_note": "Einzelne Leads aus Replikation {replication}, je Ergebnis einer, "
+        "sofern vorhanden: wann welcher Schritt geschah, in Tagen nach Entstehung des Leads.",
+        "tornado": "Ein Parameter nach dem anderen",
+        "tornado_note": "{kpi} (Mittel über die Replikationen), wenn ein Parameter auf seinen "
+        "niedrigen oder hohen Wert gesetzt wird und alles andere wie im Szenario bleibt; die "
+        "senkrechte Linie ist das unveränderte Szenario. Die breitesten Balken zählen am meisten.",
+        "sweep": "Zwei Parameter zusammen",
+        "sweep_note": "{kpi} (Mittel über die Replikationen) für jede Kombination der beiden "
+        "Parameter.",
+        "unfinished": "In {count} von {total} Läufen waren Leads der gemessenen Kohorte beim "
+        "Ende der Simulation noch offen; sie zählen als nicht gewonnen.",
+    },
+}
+
+
+def text(key: str, language: str = "en", **values: Any) -> str:
+    """A report sentence in ``language`` with ``values`` filled in (values are not escaped)."""
+    if language not in _T:
+        raise ReportError(f"language must be one of {', '.join(_T)}, got {language!r}")
+    template = _T[language].get(key, _T["en"].get(key, key))
+    return template.format(**values) if values else template
+
+
+def escape(value: Any) -> str:
+    """HTML-escaped text of ``value`` (quotes too)."""
+    return html.escape(str(value), quote=True)
+
+
+def heading(key: str, language: str = "en", number: int | None = None) -> str:
+    """A section heading (``<h2>``) in ``language``, optionally numbered."""
+    prefix = f"{number}. " if number is not None else ""
+    return f"<h2>{escape(prefix + text(key, language))}</h2>"
+
+
+def note(key: str, language: str = "en", **values: Any) -> str:
+    """A short paragraph telling a non-analyst how to read the next chart or table."""
+    return f'<p class="leadsim-note">{escape(text(key, language, **values))}</p>'
+
+
