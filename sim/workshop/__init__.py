@@ -53,14 +53,9 @@ if TYPE_CHECKING:
         suggest_name,
     )
     from sim.workshop.session import (
-        DEFAULT_MEASUREMENT_DAYS,
-        DEFAULT_REPLICATIONS,
-        DEFAULT_SEED,
-        DEFAULT_WORKERS,
         FUNNEL_STEPS,
         Comparison,
         KpiChange,
-        RunSettings,
         RunSummary,
         Setup,
         StartingPoint,
@@ -73,6 +68,13 @@ if TYPE_CHECKING:
         load_start,
         result_kpis,
         run_scenario,
+    )
+    from sim.workshop.settings import (
+        DEFAULT_MEASUREMENT_DAYS,
+        DEFAULT_REPLICATIONS,
+        DEFAULT_SEED,
+        DEFAULT_WORKERS,
+        RunSettings,
     )
     from sim.workshop.words import (
         change_words,

@@ -30,7 +30,7 @@ class WorkshopKernelManager(AsyncMappingKernelManager):  # type: ignore[misc]
     _starting = 0
     """Kernels being started right now (requests arrive together: count them before they run)."""
 
-    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         """Start a kernel for a new page, unless the cap is reached (then HTTP 503 with a reason)."""
         running = len(self.list_kernel_ids()) + self._starting
         if running >= self.max_kernels:

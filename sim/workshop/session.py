@@ -182,7 +182,8 @@ def build_setup(
 def error_message(error: BaseException, table: ControlTable | None = None) -> str:
     """A message for the page: which control or file, what is wrong, in plain words."""
     if isinstance(error, ScenarioValidationError):
-        titles = {table.title(name) for name in table.names()} if table else set()
+        table = table or load_control_table()
+        titles = {table.title(name) for name in table.names()}
         lines = []
         for problem in error.problems:
             # A control's value (build_setup names the control), or a line of a scenario file.
