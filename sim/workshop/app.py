@@ -288,7 +288,7 @@ class WorkshopApp:
     # ------------------------------------------------------------------ helpers
 
     def _period(self) -> str:
-        return f"of {period_text(self.start)[4:]}" if self.start is not None else ""
+        return period_text(self.start) if self.start is not None else ""
 
     def _set_controls(self, start: StartingPoint) -> None:
         self._quiet = True

@@ -156,7 +156,7 @@ def render_funnel(baseline: RunSummary, edited: RunSummary | None, period: str =
     legend = (
         '<div class="ws-legend"><span><i class="ws-bar-baseline"></i>starting point</span>'
         + ('<span><i class="ws-bar-edited"></i>your setup</span>' if other is not None else "")
-        + f'<span class="ws-muted">leads {period} (mean of the runs)</span></div>'
+        + f'<span class="ws-muted">mean of the runs{"; " + period if period else ""}</span></div>'
     )
     rows = []
     for step in base.index:
