@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from sim.errors import LeadsimError
 from sim.workshop.config import WorkshopConfig, period_text, scenario_files, settings_text
 from sim.workshop.control_table import ControlTable, WorkshopError, load_control_table
@@ -35,6 +37,7 @@ from sim.workshop.session import (
     load_start,
     run_scenario,
 )
+from sim.workshop.tray import Tray, TrayOption, render_tray
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +55,7 @@ class WorkshopApp:
         self.start: StartingPoint | None = None
         self.baseline: RunSummary | None = None
         self.comparison: Comparison | None = None
+        self.tray = Tray()
         self._quiet = False
         self._build()
 
@@ -115,6 +119,19 @@ class WorkshopApp:
         )
         self.save_button.add_class("ws-save")
         self.save_message = w.HTML(_saved_html())
+        self.option_name = w.Text(placeholder="Option A", layout=w.Layout(width="360px"))
+        self.option_name.add_class("ws-option-name")
+        self.keep_button = w.Button(
+            description="Keep as option", layout=w.Layout(width="220px", height="46px")
+        )
+        self.keep_button.add_class("ws-keep")
+        self.tray_html = w.HTML(render_tray(_EMPTY, Tray()))
+        self.tray_picker = w.Dropdown(options=[], layout=w.Layout(width="240px"))
+        self.tray_picker.add_class("ws-tray-picker")
+        self.bring_back_button = w.Button(description="Bring back", layout=w.Layout(width="160px"))
+        self.bring_back_button.add_class("ws-bring-back")
+        self.remove_button = w.Button(description="Remove", layout=w.Layout(width="120px"))
+        self.remove_button.add_class("ws-remove-option")
         self.results.layout = w.Layout(width="100%")
         self.funnel.layout = w.Layout(width="100%")
         self.reset_button.layout.margin = "0 0 0 12px"
@@ -128,6 +145,10 @@ class WorkshopApp:
                 self.results,
                 w.HBox([self.save_name, self.save_button], layout=w.Layout(align_items="center")),
                 self.save_message,
+                w.HTML('<h2 class="ws-h2">Options side by side</h2>'),
+                w.HBox([self.option_name, self.keep_button], layout=w.Layout(align_items="center")),
+                self.tray_html,
+                w.HBox([self.tray_picker, self.bring_back_button, self.remove_button]),
                 w.HTML('<h2 class="ws-h2">Funnel: where the leads go</h2>'),
                 self.funnel,
             ],
@@ -140,6 +161,9 @@ class WorkshopApp:
         self.run_button.on_click(self._on_run)
         self.reset_button.on_click(self._on_reset)
         self.save_button.on_click(self._on_save)
+        self.keep_button.on_click(lambda _button: self.keep())
+        self.bring_back_button.on_click(lambda _button: self.bring_back(self.tray_picker.value))
+        self.remove_button.on_click(lambda _button: self.remove_option(self.tray_picker.value))
         self.start_picker.observe(self._on_start_change, names="value")
         for widget in self.controls_widgets.values():
             widget.observe(self._on_control_change, names="value")
@@ -183,6 +207,7 @@ class WorkshopApp:
     def load_start(self) -> None:
         """Load the picked starting file, set the controls to its values and run its baseline."""
         self.comparison = None
+        self.tray = Tray()  # options of another start would not be comparable
         self._clear_messages()
         self._set_status("running", "Computing the starting point…")
         try:
@@ -203,6 +228,7 @@ class WorkshopApp:
             period_text(self.start),
         )  # fmt: skip
         self.funnel.value = render_funnel(self.baseline, None, self._period())
+        self._show_tray()
         self._set_status("idle", "Change a lever and press Run.")
 
     def run(self) -> Comparison | None:
@@ -261,6 +287,53 @@ class WorkshopApp:
         self._refresh_files()
         return saved
 
+    def keep(self, name: str = "") -> TrayOption | None:
+        """Keep the current setup in the options tray (run first if its figures are not shown)."""
+        controls = self.current_controls()
+        comparison = self.comparison
+        if comparison is None or comparison.setup.controls != controls:
+            comparison = self.run()
+            if comparison is None:
+                return None
+        self._clear_messages()
+        option = TrayOption(
+            (name or self.option_name.value).strip() or self.tray.next_name(),
+            controls,
+            tuple(describe_changes(comparison.setup)),
+            comparison.edited,
+        )
+        try:
+            self.tray = self.tray.add(option)
+        except WorkshopError as error:
+            self.message.value = message_html("error", f"Cannot keep this option.\n{error}")
+            return None
+        self.option_name.value = ""
+        self._show_tray()
+        self.tray_picker.value = option.name
+        return option
+
+    def bring_back(self, name: str | None) -> None:
+        """Put an option's controls back on the page (press Run to see it against the start)."""
+        self._clear_messages()
+        if not name or self.start is None:
+            return
+        controls = self.tray.get(name).controls
+        self._quiet = True
+        try:
+            for control, widget in self.controls_widgets.items():
+                widget.value = str(controls[control]) if control == REPS else controls[control]
+        finally:
+            self._quiet = False
+        self._mark_changed()
+        self._set_status("stale", f"{name} is back on the levers – press Run to see it again.")
+
+    def remove_option(self, name: str | None) -> None:
+        """Take an option out of the tray."""
+        self._clear_messages()
+        if name:
+            self.tray = self.tray.remove(name)
+            self._show_tray()
+
     # ------------------------------------------------------------------ events
 
     def _on_run(self, _button: Any) -> None:
@@ -286,6 +359,13 @@ class WorkshopApp:
         self._set_status("stale", "Levers changed – press Run to see the effect.")
 
     # ------------------------------------------------------------------ helpers
+
+    def _show_tray(self) -> None:
+        if self.baseline is not None:
+            self.tray_html.value = render_tray(self.baseline, self.tray, self._period())
+        names = list(self.tray.names())
+        self.tray_picker.options = names
+        self.tray_picker.value = names[-1] if names else None
 
     def _period(self) -> str:
         return period_text(self.start) if self.start is not None else ""
@@ -364,6 +444,10 @@ class WorkshopApp:
             "error", f"Cannot run this setup.\n{self._error_text(error)}"
         )
         self._set_status("error", "Not run – see the message below.")
+
+
+_EMPTY = RunSummary(pd.DataFrame(), pd.DataFrame(), 0.0, 0, 0)
+"""No starting point yet (the tray shows its hint only)."""
 
 
 def _saved_html(kind: str = "none", text: str = "", path: Path | None = None) -> str:
