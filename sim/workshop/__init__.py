@@ -3,7 +3,8 @@
 Modules, one concern each: ``control_table`` (controls read from the lever files),
 ``controls`` (control values → scenario parameters), ``session`` (running and comparing
 setups), ``words`` and ``page`` (figures and HTML), ``saving`` (setups as YAML), ``config``
-(settings from ``leadsim workshop``) and ``app`` (the ipywidgets page).
+(settings from ``leadsim workshop``), ``tray`` (options side by side), ``app`` (the ipywidgets
+page), ``kernels`` and ``server`` (how the page is served).
 """
 
 from typing import TYPE_CHECKING
@@ -76,6 +77,11 @@ if TYPE_CHECKING:
         DEFAULT_WORKERS,
         RunSettings,
     )
+    from sim.workshop.tray import (
+        Tray,
+        TrayOption,
+        render_tray,
+    )
     from sim.workshop.words import (
         change_words,
         figure,
@@ -134,6 +140,9 @@ __getattr__, __all__ = lazy_exports(
         "setup_diff": "saving",
         "slugify": "saving",
         "suggest_name": "saving",
+        "Tray": "tray",
+        "TrayOption": "tray",
+        "render_tray": "tray",
         "change_words": "words",
         "figure": "words",
         "signed_text": "words",
