@@ -77,3 +77,14 @@ def test_committed_notebook_is_clean_and_only_launches_the_page():
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert all(not cell.get("outputs") and cell.get("execution_count") is None for cell in code)
     assert "launch()" in "".join(cell.source for cell in code)
+
+
+def test_the_default_cache_is_in_the_working_folder_never_in_the_package(tmp_path: Path, monkeypatch):
+    import sim
+
+    monkeypatch.chdir(tmp_path)
+    config = WorkshopConfig()
+    assert config.run.cache_dir == tmp_path / ".leadsim-cache"
+    assert WorkshopConfig.from_environment({}).run.cache_dir == tmp_path / ".leadsim-cache"
+    package = Path(sim.__file__).resolve().parent.parent
+    assert package not in (config.run.cache_dir or tmp_path).parents
