@@ -461,7 +461,7 @@ def _saved_html(kind: str = "none", text: str = "", path: Path | None = None) ->
     )
 
 
-def launch(environ: Mapping[str, str] | None = None) -> WorkshopApp:
+def launch(environ: Mapping[str, str] | None = None) -> WorkshopApp | None:
     """Build the page from ``LEADSIM_WORKSHOP_*`` settings and show it (the notebook calls this)."""
     try:
         config = WorkshopConfig.from_environment(environ)
@@ -470,7 +470,14 @@ def launch(environ: Mapping[str, str] | None = None) -> WorkshopApp:
 
         display(HTML(STYLE + f'<div class="ws-app">{message_html("error", str(error))}</div>'))
         config = WorkshopConfig()
-    app = WorkshopApp(config)
+    try:
+        app = WorkshopApp(config)
+    except LeadsimError as error:  # a lever file the controls cannot offer: say which, stop
+        from IPython.display import HTML, display
+
+        text = f"The workshop cannot offer its controls.\n{error_message(error)}"
+        display(HTML(STYLE + f'<div class="ws-app">{message_html("error", text)}</div>'))
+        return None
     app.show()
     return app
 

@@ -154,3 +154,18 @@ def test_a_run_clears_the_message_of_an_earlier_save(app):
     app.reps.value = "4"
     assert app.run() is not None
     assert 'data-kind="none"' in app.save_message.value
+
+
+def test_a_lever_the_controls_cannot_offer_is_a_message_on_the_page(tmp_path, monkeypatch):
+    import shutil
+
+    from workshop_helpers import SCENARIOS
+
+    folder = tmp_path / "scenarios"
+    shutil.copytree(SCENARIOS, folder, ignore=shutil.ignore_patterns("workshop", "examples"))
+    (folder / "levers" / "odd.yaml").write_text("# Lever with a typo\nsales:\n  reps: -1\n")
+    shown: list[str] = []
+    monkeypatch.setattr("IPython.display.display", lambda thing: shown.append(thing.data))
+    environment = {"LEADSIM_WORKSHOP_SCENARIOS": str(folder), "LEADSIM_WORKSHOP_CACHE_DIR": "none"}
+    assert page_module.launch(environment) is None
+    assert "cannot offer its controls" in shown[-1] and "odd.yaml" in shown[-1]
