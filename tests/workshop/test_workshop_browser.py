@@ -208,3 +208,15 @@ def test_negative_reps_show_a_clear_message_on_the_page(page, sla_run):
 
 def test_the_page_needs_nothing_from_the_internet(page, sla_run):
     assert page.outside == []
+
+
+def test_a_kept_option_shows_its_figures_in_the_tray(page, sla_run):
+    page.locator(".ws-control-reps input").fill("10")
+    page.locator(".ws-option-name input").fill("SLA 4 h")
+    page.locator("button.ws-keep").click()
+    page.wait_for_selector("#ws-tray[data-options='1']", timeout=RUN_TIMEOUT_MS)
+    assert "SLA 4 h" in page.inner_text("#ws-tray")
+    for kpi in SHOWN:
+        shown = float(page.get_attribute(f"#ws-tray-0-{kpi.replace('_', '-')}", "data-value"))
+        assert shown == pytest.approx(sla_run["edited"][kpi], rel=1e-12), kpi
+    page.screenshot(path=str(ARTIFACTS / "workshop-tray.png"), full_page=True)
