@@ -45,17 +45,17 @@ for folder in (ROOT, ROOT / "tests"):  # the package, and the shared browser/ser
 
 from browser_support import launch_chromium, start_workshop, stop_process_group
 
-from sim.workshop import app as workshop
+from sim import workshop
 
 BASE = ROOT / "scenarios" / "base.yaml"
 CHANGES: list[dict[str, Any]] = [
     {"sla": "1"},
     {"sla": "4"},
     {"sla": "24"},
-    {"handoff": "realtime_crm"},
+    {"crm_integration": "realtime_crm"},
     {"reps": 12},
-    {"shared_lead_definition": True},
-    {"recycling": True},
+    {"shared_lead_definition": "yes"},
+    {"recycling": "yes"},
     {"lead_volume": 1.2},
 ]
 BROWSER_CLICKS: list[tuple[str, str]] = [  # (control class, button text)
@@ -63,8 +63,8 @@ BROWSER_CLICKS: list[tuple[str, str]] = [  # (control class, button text)
     ("sla", "4 h"),
     ("sla", "24 h"),
     ("sla", "72 h"),
-    ("handoff", "real-time CRM"),
-    ("handoff", "weekly list"),
+    ("crm-integration", "real-time CRM"),
+    ("crm-integration", "weekly list"),
 ]
 
 

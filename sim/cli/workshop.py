@@ -4,7 +4,7 @@ The facilitator runs one command before the meeting; it starts Voila on
 ``notebooks/workshop.ipynb`` (code hidden) on 127.0.0.1, waits until the page answers, prints its
 address and opens it in the browser. Ctrl-C stops the server and its kernels. The page's settings
 (scenario folder, starting file, replications, seed, horizon, cache) reach the notebook's kernel as
-``LEADSIM_WORKSHOP_*`` environment variables (see :class:`sim.workshop.app.WorkshopConfig`).
+``LEADSIM_WORKSHOP_*`` environment variables (see :class:`sim.workshop.config.WorkshopConfig`).
 """
 
 from __future__ import annotations
@@ -23,20 +23,23 @@ from typing import Annotated
 
 import typer
 
+from sim.bundled import notebooks_dir, scenarios_dir
 from sim.errors import LeadsimError
-from sim.workshop.app import (
+from sim.workshop.config import DEFAULT_START, WorkshopConfig, default_cache_dir
+from sim.workshop.settings import (
     DEFAULT_MEASUREMENT_DAYS,
     DEFAULT_REPLICATIONS,
     DEFAULT_SEED,
-    DEFAULT_START,
     DEFAULT_WORKERS,
-    NOTEBOOK,
-    PROJECT_ROOT,
     RunSettings,
-    WorkshopConfig,
 )
 
 HOST = "127.0.0.1"
+NOTEBOOK = notebooks_dir() / "workshop.ipynb"
+IDLE_TIMEOUT_SECONDS = 600
+"""A kernel whose page was never opened or was left without closing it is shut down after this."""
+MAX_KERNELS = 12
+"""Pages open at once (see sim.workshop.kernels)."""
 READY_TIMEOUT_SECONDS = 120.0
 """How long to wait for Voila to listen (a busy machine imports slowly)."""
 KERNEL_START_TIMEOUT_SECONDS = 180
@@ -53,10 +56,23 @@ TEMPLATE_ROOT = NOTEBOOK.parent
 """Put on ``JUPYTER_PATH`` so that Voila finds ``voila/templates/leadsim-workshop`` there."""
 
 
-def voila_command(port: int, notebook: Path = NOTEBOOK) -> list[str]:
-    """The Voila command line: localhost only, code hidden, no port hopping, no token."""
+def voila_command(
+    port: int,
+    notebook: Path = NOTEBOOK,
+    idle_timeout: int = IDLE_TIMEOUT_SECONDS,
+    max_kernels: int = MAX_KERNELS,
+) -> list[str]:
+    """The Voila command line: localhost only, code hidden, no port hopping, no token.
+
+    Kernels: a closed page shuts its kernel down (Voila's own beacon); a kernel without a
+    connected page is culled after ``idle_timeout`` seconds idle (a connected page keeps its
+    kernel however long the discussion takes); at most ``max_kernels`` run at once. Requests whose
+    ``Host`` is not this machine's loopback name are refused (no DNS rebinding: Voila turns the
+    check off by default, ``allow_remote_access``), and so are cross-site kernel requests.
+    """
+    interval = max(1, min(60, idle_timeout // 2))
     command = [
-        sys.executable, "-m", "voila", str(notebook),
+        sys.executable, "-m", "sim.workshop.server", str(notebook),
         f"--port={port}",
         "--no-browser",
         f"--Voila.ip={HOST}",
@@ -64,6 +80,15 @@ def voila_command(port: int, notebook: Path = NOTEBOOK) -> list[str]:
         "--strip_sources=True",
         "--theme=light",
         f"--VoilaExecutor.startup_timeout={KERNEL_START_TIMEOUT_SECONDS}",
+        ("--VoilaConfiguration.multi_kernel_manager_class="
+        "sim.workshop.kernels.WorkshopKernelManager"),
+        f"--WorkshopKernelManager.max_kernels={max_kernels}",
+        f"--MappingKernelManager.cull_idle_timeout={idle_timeout}",
+        f"--MappingKernelManager.cull_interval={interval}",
+        "--MappingKernelManager.cull_connected=False",
+        "--MappingKernelManager.cull_busy=False",
+        ('--Voila.tornado_settings={"allow_remote_access": False,'
+        ' "local_hostnames": ["localhost"]}'),
     ]  # fmt: skip
     if (TEMPLATE_ROOT / "voila" / "templates" / TEMPLATE / "index.html.j2").is_file():
         command.append(f"--template={TEMPLATE}")
@@ -165,6 +190,15 @@ def workshop_command(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Do not use the result cache.")
     ] = False,
+    idle_timeout: Annotated[
+        int,
+        typer.Option(
+            "--idle-timeout", min=1, help="Seconds before the kernel of an unopened page stops."
+        ),
+    ] = IDLE_TIMEOUT_SECONDS,
+    max_kernels: Annotated[
+        int, typer.Option("--max-kernels", min=1, help="Pages open at the same time.")
+    ] = MAX_KERNELS,
 ) -> None:
     """Serve the interactive what-if page (Voila) on 127.0.0.1 and print its address."""
     if importlib.util.find_spec("voila") is None or importlib.util.find_spec("ipywidgets") is None:
@@ -174,7 +208,7 @@ def workshop_command(
     if not NOTEBOOK.is_file():
         raise WorkshopServerError(f"workshop notebook not found: {NOTEBOOK}")
     folder = scenarios or (
-        Path("scenarios") if Path("scenarios").is_dir() else PROJECT_ROOT / "scenarios"
+        Path("scenarios") if Path("scenarios").is_dir() else scenarios_dir()
     )
     if not folder.is_dir():
         raise WorkshopServerError(f"scenario folder not found: {folder} (use --scenarios DIR)")
@@ -188,12 +222,14 @@ def workshop_command(
             seed=seed,
             workers=workers,
             measurement_days=None if measurement_days == 0 else measurement_days,
-            cache_dir=None if no_cache else (cache_dir or Path(".leadsim-cache")).resolve(),
+            cache_dir=None if no_cache else (cache_dir or default_cache_dir()).resolve(),
         ),
     )
     check_port(port)
     environment = voila_environment(config)
-    process = subprocess.Popen(voila_command(port), env=environment)
+    process = subprocess.Popen(
+        voila_command(port, idle_timeout=idle_timeout, max_kernels=max_kernels), env=environment
+    )
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         wait_until_listening(process, port, READY_TIMEOUT_SECONDS)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from workshop_helpers import SCENARIOS, SMALL_YAML
 
-from sim.workshop import app as workshop
+from sim import workshop
 
 
 @pytest.fixture(autouse=True)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from sim.workshop import app as workshop
-from sim.workshop.app import WorkshopApp, WorkshopConfig
+from sim.workshop import app as page_module
+from sim.workshop import session as workshop
+from sim.workshop.app import WorkshopApp
+from sim.workshop.config import WorkshopConfig
+from sim.workshop.controls import FROM_FILE, controls_from_scenario
 
 
 @pytest.fixture
@@ -16,6 +20,10 @@ def app(small_dir: Path, fast_run: workshop.RunSettings) -> WorkshopApp:
     page = WorkshopApp(WorkshopConfig(scenarios_dir=small_dir, start="small.yaml", run=fast_run))
     page.load_start()
     return page
+
+
+def ctl(app: WorkshopApp, name: str) -> Any:
+    return app.controls_widgets[name]
 
 
 def state(app: WorkshopApp) -> str:
@@ -31,15 +39,15 @@ def shown(app: WorkshopApp, kpi: str, side: str) -> str:
 
 def test_page_opens_with_the_starting_points_figures_and_its_controls(app):
     assert state(app) == "idle"
-    assert app.sla.value == "off" and app.reps.value == "3" and app.volume.value == 1.0
-    assert app.handoff.options[0][1] == workshop.FROM_FILE  # real-time e-mail: none of the choices
+    assert app.reps.value == "3" and app.volume.value == 1.0
+    assert ctl(app, "crm_integration").options[0][1] == FROM_FILE  # e-mail: none of the choices
     assert float(shown(app, "revenue", "baseline")) >= 0
     assert shown(app, "revenue", "edited") == ""
     assert "leads created in 28 days" in app.settings_line.value
 
 
 def test_run_shows_what_compare_setup_computes(app, small_dir, fast_run):
-    app.sla.value = "1"
+    ctl(app, "sla").value = "1"
     app.reps.value = "2"
     assert state(app) == "stale"
     assert (
@@ -55,7 +63,7 @@ def test_run_shows_what_compare_setup_computes(app, small_dir, fast_run):
         assert shown(app, change.kpi, "edited") == repr(change.edited)
         assert shown(app, change.kpi, "baseline") == repr(change.baseline)
     assert comparison is not None and comparison.setup.overrides == expected.setup.overrides
-    assert "Response deadline (SLA): none → 1 h" in app.status.value
+    assert "Response deadline (SLA): as in the file → 1 h" in app.status.value
     assert 'id="ws-funnel-won-edited"' in app.funnel.value
 
 
@@ -80,8 +88,8 @@ def test_an_unexpected_failure_is_a_message_too(app, monkeypatch):
     def explode(setup):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(workshop, "compare_setup", explode)
-    app.sla.value = "4"
+    monkeypatch.setattr(page_module, "compare_setup", explode)
+    ctl(app, "sla").value = "4"
     assert app.run() is None
     assert "Something went wrong (RuntimeError: disk full)" in app.message.value
     assert app.run_button.disabled is False  # the page stays usable
@@ -91,25 +99,24 @@ def test_picking_another_start_resets_the_controls_to_its_values(app, small_dir)
     app.reps.value = "9"
     app.start_picker.value = str(small_dir / "small_batch.yaml")
     assert state(app) == "idle"
-    assert (
-        app.handoff.value == "daily_list" and app.sla.value == "4" and app.recycling.value is True
-    )
+    assert ctl(app, "recycling").value == "yes"
     assert app.reps.value == "3"
     assert "small_<wbr>batch.<wbr>yaml" in app.results.value
     assert not any("ws-changed" in row._dom_classes for row in app.rows.values())
 
 
 def test_reset_puts_every_lever_back(app):
-    app.sla.value = "72"
-    app.definition.value = True
+    ctl(app, "sla").value = "72"
+    ctl(app, "shared_lead_definition").value = "yes"
     app.volume.value = 1.5
     app.reset_button.click()
     now = app.current_controls()
-    assert workshop.controls_from_scenario(app.start.scenario) == now.replace(reps=int(now.reps))
+    start = controls_from_scenario(app.start.scenario, app.table)
+    assert start == now.replace(reps=int(now["reps"]))
 
 
 def test_save_writes_the_setup_and_offers_it_as_a_starting_point(app, small_dir):
-    app.recycling.value = True
+    ctl(app, "recycling").value = "yes"
     app.save_name.value = "Try recycling"
     saved = app.save()
     assert saved is not None and saved.path == small_dir / "workshop" / "try-recycling.yaml"
@@ -124,7 +131,41 @@ def test_save_writes_the_setup_and_offers_it_as_a_starting_point(app, small_dir)
 def test_saving_bad_values_shows_a_message(app, small_dir):
     app.reps.value = "zero"
     assert app.save() is None
-    assert (
-        "Cannot save this setup" in app.message.value and "type a whole number" in app.message.value
-    )
+    assert "Cannot save this setup" in app.save_message.value
+    assert "type a whole number" in app.save_message.value
     assert not (small_dir / "workshop").exists()
+
+
+def test_a_save_error_goes_when_the_next_save_succeeds(app, small_dir):
+    app.reps.value = "zero"
+    assert app.save() is None
+    assert 'data-kind="error"' in app.save_message.value
+    app.reps.value = "4"
+    app.save_name.value = "évolution 2027"
+    saved = app.save()
+    assert saved is not None and saved.path.name == "évolution-2027.yaml"
+    assert 'data-kind="info"' in app.save_message.value
+    assert "Cannot save" not in app.save_message.value + app.message.value
+
+
+def test_a_run_clears_the_message_of_an_earlier_save(app):
+    app.reps.value = "zero"
+    app.save()
+    app.reps.value = "4"
+    assert app.run() is not None
+    assert 'data-kind="none"' in app.save_message.value
+
+
+def test_a_lever_the_controls_cannot_offer_is_a_message_on_the_page(tmp_path, monkeypatch):
+    import shutil
+
+    from workshop_helpers import SCENARIOS
+
+    folder = tmp_path / "scenarios"
+    shutil.copytree(SCENARIOS, folder, ignore=shutil.ignore_patterns("workshop", "examples"))
+    (folder / "levers" / "odd.yaml").write_text("# Lever with a typo\nsales:\n  reps: -1\n")
+    shown: list[str] = []
+    monkeypatch.setattr("IPython.display.display", lambda thing: shown.append(thing.data))
+    environment = {"LEADSIM_WORKSHOP_SCENARIOS": str(folder), "LEADSIM_WORKSHOP_CACHE_DIR": "none"}
+    assert page_module.launch(environment) is None
+    assert "cannot offer its controls" in shown[-1] and "odd.yaml" in shown[-1]

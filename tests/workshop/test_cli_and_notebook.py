@@ -10,7 +10,7 @@ import nbformat
 from workshop_helpers import ROOT
 
 from sim.cli.workshop import voila_command, voila_environment
-from sim.workshop.app import RunSettings, WorkshopConfig
+from sim.workshop import RunSettings, WorkshopConfig
 
 NOTEBOOK = ROOT / "notebooks" / "workshop.ipynb"
 
@@ -56,6 +56,10 @@ def test_voila_serves_only_on_localhost_with_code_hidden_and_no_cdn(tmp_path: Pa
     assert "--strip_sources=True" in command
     assert "--no-browser" in command
     assert "--template=leadsim-workshop" in command
+    assert command[1:3] == ["-m", "sim.workshop.server"]
+    assert "--MappingKernelManager.cull_idle_timeout=600" in command
+    assert "--MappingKernelManager.cull_connected=False" in command
+    assert any('"allow_remote_access": False' in part for part in command)
     template = ROOT / "notebooks" / "voila" / "templates" / "leadsim-workshop" / "index.html.j2"
     assert "'//cdn.' not in line" in template.read_text(encoding="utf-8")
     config = WorkshopConfig(scenarios_dir=tmp_path, run=RunSettings(replications=6, cache_dir=None))
@@ -73,3 +77,14 @@ def test_committed_notebook_is_clean_and_only_launches_the_page():
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert all(not cell.get("outputs") and cell.get("execution_count") is None for cell in code)
     assert "launch()" in "".join(cell.source for cell in code)
+
+
+def test_the_default_cache_is_in_the_working_folder_never_in_the_package(tmp_path: Path, monkeypatch):
+    import sim
+
+    monkeypatch.chdir(tmp_path)
+    config = WorkshopConfig()
+    assert config.run.cache_dir == tmp_path / ".leadsim-cache"
+    assert WorkshopConfig.from_environment({}).run.cache_dir == tmp_path / ".leadsim-cache"
+    package = Path(sim.__file__).resolve().parent.parent
+    assert package not in (config.run.cache_dir or tmp_path).parents

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,21 +13,14 @@ from workshop_helpers import SCENARIOS
 
 from sim.experiment.cache import scenario_content_hash
 from sim.scenario.loader import ScenarioValidationError, load_scenario, resolve_scenario
-from sim.workshop import app as workshop
-from sim.workshop.app import (
-    FROM_FILE,
-    HANDOFF_CHOICES,
-    RECYCLING_CHOICES,
-    SHARED_LEAD_DEFINITION_CHOICES,
-    SLA_CHOICES,
-    Controls,
-    WorkshopError,
-    build_setup,
-    controls_from_scenario,
-    error_message,
-    setup_diff,
-    value_at,
-)
+from sim.workshop import control_table
+from sim.workshop import session as workshop
+from sim.workshop.config import WorkshopConfig, settings_text
+from sim.workshop.control_table import ABSENT, WorkshopError, load_control_table
+from sim.workshop.controls import FROM_FILE, controls_from_scenario
+from sim.workshop.saving import setup_diff
+from sim.workshop.session import build_setup, error_message
+from sim.workshop.values import MISSING, complete_distribution, same, value_at
 
 
 def flat(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -36,89 +30,117 @@ def flat(data: Any, prefix: str = "") -> dict[str, Any]:
         path = f"{prefix}{key}"
         if isinstance(value, dict) and "distribution" not in value:
             out.update(flat(value, path + "."))
+        elif isinstance(value, list) and key == "channels":
+            for item in value:
+                out.update(flat({k: v for k, v in item.items() if k != "name"},
+                                f"{path}.{item['name']}."))
         else:
             out[path] = value
     return out
 
 
-def lever(name: str) -> dict[str, Any]:
+def lever(name: str, folder: Path = SCENARIOS) -> dict[str, Any]:
     """The parameters a lever overlay sets, as ``--set`` paths."""
-    return flat(
-        YAML(typ="safe", pure=True).load((SCENARIOS / "levers" / f"{name}.yaml").read_text())
-    )
+    return flat(YAML(typ="safe", pure=True).load((folder / "levers" / f"{name}.yaml").read_text()))
 
 
-def same(left: Any, right: Any) -> bool:
-    return workshop._same(left, right)
+def silo() -> dict[str, Any]:
+    return load_scenario(SCENARIOS / "separate_departments.yaml").model_dump(mode="json")
 
 
-# ------------------------------------------------------------------ the mapping is the levers'
+def settings(control: str, key: str, folder: Path | None = None) -> dict[str, Any]:
+    return dict(load_control_table(folder).lever(control).choice(key).settings)
 
 
-def test_sla_choice_sets_what_the_sla_lever_sets():
-    assert SLA_CHOICES["4"] == lever("sla")
+def assert_same_settings(got: dict[str, Any], wanted: dict[str, Any]) -> None:
+    assert set(got) == set(wanted)
+    for path, value in wanted.items():
+        assert same(complete_distribution(value), complete_distribution(got[path])), path
 
 
-@pytest.mark.parametrize("hours", [1, 4, 24, 72])
-def test_every_sla_deadline_is_the_sla_lever_with_its_own_deadline(hours):
-    expected = {**lever("sla"), "sla.first_contact_business_hours": hours}
-    assert SLA_CHOICES[str(hours)] == expected
+# ------------------------------------------------------------------ the controls are the levers'
 
 
-def test_no_sla_means_no_agreement_and_first_come_first_served():
-    assert SLA_CHOICES["off"] == {
-        "sla.agreed": False,
-        "sla.first_contact_business_hours": 24,
-        "sales.queue": "fifo",
-    }
+def test_there_is_one_control_per_lever_file_plus_reps_and_volume():
+    table = load_control_table(SCENARIOS)
+    stems = {path.stem for path in (SCENARIOS / "levers").glob("*.yaml")}
+    assert {lever.name for lever in table.levers} == stems
+    assert table.names()[-2:] == ("reps", "lead_volume")
 
 
-def test_realtime_crm_is_the_crm_integration_lever():
-    assert HANDOFF_CHOICES["realtime_crm"] == lever("crm_integration")
+def test_sla_choices_are_the_sla_lever_with_its_own_deadline():
+    assert_same_settings(settings("sla", "4"), lever("sla"))
+    for hours in (1, 24, 72):
+        expected = {**lever("sla"), "sla.first_contact_business_hours": hours}
+        assert_same_settings(settings("sla", str(hours)), expected)
 
 
-def test_lists_are_the_silo_setup_hand_off_with_their_interval():
-    silo = flat(
-        YAML(typ="safe", pure=True).load((SCENARIOS / "separate_departments.yaml").read_text())
-    )
-    daily = HANDOFF_CHOICES["daily_list"]
-    for path in (
-        "handoff.mode",
-        "handoff.batch_every_hours",
-        "handoff.admin_delay_hours",
-        "handoff.automation_triggers",
-    ):
-        assert same(daily[path], silo[path]), path
-    weekly = HANDOFF_CHOICES["weekly_list"]
+def test_a_lever_off_is_the_silo_setup_for_the_same_keys():
+    reference = silo()
+    for key in ("sla", "shared_lead_definition", "recycling"):
+        table = load_control_table()
+        off = table.lever(key).choices[0].settings
+        for path, value in off.items():
+            assert same(value, value_at(reference, path)), (key, path)
+
+
+def test_realtime_crm_is_the_crm_integration_lever_and_lists_are_the_silo_hand_off():
+    assert_same_settings(settings("crm_integration", "realtime_crm"), lever("crm_integration"))
+    daily = settings("crm_integration", "daily_list")
+    assert daily["costs.org_costs_per_year.crm_integration"] is ABSENT  # no CRM, no CRM cost
+    for path in ("handoff.mode", "handoff.batch_every_hours", "handoff.admin_delay_hours",
+                 "handoff.automation_triggers"):
+        assert same(daily[path], value_at(silo(), path)), path
+    weekly = settings("crm_integration", "weekly_list")
     assert weekly == {**daily, "handoff.batch_every_hours": 168}
 
 
-def test_shared_lead_definition_is_its_lever_and_off_is_the_silo_scoring():
-    assert SHARED_LEAD_DEFINITION_CHOICES[True] == lever("shared_lead_definition")
-    silo = flat(
-        YAML(typ="safe", pure=True).load((SCENARIOS / "separate_departments.yaml").read_text())
+def test_yes_no_levers_are_their_files():
+    for name in ("shared_lead_definition", "recycling", "shared_goals", "job_rotation"):
+        assert_same_settings(settings(name, "yes"), lever(name))
+
+
+def test_lever_values_change_with_the_file_and_new_levers_appear(tmp_path: Path):
+    """The modelv2 split: sla.yaml loses max_attempts to a new follow_up_cadence.yaml."""
+    folder = tmp_path / "scenarios"
+    shutil.copytree(SCENARIOS, folder, ignore=shutil.ignore_patterns("workshop", "examples"))
+    sla = (folder / "levers" / "sla.yaml").read_text()
+    kept = [line for line in sla.splitlines() if "max_attempts" not in line]
+    (folder / "levers" / "sla.yaml").write_text("\n".join(kept) + "\n")
+    (folder / "levers" / "follow_up_cadence.yaml").write_text(
+        "# yaml-language-server: $schema=../schema.json\n"
+        '# Lever "follow-up cadence": dial until reached, up to six times.\n'
+        "sales:\n  max_attempts: 6  # source: F7\n"
     )
-    assert SHARED_LEAD_DEFINITION_CHOICES[False] == {
-        "qualification.scoring_noise": silo["qualification.scoring_noise"],
-        "qualification.threshold": silo["qualification.threshold"],
-    }
+    table = load_control_table(folder)
+    assert "sales.max_attempts" not in table.lever("sla").choice("4").settings
+    cadence = table.lever("follow_up_cadence")
+    assert cadence.title == "Follow-up cadence"
+    assert dict(cadence.choice("yes").settings) == {"sales.max_attempts": 6}
+    assert dict(cadence.choice("no").settings) == {"sales.max_attempts": 3}
+    start = workshop.load_start(folder / "customer_happiness_team.yaml", workshop.RunSettings())
+    # this copy of the customer happiness team does not extend the new file: three dials
+    assert start.controls["follow_up_cadence"] == "no" and start.controls["sla"] == "4"
 
 
-def test_recycling_and_common_goals_set_the_keys_of_their_levers():
-    assert RECYCLING_CHOICES[True] == lever("recycling")
-    assert set(lever("shared_goals")) == {workshop.IGNORE_SHARE_PATH}
+def test_a_lever_title_comes_from_the_first_comment_line(tmp_path: Path):
+    file = tmp_path / "x.yaml"
+    file.write_text("# yaml-language-server: $schema=../schema.json\n# Lever \"agreed capacity\" (domain README): more\n")
+    assert control_table.lever_title(file) == "Agreed capacity"
+    file.write_text("# Weekly pipeline review: sales and marketing meet\nsales: {reps: 3}\n")
+    assert control_table.lever_title(file) == "Weekly pipeline review"
 
 
-def test_every_choice_sets_only_paths_the_schema_knows():
+def test_every_choice_sets_only_paths_the_loader_accepts():
     base = load_scenario(SCENARIOS / "base.yaml").model_dump(mode="json")
-    for control, choice, settings in workshop.iter_choices():
-        for path, value in settings.items():
-            if value_at(base, path) is workshop._MISSING:
-                # A new named entry (costs.org_costs_per_year.crm_integration): base does not
-                # have it, so the loader itself must accept the path (it raises on unknown keys).
-                load_scenario(SCENARIOS / "base.yaml", [f"{path}={json.dumps(value)}"])
-                continue
-            assert value_at(base, path) is not workshop._MISSING, (control, choice, path)
+    for lever_control in load_control_table().levers:
+        for choice in lever_control.choices:
+            for path, value in choice.settings.items():
+                if value is ABSENT or value_at(base, path) is MISSING:
+                    shown = 0 if value is ABSENT else value
+                    load_scenario(SCENARIOS / "base.yaml", [f"{path}={json.dumps(shown)}"])
+                    continue
+                assert value_at(base, path) is not MISSING, (lever_control.name, path)
 
 
 # ------------------------------------------------------------------ reading the starting file
@@ -127,43 +149,21 @@ def test_every_choice_sets_only_paths_the_schema_knows():
 @pytest.mark.parametrize(
     ("file", "expected"),
     [
-        (
-            "base.yaml",
-            Controls(
-                sla="off",
-                handoff=FROM_FILE,
-                shared_lead_definition=False,
-                ignore_share=0.10,
-                reps=10,
-                recycling=False,
-            ),
-        ),
-        (
-            "separate_departments.yaml",
-            Controls(
-                sla="off",
-                handoff="daily_list",
-                shared_lead_definition=False,
-                ignore_share=0.25,
-                reps=10,
-                recycling=False,
-            ),
-        ),
-        (
-            "customer_happiness_team.yaml",
-            Controls(
-                sla="4",
-                handoff="realtime_crm",
-                shared_lead_definition=True,
-                ignore_share=0.05,
-                reps=10,
-                recycling=True,
-            ),
-        ),
+        ("base.yaml", {"sla": FROM_FILE, "crm_integration": FROM_FILE, "recycling": "no",
+                       "reps": 10}),
+        ("separate_departments.yaml", {"sla": "off", "crm_integration": "daily_list",
+                                       "shared_lead_definition": "no", "shared_goals": "no",
+                                       "recycling": "no", "reps": 10}),
+        ("customer_happiness_team.yaml", {"sla": "4", "crm_integration": "realtime_crm",
+                                          "shared_lead_definition": "yes", "shared_goals": "yes",
+                                          "recycling": "yes", "customer_success": "yes",
+                                          "reps": 10}),
     ],
-)
+)  # fmt: skip
 def test_controls_start_at_the_starting_files_values(file, expected):
-    assert controls_from_scenario(load_scenario(SCENARIOS / file)) == expected
+    controls = controls_from_scenario(load_scenario(SCENARIOS / file), load_control_table())
+    assert {name: controls[name] for name in expected} == expected
+    assert controls["lead_volume"] == 1.0
 
 
 def test_untouched_controls_change_nothing(fast_run):
@@ -182,10 +182,10 @@ def test_untouched_controls_change_nothing(fast_run):
     [
         ("sla", "1"),
         ("sla", "72"),
-        ("handoff", "weekly_list"),
-        ("handoff", "realtime_crm"),
-        ("shared_lead_definition", True),
-        ("recycling", True),
+        ("crm_integration", "weekly_list"),
+        ("crm_integration", "realtime_crm"),
+        ("shared_lead_definition", "yes"),
+        ("recycling", "yes"),
     ],
 )
 def test_a_choice_sets_its_parameters_and_nothing_else(control, value, fast_run):
@@ -194,7 +194,7 @@ def test_a_choice_sets_its_parameters_and_nothing_else(control, value, fast_run)
     edited = setup.edited.model_dump(mode="json")
     for path, wanted in settings.items():
         got = value_at(edited, path)
-        assert same(workshop._complete_distribution(wanted), got), path
+        assert same(complete_distribution(wanted), got), path
     changed = {
         ".".join(map(str, path)) for path, _, _ in setup_diff(setup.start.scenario, setup.edited)
     }
@@ -207,9 +207,9 @@ def test_overrides_are_set_options_that_load_scenario_accepts(fast_run):
         SCENARIOS / "base.yaml",
         {
             "sla": "1",
-            "handoff": "weekly_list",
+            "crm_integration": "weekly_list",
             "reps": "12",
-            "ignore_share": 0.05,
+            "shared_goals": "yes",
             "lead_volume": 1.3,
         },
         fast_run,
@@ -233,11 +233,12 @@ def test_parameters_the_start_already_has_are_not_overridden(fast_run):
 def test_switching_a_lever_off_restores_the_silo_values(fast_run):
     setup = build_setup(
         SCENARIOS / "customer_happiness_team.yaml",
-        {"sla": "off", "shared_lead_definition": False, "recycling": False},
+        {"sla": "off", "shared_lead_definition": "no", "recycling": "no"},
         fast_run,
     )
     edited = setup.edited
     assert edited.sla.agreed is False and edited.sales.queue == "fifo"
+    assert edited.sales.max_attempts == 3  # the silo's, as long as sla.yaml sets the attempts
     assert edited.qualification.scoring_noise == 0.25 and edited.qualification.threshold == 0.45
     assert edited.sales.unqualified == "drop"
 
@@ -253,8 +254,8 @@ def test_lead_volume_scales_marketing_channels_only(fast_run):
 
 
 def test_common_goals_and_reps_set_their_parameters(fast_run):
-    setup = build_setup(SCENARIOS / "base.yaml", {"ignore_share": 0.0, "reps": 7}, fast_run)
-    assert setup.edited.handoff.ignore_share == 0.0
+    setup = build_setup(SCENARIOS / "base.yaml", {"shared_goals": "yes", "reps": 7}, fast_run)
+    assert setup.edited.handoff.ignore_share == 0.05
     assert setup.edited.sales.reps == 7
 
 
@@ -276,9 +277,6 @@ def test_reps_that_are_not_whole_numbers_get_a_plain_message(typed, fast_run):
 
 
 def test_out_of_range_control_values_name_the_control(fast_run):
-    with pytest.raises(ScenarioValidationError) as caught:
-        build_setup(SCENARIOS / "base.yaml", {"ignore_share": 1.5}, fast_run)
-    assert error_message(caught.value).startswith("Common goals: leads sales ignores: ")
     with pytest.raises(WorkshopError, match="Lead volume"):
         build_setup(SCENARIOS / "base.yaml", {"lead_volume": 5.0}, fast_run)
     with pytest.raises(WorkshopError, match="unknown choice"):
@@ -298,7 +296,7 @@ def test_a_bad_value_in_the_starting_file_names_the_file_and_line(tmp_path: Path
 def test_a_broken_starting_file_is_a_scenario_error(tmp_path: Path, fast_run):
     broken = tmp_path / "broken.yaml"
     broken.write_text("channels: [\n", encoding="utf-8")
-    with pytest.raises(workshop.LeadsimError) as caught:
+    with pytest.raises(control_table.LeadsimError) as caught:
         build_setup(broken, None, fast_run)
     assert "broken.yaml" in error_message(caught.value)
 
@@ -314,33 +312,34 @@ def test_workshop_horizon_is_shortened_only_when_the_file_is_longer(small_dir):
     assert base.horizon_overrides == ("horizon.measurement_days=182",)
     assert base.baseline.horizon.measurement_days == 182
     assert base.scenario.horizon.measurement_days == 365
-    text = workshop.settings_text(run, base)
+    text = settings_text(run, base)
     assert "182 days" in text and "shortened from the file's 365 days" in text
 
 
 def test_configuration_round_trips_through_the_environment(tmp_path: Path):
-    config = workshop.WorkshopConfig(
+    config = WorkshopConfig(
         scenarios_dir=tmp_path,
         start="x.yaml",
         run=workshop.RunSettings(
             replications=6, seed=9, workers=1, measurement_days=None, cache_dir=None
         ),
     )
-    assert workshop.WorkshopConfig.from_environment(config.environment()) == config
+    assert WorkshopConfig.from_environment(config.environment()) == config
     with pytest.raises(WorkshopError, match="REPLICATIONS"):
-        workshop.WorkshopConfig.from_environment({"LEADSIM_WORKSHOP_REPLICATIONS": "0"})
+        WorkshopConfig.from_environment({"LEADSIM_WORKSHOP_REPLICATIONS": "0"})
 
 
 @pytest.mark.parametrize(
     "file", ["base.yaml", "separate_departments.yaml", "customer_happiness_team.yaml"]
 )
 def test_every_choice_gives_valid_overrides_for_every_bundled_setup(file, fast_run):
-    for control, choice, _ in workshop.iter_choices():
-        setup = build_setup(SCENARIOS / file, {control: choice}, fast_run)  # resolves the overrides
-        assert getattr(setup.controls, control) == choice
+    for lever_control in load_control_table().levers:
+        for choice in lever_control.choices:
+            setup = build_setup(SCENARIOS / file, {lever_control.name: choice.key}, fast_run)
+            assert setup.controls[lever_control.name] == choice.key
 
 
 def test_the_edited_file_scenario_is_the_run_scenario_with_the_files_horizon(fast_run):
-    setup = build_setup(SCENARIOS / "base.yaml", {"sla": "4", "recycling": True}, fast_run)
+    setup = build_setup(SCENARIOS / "base.yaml", {"sla": "4", "recycling": "yes"}, fast_run)
     resolved = resolve_scenario(SCENARIOS / "base.yaml", setup.overrides).scenario
     assert scenario_content_hash(setup.edited) == scenario_content_hash(resolved)

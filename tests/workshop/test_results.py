@@ -9,10 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import stats
+from sim import kpis, stats
 from sim.experiment.runner import run_experiment
-from sim.workshop import app as workshop
-from sim.workshop.app import KpiChange, build_setup, change_words, compare_setup, format_kpi
+from sim.workshop import page as html_page
+from sim.workshop import session as workshop
+from sim.workshop.session import KpiChange, build_setup, compare_setup
+from sim.workshop.words import change_words, figure
 
 
 def test_comparison_equals_one_experiment_with_both_setups(small_dir: Path, fast_run):
@@ -61,7 +63,7 @@ def test_the_baseline_is_simulated_once_per_start_and_seed(small_dir: Path, fast
 def test_funnel_is_the_mean_per_replication_and_ends_with_the_won_kpi(small_dir: Path, fast_run):
     comparison = compare_setup(build_setup(small_dir / "small.yaml", {"reps": 4}, fast_run))
     table = comparison.edited.funnel
-    assert list(table["step"]) == list(workshop.FUNNEL_LABELS)
+    assert list(table["step"]) == list(workshop.FUNNEL_STEPS)
     assert table["leads"].is_monotonic_decreasing
     won = float(table.set_index("step").loc["won", "leads"])
     assert won == pytest.approx(comparison.change("won").edited)
@@ -74,38 +76,40 @@ def test_funnel_is_the_mean_per_replication_and_ends_with_the_won_kpi(small_dir:
     ("kpi", "value", "text"),
     [
         ("revenue", 1_929_284.0, "€1.93 M"),
-        ("revenue", 420_400.0, "€420 k"),
-        ("revenue", 950.0, "€950"),
-        ("won", 42.75, "42.8"),
-        ("median_response_hours", 0.42, "25 min"),
-        ("median_response_hours", 12.68, "12.7 h"),
-        ("median_response_hours", 84.0, "3.5 days"),
-        ("cold_share", 0.3892, "38.9 %"),
-        ("rep_utilization", 0.6368, "63.7 %"),
+        ("revenue", 420_400.0, "€420,400"),
+        ("won", 42.0, "42"),  # a count is a whole number, never "42.0 customers"
+        ("won", 42.75, "43"),
+        ("median_response_hours", 12.68, "13 h"),
+        ("cold_share", 0.3892, "39 %"),
         ("revenue", math.nan, "–"),
     ],
 )
-def test_kpis_are_formatted_for_managers(kpi, value, text):
-    assert format_kpi(kpi, value) == text
+def test_figures_use_the_kpi_vocabulary_with_whole_counts(kpi, value, text):
+    assert figure(kpi, value) == text
+    if kpi != "won":
+        assert text == kpis.format_kpi(kpi, value, compact=True)
 
 
 @pytest.mark.parametrize(
     ("kpi", "difference", "baseline", "words"),
     [
-        ("revenue", 420_000.0, 2_000_000.0, "€420 k more (+21 %)"),
+        ("revenue", 420_000.0, 2_000_000.0, "€420,000 more (+21 %)"),
         ("revenue", -1_500_000.0, 3_000_000.0, "€1.50 M less (−50 %)"),
-        ("won", 3.5, 40.0, "3.5 more customers (+9 %)"),
+        ("won", 3.5, 40.0, "3.5 more (+9 %)"),
         ("median_response_hours", -4.2, 12.0, "4.2 h faster"),
-        ("median_response_hours", 0.5, 12.0, "30 min slower"),
-        ("cold_share", -0.051, 0.4, "5.1 points fewer cold leads"),
-        ("rep_utilization", 0.02, 0.6, "reps 2.0 points busier"),
+        ("cold_share", -0.051, 0.4, "5.1 pp lower"),
         ("revenue", 0.0, 1.0, "no change"),
-        ("rep_utilization", -0.0001, 0.6, "about the same (−0.0 pts)"),
-        ("median_response_hours", 0.001, 12.0, "about the same (+0 min)"),
+        ("rep_utilization", -0.0001, 0.6, "about the same (0.0 pp)"),  # never "−0.0 pp"
+        ("won", -0.01, 40.0, "about the same (0)"),
     ],
 )
 def test_changes_are_said_in_words(kpi, difference, baseline, words):
     assert change_words(kpi, difference, baseline) == words
+
+
+def test_the_workshop_shows_every_headline_kpi_of_the_vocabulary():
+    assert workshop.result_kpis() == kpis.headline_kpis()
+    assert KpiChange("roi", 0.2, 0.3, 0.1, 0.05, 0.15).label == kpis.label("roi")
 
 
 @pytest.mark.parametrize(
@@ -130,7 +134,7 @@ def test_tone_follows_the_kpis_direction_and_the_confidence_interval(
 
 def test_results_html_exposes_exact_figures_under_stable_ids(small_dir: Path, fast_run):
     comparison = compare_setup(build_setup(small_dir / "small.yaml", {"reps": 1}, fast_run))
-    page = workshop.render_results(comparison.baseline, comparison, "small <b>.yaml", run_number=7)
+    page = html_page.render_results(comparison.baseline, comparison, "small <b>.yaml", run_number=7)
     assert 'id="ws-results" data-run="7"' in page
     assert "small &lt;b&gt;." in page and "<b>" not in page  # file names are text, never markup
     for change in comparison.changes:
@@ -143,17 +147,17 @@ def test_results_html_exposes_exact_figures_under_stable_ids(small_dir: Path, fa
             f'id="ws-{ident}-edited" class="ws-value ws-edited" data-value="{change.edited!r}"'
             in page
         )
-        assert f">{format_kpi(change.kpi, change.edited)}<" in page
+        assert f">{figure(change.kpi, change.edited)}<" in page
         assert f'class="ws-change ws-tone-{change.tone}"' in page
-    funnel = workshop.render_funnel(comparison.baseline, comparison.edited)
+    funnel = html_page.render_funnel(comparison.baseline, comparison.edited)
     assert 'id="ws-funnel-won-edited"' in funnel and 'id="ws-funnel-leads-baseline"' in funnel
 
 
 def test_baseline_only_page_asks_for_a_run(small_dir: Path, fast_run):
     start = workshop.load_start(small_dir / "small.yaml", fast_run)
     baseline = workshop.run_scenario(start.baseline, fast_run)
-    page = workshop.render_results(baseline, None, "small.yaml")
-    assert page.count("press Run") == len(workshop.RESULT_KPIS)
+    page = html_page.render_results(baseline, None, "small.yaml")
+    assert page.count("press Run") == len(workshop.result_kpis())
     revenue = float(baseline.kpis["revenue"].mean())
     assert f'data-value="{revenue!r}"' in page
 
@@ -168,6 +172,9 @@ def test_compare_runs_skips_replications_where_a_kpi_is_undefined():
                 "median_response_hours": [1.0, np.nan, 3.0],
                 "cold_share": [0.1, 0.2, 0.3],
                 "rep_utilization": [0.5, 0.5, 0.5],
+                **{kpi: [1.0, 1.0, 1.0] for kpi in kpis.headline_kpis()
+                   if kpi not in ("revenue", "won", "median_response_hours", "cold_share",
+                                  "rep_utilization")},
             }
         ),
         funnel=pd.DataFrame({"step": ["leads"], "leads": [1.0]}),

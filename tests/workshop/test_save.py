@@ -12,8 +12,11 @@ from ruamel.yaml import YAML
 
 from sim.experiment.cache import scenario_content_hash
 from sim.scenario.loader import resolve_scenario
-from sim.workshop import app as workshop
-from sim.workshop.app import WorkshopError, build_setup, save_setup, setup_diff
+from sim.workshop import saving
+from sim.workshop.config import scenario_files
+from sim.workshop.control_table import WorkshopError
+from sim.workshop.saving import save_setup, setup_diff, slugify
+from sim.workshop.session import RunSettings, Setup, build_setup
 
 DAY = date(2026, 3, 14)
 
@@ -38,15 +41,15 @@ def leaves(data: Any, prefix: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], Any
 
 
 @pytest.fixture
-def setup(scenario_copy: Path, fast_run: workshop.RunSettings) -> workshop.Setup:
+def setup(scenario_copy: Path, fast_run: RunSettings) -> Setup:
     return build_setup(
         scenario_copy / "base.yaml",
         {
             "sla": "1",
-            "handoff": "realtime_crm",
+            "crm_integration": "realtime_crm",
             "reps": "12",
             "lead_volume": 1.2,
-            "recycling": True,
+            "recycling": "yes",
         },
         fast_run,
     )
@@ -114,7 +117,7 @@ def test_a_name_taken_while_saving_moves_on_to_the_next(setup, scenario_copy, mo
             )
         real_link(source, target)
 
-    monkeypatch.setattr(workshop.os, "link", racing_link)
+    monkeypatch.setattr(saving.os, "link", racing_link)
     saved = save_setup(setup, folder, "plan", today=DAY)
     assert saved.path.name == "plan-2.yaml"
     assert (folder / "plan.yaml").read_text(encoding="utf-8").startswith("# written by another")
@@ -124,10 +127,10 @@ def test_a_name_taken_while_saving_moves_on_to_the_next(setup, scenario_copy, mo
 def test_a_failed_save_leaves_nothing_behind(setup, scenario_copy, monkeypatch):
     folder = scenario_copy / "workshop"
 
-    def broken_check(path: Path, setup: workshop.Setup) -> None:
+    def broken_check(path: Path, setup: Setup) -> None:
         raise WorkshopError("the saved setup differs from the workshop's in: sales.reps")
 
-    monkeypatch.setattr(workshop, "_check_saved", broken_check)
+    monkeypatch.setattr(saving, "_check_saved", broken_check)
     with pytest.raises(WorkshopError):
         save_setup(setup, folder, "plan", today=DAY)
     assert list(folder.iterdir()) == []
@@ -151,22 +154,27 @@ def test_nothing_to_save_when_no_lever_changed(scenario_copy, fast_run):
     [
         ("Q3 plan: SLA/1h!", "q3-plan-sla-1h"),
         ("  ../../etc/passwd ", "etc-passwd"),
-        ("Ärger", "rger"),
+        ("Ärger", "ärger"),
+        ("évolution 2027", "évolution-2027"),  # Unicode kept
+        ("E\u0301volution", "\u00e9volution"),  # decomposed (macOS) → composed
+        ("プラン A", "プラン-a"),
+        ("con", "con-setup"),  # a Windows device name
+        ("a" * 300, "a" * 120),
     ],
 )
 def test_typed_names_become_safe_file_names(typed, slug):
-    assert workshop.slugify(typed) == slug
+    assert slugify(typed) == slug
 
 
 def test_an_empty_name_is_derived_from_the_changes(setup, scenario_copy):
     saved = save_setup(setup, scenario_copy / "workshop", "   ", today=DAY)
-    assert saved.path.name.startswith("base-sla-1h-realtime-crm-reps-12")
+    assert saved.path.name.startswith("base-sla-1-crm-integration-realtime-crm-")
 
 
 def test_a_saved_setup_can_be_the_next_starting_point(setup, scenario_copy, fast_run):
     first = save_setup(setup, scenario_copy / "workshop", "step-one", today=DAY)
-    assert first.path in workshop.scenario_files(scenario_copy)
-    second_setup = build_setup(first.path, {"shared_lead_definition": True}, fast_run)
+    assert first.path in scenario_files(scenario_copy)
+    second_setup = build_setup(first.path, {"shared_lead_definition": "yes"}, fast_run)
     second = save_setup(second_setup, scenario_copy / "workshop", "step-two", today=DAY)
     data = YAML(typ="safe", pure=True).load(second.text)
     assert data["extends"] == "step-one.yaml"

@@ -22,7 +22,8 @@ from workshop_helpers import ARTIFACTS, SCENARIOS
 
 from sim.experiment.runner import run_experiment
 from sim.scenario.loader import load_scenario
-from sim.workshop.app import format_kpi
+from sim.workshop import result_kpis
+from sim.workshop.words import figure
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +38,7 @@ SLA_4H = (  # what the SLA control at "4 h" must set (levers/sla.yaml)
     "sales.marketing_leads_below_own_pipeline=false",
     "sales.max_attempts=6",
 )
-SHOWN = ("revenue", "won", "median_response_hours", "cold_share", "rep_utilization")
+SHOWN = result_kpis()
 
 
 @dataclass
@@ -143,8 +144,8 @@ def test_changing_the_sla_changes_the_figures_to_what_the_experiment_computes(sl
     for kpi in SHOWN:
         assert baseline[kpi] == pytest.approx(expected_baseline[kpi], rel=1e-9), kpi
         assert edited[kpi] == pytest.approx(expected_edited[kpi], rel=1e-9), kpi
-        assert sla_run["edited_text"][kpi] == format_kpi(kpi, expected_edited[kpi])
-        assert sla_run["baseline_text"][kpi] == format_kpi(kpi, expected_baseline[kpi])
+        assert sla_run["edited_text"][kpi] == figure(kpi, expected_edited[kpi])
+        assert sla_run["baseline_text"][kpi] == figure(kpi, expected_baseline[kpi])
     for kpi in ("revenue", "median_response_hours"):
         assert edited[kpi] != baseline[kpi], kpi
         assert sla_run["edited_text"][kpi] != sla_run["baseline_text"][kpi], kpi
@@ -207,3 +208,15 @@ def test_negative_reps_show_a_clear_message_on_the_page(page, sla_run):
 
 def test_the_page_needs_nothing_from_the_internet(page, sla_run):
     assert page.outside == []
+
+
+def test_a_kept_option_shows_its_figures_in_the_tray(page, sla_run):
+    page.locator(".ws-control-reps input").fill("10")
+    page.locator(".ws-option-name input").fill("SLA 4 h")
+    page.locator("button.ws-keep").click()
+    page.wait_for_selector("#ws-tray[data-options='1']", timeout=RUN_TIMEOUT_MS)
+    assert "SLA 4 h" in page.inner_text("#ws-tray")
+    for kpi in SHOWN:
+        shown = float(page.get_attribute(f"#ws-tray-0-{kpi.replace('_', '-')}", "data-value"))
+        assert shown == pytest.approx(sla_run["edited"][kpi], rel=1e-12), kpi
+    page.screenshot(path=str(ARTIFACTS / "workshop-tray.png"), full_page=True)

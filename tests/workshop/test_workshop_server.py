@@ -1,0 +1,110 @@
+"""How the served workshop is exposed: kernels bounded and culled, Host checked, no 500s.
+
+These tests start ``leadsim workshop`` on a small scenario and talk HTTP to it (no browser): a
+plain ``GET /`` runs the page's notebook in a new kernel, exactly what a hidden frame in some
+other web page could make the facilitator's browser do.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import psutil
+import pytest
+from browser_support import start_workshop, stop_process_group
+
+IDLE_TIMEOUT = 3
+MAX_KERNELS = 3
+
+
+def kernels(server_pid: int) -> int:
+    """Kernel processes the server runs right now."""
+    try:
+        children = psutil.Process(server_pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return 0
+    count = 0
+    for child in children:
+        try:
+            count += "ipykernel_launcher" in " ".join(child.cmdline())
+        except psutil.Error:
+            continue
+    return count
+
+
+def get(url: str, host: str | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    try:
+        with urllib.request.urlopen(request, timeout=180) as answer:
+            return answer.status, answer.read().decode("utf-8", errors="replace")
+    except urllib.error.HTTPError as error:
+        return error.code, (error.reason or "") + error.read().decode("utf-8", errors="replace")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    folder = tmp_path_factory.mktemp("workshop-exposure")
+    scenarios = folder / "scenarios"
+    scenarios.mkdir()
+    (scenarios / "small.yaml").write_text(
+        "name: small\nhorizon: {warmup_days: 7, measurement_days: 28, drain_cap_days: 30}\n"
+        "channels:\n  - name: web_inquiry\n    leads_per_week: 20\nsales: {reps: 2}\n",
+        encoding="utf-8",
+    )
+    server = start_workshop(
+        folder, "--scenarios", str(scenarios), "--start", "small.yaml", "--replications", "2",
+        "--workers", "1", "--no-cache", "--idle-timeout", str(IDLE_TIMEOUT),
+        "--max-kernels", str(MAX_KERNELS),
+    )  # fmt: skip
+    try:
+        yield server.url, server.process.pid
+    finally:
+        stop_process_group(server.process)
+
+
+def test_ten_page_loads_leave_at_most_one_idle_kernel(served):
+    url, pid = served
+    most = 0
+    for _ in range(10):
+        status, page = get(url)
+        assert status == 200 and "ws-app" in page and "Traceback" not in page
+        most = max(most, kernels(pid))
+    assert most <= MAX_KERNELS
+    deadline = time.monotonic() + 4 * IDLE_TIMEOUT + 10
+    while kernels(pid) > 1 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert kernels(pid) <= 1
+
+
+def test_beyond_the_cap_the_page_says_why_instead_of_starting_a_kernel(served):
+    url, _ = served
+
+    with ThreadPoolExecutor(MAX_KERNELS + 2) as pool:
+        answers = list(pool.map(lambda _: get(url), range(MAX_KERNELS + 2)))
+    refused = [text for status, text in answers if status == 503]
+    assert refused and all("the limit is 3" in text for text in refused)
+    assert sum(status == 200 for status, _ in answers) <= MAX_KERNELS
+
+
+def test_a_foreign_host_header_is_refused(served):
+    url, _ = served
+    status, _ = get(url, host="evil.example")
+    assert status == 403
+    port = url.rstrip("/").rsplit(":", 1)[1]
+    kernel_api = url + "api/kernels/00000000-0000-0000-0000-000000000000"
+    assert get(kernel_api, host=f"evil.example:{port}")[0] == 403
+    assert get(url, host=f"localhost:{port}")[0] in (200, 503)  # the loopback name is fine
+
+
+@pytest.mark.parametrize(
+    "path", ["voila/templates/..", "voila/templates/x", "voila/templates/../../etc/passwd"]
+)
+def test_malformed_template_paths_are_not_found(served, path: str):
+    url, _ = served
+    status, text = get(url + path)
+    assert status == 404 and "Traceback" not in text
+
