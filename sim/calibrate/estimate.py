@@ -26,6 +26,7 @@ MIN_STAGE_LEADS = 30
 STAGE_TOLERANCE_HOURS = 1.0
 """A lead that became MQL/SQL within an hour of creation arrived in that stage."""
 MIN_SEASON_DAYS = 365
+MIN_CALENDAR_CONTACTS = 50
 DIRECT_CONTACT_DAYS = 14
 """A first contact later than this follows nurturing, not the inquiry (kept out of response times)."""
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -63,6 +64,16 @@ class ChannelEstimates:
 
 
 @dataclass(frozen=True)
+class WorkCalendar:
+    """When sales works, read from the times of first contacts."""
+
+    work_days: tuple[str, ...]
+    start_hour: float
+    end_hour: float
+    n: int
+
+
+@dataclass(frozen=True)
 class ExportEstimates:
     """All direct estimates of one export."""
 
@@ -82,6 +93,7 @@ class ExportEstimates:
     cycle_days: tuple[Estimate, float] | None
     deal_value: tuple[Estimate, float] | None
     reps: Estimate | None
+    calendar: WorkCalendar | None = None
     notes: tuple[str, ...] = field(default=())
 
 
@@ -153,8 +165,8 @@ def lognormal(values: Sequence[float] | np.ndarray, basis: str) -> tuple[Estimat
 def weekday_profile(created: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> tuple[float, ...]:
     """Leads per weekday, divided by how often that weekday occurs in the window, mean 1."""
     days = pd.date_range(start.normalize(), end.normalize(), freq="D")
-    occurrences = np.bincount(days.dayofweek, minlength=7).astype(float)
-    counts = np.bincount(created.dt.dayofweek, minlength=7).astype(float)
+    occurrences = np.bincount(days.day_of_week, minlength=7).astype(float)
+    counts = np.bincount(created.dt.day_of_week, minlength=7).astype(float)
     return _normalised(np.divide(counts, occurrences, out=np.zeros(7), where=occurrences > 0))
 
 
@@ -176,6 +188,24 @@ def monthly_profile(created: pd.Series, start: pd.Timestamp, end: pd.Timestamp) 
 def _normalised(weights: np.ndarray) -> tuple[float, ...]:
     mean = weights.mean()
     return tuple(round(float(weight / mean), 3) for weight in weights) if mean > 0 else tuple(1.0 for _ in weights)
+
+
+def work_calendar(contacts: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> WorkCalendar | None:
+    """Work days (contacts per occurrence >= 10 % of the busiest day) and the 1st-99th percentile hours."""
+    contacts = contacts.dropna()
+    if len(contacts) < MIN_CALENDAR_CONTACTS:
+        return None
+    days = pd.date_range(start.normalize(), end.normalize(), freq="D")
+    occurrences = np.bincount(days.day_of_week, minlength=7).astype(float)
+    counts = np.bincount(contacts.dt.day_of_week, minlength=7).astype(float)
+    per_day = np.divide(counts, occurrences, out=np.zeros(7), where=occurrences > 0)
+    work_days = tuple(day for day, rate in zip(WEEKDAYS, per_day, strict=True) if rate >= 0.1 * per_day.max())
+    clock = contacts.dt.hour + contacts.dt.minute / 60
+    start_hour = float(math.floor(np.quantile(clock, 0.01)))
+    end_hour = float(min(math.ceil(np.quantile(clock, 0.99)), 24))
+    if end_hour <= start_hour:
+        start_hour, end_hour = 0.0, 24.0
+    return WorkCalendar(work_days, start_hour, end_hour, len(contacts))
 
 
 def stage_at_creation(leads: pd.DataFrame) -> pd.Series | None:
@@ -251,7 +281,8 @@ def estimate(export: LeadExport) -> ExportEstimates:
             f"less than a year (left at the base values)"
         )
     contacted = leads["first_contact_at"].notna()
-    all_response = hours_between(leads["first_contact_at"], created)
+    # A date-only contact on the day of creation reads as midnight: count it as an immediate response.
+    all_response = hours_between(leads["first_contact_at"], created).clip(lower=0)
     # Leads first called weeks later were nurtured first; the speed-to-lead figures are about the rest.
     direct = all_response <= DIRECT_CONTACT_DAYS * 24
     response = all_response[direct]
@@ -284,6 +315,7 @@ def estimate(export: LeadExport) -> ExportEstimates:
         ),
         cycle_days=lognormal(cycle.to_numpy(), f"days from {cycle_from} to won, lognormal fit"),
         deal_value=lognormal(amounts.to_numpy(), "amounts of won leads, lognormal fit"),
+        calendar=work_calendar(leads["first_contact_at"][contacted], start, end),
         reps=(
             Estimate(float(owners.nunique()), math.nan, math.nan, len(owners), "distinct owners of contacted leads")
             if len(owners) else None

@@ -104,11 +104,13 @@ def read_export(
     leads = pd.DataFrame(index=raw.index)
     salt = salt if salt is not None else secrets.token_hex(16)
     formats: dict[str, str] = {}
+    date_only: dict[str, pd.Series] = {}
     for generic, column in mapping.columns.items():
         if column not in raw:
             continue
         values = raw[column].str.strip()
         if generic in DATE_COLUMNS:
+            date_only[generic] = (values != "") & ~values.str.contains(":", regex=False)
             leads[generic], chosen, problem = parse_dates(values, zone, date_format, column)
             formats[generic] = chosen
             if problem:
@@ -127,7 +129,7 @@ def read_export(
         problem = _outcome(raw, leads, mapping, zone, date_format, formats)
         if problem:
             problems.append(problem)
-    problems += _check_rows(leads, mapping)
+    problems += _check_rows(leads, mapping, date_only)
     if problems:
         raise ExportError(f"{path}: " + f"\n{path}: ".join(problems))
     leads["lead_id"] = leads["lead_id"].map(lambda value: hash_value(value, salt))
@@ -328,7 +330,7 @@ def _outcome(
     return problem
 
 
-def _check_rows(leads: pd.DataFrame, mapping: ColumnMapping) -> list[str]:
+def _check_rows(leads: pd.DataFrame, mapping: ColumnMapping, date_only: dict[str, pd.Series]) -> list[str]:
     problems: list[str] = []
     id_column = mapping.expected("lead_id")
     empty = leads.index[leads["lead_id"].isna()]
@@ -349,7 +351,9 @@ def _check_rows(leads: pd.DataFrame, mapping: ColumnMapping) -> list[str]:
             if generic not in leads:
                 continue
             hours = (leads[generic] - created).dt.total_seconds() / 3600
-            before = leads.index[hours < -CLOCK_SKEW_HOURS]
+            # A date without a time (midnight) on the day of creation is not before it.
+            same_day = date_only.get(generic, False) & (leads[generic].dt.normalize() == created.dt.normalize())
+            before = leads.index[(hours < -CLOCK_SKEW_HOURS) & ~same_day]
             if len(before):
                 problems.append(
                     f"column {mapping.expected(generic)}: {len(before)} lead(s) have {generic} before "

@@ -27,6 +27,7 @@ SIMILAR_CHANNEL_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("content", "download", "ebook", "whitepaper", "paper", "guide", "email", "newsletter"), "content_download"),
     (("web", "search", "inquiry", "contact", "demo", "direct", "organic", "paid", "site"), "web_inquiry"),
 )
+MAX_CLIMB = 3
 COPIED_CHANNEL_FIELDS = ("cost_per_lead", "marketing_sourced", "fit", "decay", "buying_window_days")
 
 
@@ -145,6 +146,16 @@ def direct_settings(estimates: ExportEstimates, base: Scenario) -> tuple[list[Se
         settings.append(Setting("sales.max_attempts", max(1, math.ceil(estimates.max_attempts.value)), _from(estimates.max_attempts)))
     else:
         notes.append("sales.max_attempts not estimated: fewer than 20 leads with contact attempts (left at the base value)")
+    if estimates.calendar is not None:
+        work = estimates.calendar
+        why = f"calibrated: times of first contacts (days >= 10 % of the busiest, hours 1st-99th percentile), n={work.n}"
+        settings += [
+            Setting("calendar.work_days", list(work.work_days), why),
+            Setting("calendar.start_hour", work.start_hour, why),
+            Setting("calendar.end_hour", work.end_hour, why),
+        ]
+    else:
+        notes.append("sales calendar not estimated: fewer than 50 first contacts (left at the base value)")
     if estimates.reps is not None:
         settings.append(Setting("sales.reps", max(1, int(estimates.reps.value)), estimates.reps.comment))
     else:
@@ -162,9 +173,11 @@ def extends_path(base_file: Path, out_dir: Path) -> str:
     """The base as seen from the output folder: relative when possible, else absolute."""
     base_file, out_dir = base_file.resolve(), out_dir.resolve()
     try:
-        return Path(os.path.relpath(base_file, out_dir)).as_posix()
+        relative = Path(os.path.relpath(base_file, out_dir))
     except ValueError:  # another drive on Windows
         return base_file.as_posix()
+    # A path climbing far up breaks as soon as the folder moves; absolute is clearer then.
+    return relative.as_posix() if relative.parts.count("..") <= MAX_CLIMB else base_file.as_posix()
 
 
 def render_scenario(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from sim.cli.experiment import ForceOption, OutputFolder, _console, choose_out_dir
 from sim.errors import ExperimentError
@@ -84,7 +85,7 @@ def calibrate_command(
     within = int(result.fit["within_tolerance"].sum())
     console.print(f"fit: {within} of {len(result.fit)} targets within tolerance")
     for note in result.notes:
-        console.print(f"[yellow]warning:[/] {note}")
+        console.print(f"[yellow]warning:[/] {escape(note)}")
     console.print(f"written: {out_dir / 'scenario.yaml'}, fit.csv, calibration.md")
 
 
