@@ -20,7 +20,13 @@ import pandas as pd
 from sim.calibrate.estimate import ExportEstimates, estimate
 from sim.calibrate.export import LeadExport, channel_slug
 from sim.calibrate.fit import FitResult, Simulator, default_parameters, fit_all, fit_table, targets
-from sim.calibrate.profile import Setting, direct_settings, extends_path, render_scenario, render_value
+from sim.calibrate.profile import (
+    Setting,
+    direct_settings,
+    extends_path,
+    render_scenario,
+    render_value,
+)
 from sim.scenario.loader import load_scenario
 
 PRIVACY_NOTE = (
@@ -91,12 +97,12 @@ def calibrate(
     settings += response_settings(estimates, base.handoff.admin_delay_hours.mean)
     name = channel_slug(Path(export.source).stem)
     header = [
-        f"Company profile calibrated by `leadsim calibrate` from {Path(export.source).name} "
-        f"(layout {export.mapping}),",
-        f"{estimates.leads} leads created {estimates.first_created:%Y-%m-%d} to {estimates.last_created:%Y-%m-%d} "
-        f"(time zone {export.timezone}).",
-        "calibrated: estimated directly from the export; fitted: found by simulation; "
-        "assumption: copied, not from the data.",
+        (f"Company profile calibrated by `leadsim calibrate` from {Path(export.source).name} "
+        f"(layout {export.mapping}),"),
+        (f"{estimates.leads} leads created {estimates.first_created:%Y-%m-%d} to {estimates.last_created:%Y-%m-%d} "
+        f"(time zone {export.timezone})."),
+        ("calibrated: estimated directly from the export; fitted: found by simulation; "
+        "assumption: copied, not from the data."),
         PRIVACY_NOTE,
     ]
     description = f"{name}: calibrated from {estimates.leads} leads of a CRM export"
@@ -141,12 +147,12 @@ def summary_markdown(
     lines = [
         f"# Calibration from {Path(export.source).name}",
         "",
-        f"- {estimates.leads} leads, created {estimates.first_created:%Y-%m-%d} to {estimates.last_created:%Y-%m-%d} "
-        f"({estimates.weeks:.1f} weeks), time zone {export.timezone}, layout {export.mapping}",
+        (f"- {estimates.leads} leads, created {estimates.first_created:%Y-%m-%d} to {estimates.last_created:%Y-%m-%d} "
+        f"({estimates.weeks:.1f} weeks), time zone {export.timezone}, layout {export.mapping}"),
         f"- date formats found: {', '.join(f'{column}: {family}' for column, family in export.date_formats.items())}",
         f"- {PRIVACY_NOTE}",
-        f"- simulation checks: {options.check_replications} replications of {options.fit_days:g} days "
-        f"(after {options.fit_warmup_days:g} days warm-up), seed {options.seed}",
+        (f"- simulation checks: {options.check_replications} replications of {options.fit_days:g} days "
+        f"(after {options.fit_warmup_days:g} days warm-up), seed {options.seed}"),
         "",
         "## Fitted by simulation",
         "",

@@ -224,7 +224,7 @@ def _parse_csv(text: str, path: Path, mapping: ColumnMapping) -> pd.DataFrame:
 
 def _source_of(generic: str, mapping: ColumnMapping) -> tuple[str, ...]:
     if generic in mapping.columns:
-        return (mapping.columns[generic],)  # type: ignore[index]
+        return (mapping.columns[generic],)
     if generic in ("won_at", "lost_at") and mapping.outcome is not None:
         return (mapping.outcome.column, mapping.outcome.closed_at)
     return ()
@@ -268,7 +268,11 @@ def _parse_family(values: pd.Series, formats: Sequence[str], zone: ZoneInfo) -> 
         if not todo.any():
             break
         chunk = values[todo]
-        aware = chunk.str.contains(_AWARE, na=False) if date_format == "ISO8601" else chunk != chunk
+        # Only ISO values carry an offset ("Z", "+02:00"); they are converted, the rest localised.
+        if date_format == "ISO8601":
+            aware = chunk.str.contains(_AWARE, na=False)
+        else:
+            aware = pd.Series(False, index=chunk.index)
         if aware.any():
             parsed = pd.to_datetime(chunk[aware], format=date_format, errors="coerce", utc=True)
             result.loc[parsed.index] = parsed.dt.tz_convert(zone)

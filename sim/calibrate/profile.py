@@ -55,8 +55,8 @@ def render_value(value: Any) -> str:
     if isinstance(value, float):
         if value == 0 or not math.isfinite(value):
             return "0" if value == 0 else "null"
-        digits = max(4 - int(math.floor(math.log10(abs(value)))) - 1, 0)
-        return f"{round(value, digits):.{digits}f}".rstrip("0").rstrip(".") if digits else str(int(round(value)))
+        digits = max(4 - math.floor(math.log10(abs(value))) - 1, 0)
+        return f"{round(value, digits):.{digits}f}".rstrip("0").rstrip(".") if digits else str(round(value))
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(render_value(item) for item in value) + "]"
     text = str(value)

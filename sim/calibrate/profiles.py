@@ -10,7 +10,6 @@ here are ever read from an export, so names, e-mail addresses and notes never en
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from ruamel.yaml import YAML
@@ -18,10 +17,6 @@ from ruamel.yaml.error import YAMLError
 
 from sim.errors import LeadsimError
 
-GenericColumn = Literal[
-    "lead_id", "created_at", "channel", "first_contact_at", "contact_attempts", "mql_at",
-    "sql_at", "qualified_at", "won_at", "lost_at", "lost_reason", "amount", "owner",
-]
 GENERIC_COLUMNS: tuple[str, ...] = (
     "lead_id", "created_at", "channel", "first_contact_at", "contact_attempts", "mql_at",
     "sql_at", "qualified_at", "won_at", "lost_at", "lost_reason", "amount", "owner",
@@ -55,7 +50,7 @@ class ColumnMapping(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = "mapping"
-    columns: dict[GenericColumn, str] = Field(
+    columns: dict[str, str] = Field(
         description="generic column -> export column, e.g. created_at: 'Erstellt am'"
     )
     outcome: OutcomeRule | None = Field(
@@ -68,7 +63,10 @@ class ColumnMapping(BaseModel):
 
     @field_validator("columns")
     @classmethod
-    def _distinct(cls, columns: dict[str, str]) -> dict[str, str]:
+    def _known_and_distinct(cls, columns: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(columns) - set(GENERIC_COLUMNS))
+        if unknown:
+            raise ValueError(f"unknown generic column(s) {', '.join(unknown)}")
         seen: dict[str, str] = {}
         for generic, column in columns.items():
             if column in seen:
@@ -90,7 +88,7 @@ class ColumnMapping(BaseModel):
         return repr(self.columns.get(generic, generic))
 
 
-GENERIC = ColumnMapping(name="generic", columns={name: name for name in GENERIC_COLUMNS})  # type: ignore[misc]
+GENERIC = ColumnMapping(name="generic", columns={name: name for name in GENERIC_COLUMNS})
 
 # HubSpot contacts export (lifecycle-stage dates are HubSpot's standard contact properties).
 HUBSPOT = ColumnMapping(
