@@ -109,3 +109,33 @@ def test_missing_hubspot_column_names_the_export_column(tmp_path: Path) -> None:
 )
 def test_channel_slugs_are_valid_scenario_names(label: str, slug: str) -> None:
     assert channel_slug(label) == slug
+
+
+@pytest.mark.parametrize(
+    ("export", "options"),
+    [
+        ("hubspot_contacts.csv", ["--profile", "hubspot"]),
+        ("salesforce_leads.csv", ["--profile", "salesforce", "--timezone", "America/New_York"]),
+        ("german_excel.csv", ["--mapping", str(EXPORTS / "german_mapping.yaml"), "--encoding", "cp1252"]),
+    ],
+)
+def test_each_layout_calibrates_into_a_valid_profile_next_to_its_base(
+    tmp_path: Path, export: str, options: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sim.bundled import scenarios_dir
+    from sim.cli.main import main
+    from sim.scenario.loader import load_scenario
+
+    base = tmp_path / "client_base.yaml"
+    base.write_text((scenarios_dir() / "base.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "client"
+    with pytest.raises(SystemExit) as stopped:
+        main(["calibrate", str(EXPORTS / export), "--out", str(out), "--extends", str(base), "--no-fit",
+              "--check-replications", "2", "--fit-days", "30", *options])
+    assert stopped.value.code in (0, None), capsys.readouterr().err
+    text = (out / "scenario.yaml").read_text(encoding="utf-8")
+    assert 'extends: "../client_base.yaml"' in text
+    scenario = load_scenario(out / "scenario.yaml")
+    assert scenario.channel("web_inquiry").leads_per_week > 0
+    for word in PERSONAL:
+        assert all(word not in path.read_text(encoding="utf-8") for path in out.iterdir()), word

@@ -141,3 +141,19 @@ def test_no_personal_data_in_any_output(calibrated: Path) -> None:
         for word in ("example.com", "Zacharias", "Schmidt", "Called, wants", "WEB_INQUIRY-0"):
             assert word not in text, (path.name, word)
     assert "Privacy" in (calibrated / "calibration.md").read_text(encoding="utf-8")
+
+
+def test_org_designs_apply_on_top_of_the_calibrated_profile(calibrated: Path, tmp_path: Path) -> None:
+    from sim.bundled import scenarios_dir
+
+    with_sla = tmp_path / "acme_with_sla.yaml"
+    lever = (scenarios_dir() / "levers" / "sla.yaml").as_posix()
+    with_sla.write_text(
+        f'name: acme_with_sla\nextends: ["{(calibrated / "scenario.yaml").as_posix()}", "{lever}"]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "compare"
+    _cli("compare", str(calibrated / "scenario.yaml"), str(with_sla), "-n", "2", "-w", "1", "--no-cache",
+         "--set", "horizon.measurement_days=30", "--out", str(out))
+    kpis = pd.read_csv(out / "kpis.csv")
+    assert set(kpis["scenario"]) == {"acme_leads", "acme_with_sla"}
