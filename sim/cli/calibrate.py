@@ -47,11 +47,16 @@ def calibrate_command(
         int, typer.Option("--check-replications", help="Replications of the final fit check.")
     ] = 4,
     workers: Annotated[int | None, typer.Option("--workers", "-w", help="Worker processes (default 1).")] = 1,
+    previous: Annotated[
+        Path | None,
+        typer.Option("--previous", help="An earlier calibration folder: flag what drifted since (drift.csv)."),
+    ] = None,
     force: ForceOption = False,
 ) -> None:
     """Calibrate a scenario to a CRM export: writes scenario.yaml, fit.csv and calibration.md."""
     from sim.bundled import scenarios_dir
     from sim.calibrate.calibration import CalibrationOptions, calibrate
+    from sim.calibrate.drift import drift_markdown, drift_table, read_previous
     from sim.calibrate.export import read_export
     from sim.calibrate.profiles import load_mapping
     from sim.calibrate.profiles import profile as builtin_profile
@@ -69,6 +74,7 @@ def calibrate_command(
     base_file = extends if extends is not None else scenarios_dir() / "base.yaml"
     load_scenario(base_file)  # a broken base is the user's input too: fail before reading further
     leads = read_export(export, column_mapping, timezone=timezone, date_format=date_format, encoding=encoding)
+    earlier = read_previous(previous) if previous is not None else None
     out_dir = choose_out_dir(out, "calibrate", force)  # checked, not yet created
     options = CalibrationOptions(
         seed=seed, fit=fit, fit_days=fit_days, fit_replications=fit_replications,
@@ -78,15 +84,28 @@ def calibrate_command(
     console.print(f"read {len(leads.leads)} leads from {export}; fitting by simulation …" if fit else
                   f"read {len(leads.leads)} leads from {export}")
     result = calibrate(leads, base_file, out_dir, options)
+    summary = result.summary
+    drift = None
+    if earlier is not None and previous is not None:
+        drift = drift_table(earlier, result.fit)
+        summary += "\n" + drift_markdown(drift, str(previous))
     folder = OutputFolder(out_dir)
     folder.write_text("scenario.yaml", result.scenario_text)
     folder.write_csv("fit.csv", result.fit)
-    folder.write_text("calibration.md", result.summary)
+    if drift is not None:
+        folder.write_csv("drift.csv", drift)
+    folder.write_text("calibration.md", summary)
     within = int(result.fit["within_tolerance"].sum())
     console.print(f"fit: {within} of {len(result.fit)} targets within tolerance")
     for note in result.notes:
         console.print(f"[yellow]warning:[/] {escape(note)}")
-    console.print(f"written: {out_dir / 'scenario.yaml'}, fit.csv, calibration.md")
+    if drift is not None:
+        for row in drift[drift["drift"]].itertuples(index=False):
+            console.print(
+                f"[yellow]drift:[/] {escape(str(row.target))}: {row.previous:.4g} -> {row.current:.4g} "
+                "(beyond both 95% intervals)"
+            )
+    console.print(f"written: {out_dir / 'scenario.yaml'}, " + ", ".join(folder.written[1:]))
 
 
 def register(app: typer.Typer) -> None:

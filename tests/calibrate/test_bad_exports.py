@@ -135,3 +135,10 @@ def test_an_occupied_out_folder_is_refused_before_anything_is_written(
     assert code == 2
     assert "already holds files" in err
     assert sorted(path.name for path in out.iterdir()) == ["yesterday.txt"]
+
+
+def test_previous_that_is_not_a_calibration_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    export = export_file(tmp_path, HEADER + "".join(GOOD_ROWS))
+    code, err, out = calibrate(tmp_path, export, "--previous", str(tmp_path / "nowhere"), capsys=capsys)
+    assert code == 2 and "--previous" in err
+    assert not out.exists()
