@@ -32,7 +32,7 @@ def fit_chart_data(fit: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def fit_chart(data: pd.DataFrame) -> alt.LayerChart:
+def fit_chart(data: pd.DataFrame) -> alt.TopLevelMixin:
     """Dots with 95 % intervals per target; the model in orange, the export in grey."""
     base = alt.Chart(data).encode(
         y=alt.Y("target:N", sort=None, title=None),
