@@ -132,6 +132,7 @@ class FitResult:
     at_bound: bool
     evaluations: int
     message: str
+    n: int = 0
 
     @property
     def comment(self) -> str:
@@ -140,7 +141,7 @@ class FitResult:
             return f"not identifiable from the data: left at the base value ({self.message})"
         interval = f"95% CI {_short(self.ci_low)}-{_short(self.ci_high)}"
         bound = "; at its bound, the target is out of reach" if self.at_bound else ""
-        return f"fitted: by simulation against {self.target} ({interval}, {self.evaluations} runs{bound})"
+        return f"fitted: by simulation against {self.target}, n={self.n} ({interval}, {self.evaluations} runs{bound})"
 
 
 def _short(value: float) -> str:
@@ -218,6 +219,7 @@ def fit_parameter(
             parameter.path, target.name, parameter.base_value, math.nan, math.nan, False, False, len(evaluations),
             f"moving it from {_short(parameter.low)} to {_short(parameter.high)} changes {target.name} "
             f"by less than twice its noise",
+            target.observed.n,
         )
 
     def loss(x: float) -> float:
@@ -241,6 +243,7 @@ def fit_parameter(
     return FitResult(
         parameter.path, target.name, from_x(best_x), ci_low, ci_high, True, at_bound, len(evaluations),
         f"simulated {_short(best.mean)} vs observed {_short(target.observed.value)}",
+        target.observed.n,
     )
 
 

@@ -95,7 +95,7 @@ def test_fit_recovers_a_win_probability_used_to_simulate(small: Path) -> None:
     assert result.identifiable and not result.at_bound
     assert result.ci_low <= truth <= result.ci_high
     assert abs(result.value - truth) < 0.15
-    assert "fitted: by simulation against won_rate" in result.comment
+    assert "fitted: by simulation against won_rate, n=4" in result.comment
 
 
 def test_a_parameter_the_target_does_not_depend_on_is_reported_not_identifiable(small: Path) -> None:
