@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -107,6 +107,8 @@ class FitParameter:
     base_value: float
     log_scale: bool = False
     why: str = ""
+    fallback: FitParameter | None = None
+    """Fitted after the others when this one is not identifiable (e.g. another knob of the same channel)."""
 
 
 @dataclass(frozen=True)
@@ -291,6 +293,12 @@ def default_parameters(scenario: Scenario, estimates: ExportEstimates) -> list[F
             f"channels.{channel.name}.decay.floor", f"won_rate[{channel.name}]", 0.0, 0.95,
             scenario.channel(channel.name).decay.floor,
             why=f"interest a {channel.name} lead keeps however long sales waits",
+            # A channel called within hours never decays far: its floor cannot show, its fit can.
+            fallback=FitParameter(
+                f"channels.{channel.name}.fit.alpha", f"won_rate[{channel.name}]", 0.3, 30.0,
+                scenario.channel(channel.name).fit.alpha, log_scale=True,
+                why=f"how well {channel.name} leads fit the ideal customer (Beta alpha, beta kept)",
+            ),
         )
         for channel in estimates.channels
         if channel.leads >= MIN_CHANNEL_FIT_LEADS and channel.won_rate is not None
@@ -320,7 +328,9 @@ def fit_all(
     """Fit the parameters one after another, each with the values fitted before it; and overrides."""
     results: list[FitResult] = []
     fixed: list[str] = []
-    for parameter in parameters:
+    queue = list(parameters)
+    while queue:
+        parameter = queue.pop(0)
         target = found.get(parameter.target)
         if target is None:
             results.append(FitResult(
@@ -329,9 +339,12 @@ def fit_all(
             ))
             continue
         result = fit_parameter(simulator, parameter, target, fixed, max_evaluations)
-        results.append(result)
         if result.identifiable:
             fixed.append(_override(parameter.path, result.value))
+        elif parameter.fallback is not None:
+            queue.append(parameter.fallback)
+            result = replace(result, message=f"{result.message}; {parameter.fallback.path} is fitted instead")
+        results.append(result)
     return results, fixed
 
 
