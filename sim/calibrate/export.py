@@ -209,7 +209,7 @@ def _parse_csv(text: str, path: Path, mapping: ColumnMapping) -> pd.DataFrame:
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, skipinitialspace=True,
-            usecols=lambda name: name.strip() in wanted, on_bad_lines="error", engine="python",
+            usecols=lambda name: name.strip() in wanted, on_bad_lines="error",
         )
     except (pd.errors.ParserError, csv.Error, ValueError) as error:
         raise ExportError(

@@ -106,3 +106,19 @@ def test_a_parameter_the_target_does_not_depend_on_is_reported_not_identifiable(
     assert result.value == 0.3
     assert result.evaluations == 2
     assert result.comment.startswith("not identifiable from the data: left at the base value")
+
+
+def test_monthly_profile_only_for_a_full_year_and_per_day_of_month() -> None:
+    import pandas as pd
+
+    from sim.calibrate.estimate import monthly_profile
+
+    days = pd.date_range("2025-01-01", "2026-12-31", freq="D", tz="Europe/Berlin")
+    # one lead a day, two a day in December
+    created = pd.Series(days.append(days[days.month == 12]))
+    weights = monthly_profile(created, created.min(), created.max())
+    assert weights is not None
+    assert weights[11] == pytest.approx(2 * weights[0], rel=1e-6)
+    assert weights[1] == pytest.approx(weights[0], rel=1e-6)  # February's 28 days do not make it smaller
+    half_year = created[created < pd.Timestamp("2025-07-01", tz="Europe/Berlin")]
+    assert monthly_profile(half_year, half_year.min(), half_year.max()) is None
