@@ -81,8 +81,8 @@ def calibrate_command(
         fit_evaluations=fit_evaluations, check_replications=check_replications, workers=workers,
     )
     console = _console()
-    console.print(f"read {len(leads.leads)} leads from {export}; fitting by simulation …" if fit else
-                  f"read {len(leads.leads)} leads from {export}")
+    shown = escape(str(export))  # a file name is not rich markup
+    console.print(f"read {len(leads.leads)} leads from {shown}" + ("; fitting by simulation …" if fit else ""))
     result = calibrate(leads, base_file, out_dir, options)
     summary = result.summary
     drift = None
@@ -105,7 +105,7 @@ def calibrate_command(
                 f"[yellow]drift:[/] {escape(str(row.target))}: {row.previous:.4g} -> {row.current:.4g} "
                 "(beyond both 95% intervals)"
             )
-    console.print(f"written: {out_dir / 'scenario.yaml'}, " + ", ".join(folder.written[1:]))
+    console.print(f"written: {escape(str(out_dir / 'scenario.yaml'))}, " + ", ".join(folder.written[1:]))
 
 
 def register(app: typer.Typer) -> None:
