@@ -27,7 +27,7 @@ SIMILAR_CHANNEL_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("content", "download", "ebook", "whitepaper", "paper", "guide", "email", "newsletter"), "content_download"),
     (("web", "search", "inquiry", "contact", "demo", "direct", "organic", "paid", "site"), "web_inquiry"),
 )
-MAX_CLIMB = 3
+MAX_CLIMB = 2
 COPIED_CHANNEL_FIELDS = ("cost_per_lead", "marketing_sourced", "fit", "decay", "buying_window_days")
 
 
