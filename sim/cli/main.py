@@ -230,12 +230,14 @@ def _explain_table(rows: Sequence[ExplainRow], title: str) -> None:
 
 # Imported here, after the helpers above exist, because these modules use them.
 from sim.cli import attribute as cli_attribute
+from sim.cli import calibrate as cli_calibrate
 from sim.cli import experiment as cli_experiment
 from sim.cli import report as cli_report
 from sim.cli import workshop as cli_workshop
 
 cli_experiment.register(app)
 cli_attribute.register(app)
+cli_calibrate.register(app)
 cli_report.register(app)
 cli_workshop.register(app)
 
