@@ -121,7 +121,7 @@ def test_calibrated_folder_validates_runs_and_reproduces_the_funnel(calibrated: 
     assert sorted(path.name for path in calibrated.iterdir()) == ["calibration.md", "fit.csv", "scenario.yaml"]
     scenario = calibrated / "scenario.yaml"
     _cli("validate", str(scenario))
-    _cli("run", str(scenario), "-n", "1", "-w", "1", "--no-cache", "--set", "horizon.measurement_days=60",
+    _cli("run", str(scenario), "-r", "1", "-w", "1", "--no-cache", "--set", "horizon.measurement_days=60",
          "--out", str(tmp_path / "run"))
     assert (tmp_path / "run" / "kpis.csv").exists()
     fit = pd.read_csv(calibrated / "fit.csv").set_index("target")
@@ -162,7 +162,7 @@ def test_org_designs_apply_on_top_of_the_calibrated_profile(calibrated: Path, tm
         encoding="utf-8",
     )
     out = tmp_path / "compare"
-    _cli("compare", str(calibrated / "scenario.yaml"), str(with_sla), "-n", "2", "-w", "1", "--no-cache",
+    _cli("compare", str(calibrated / "scenario.yaml"), str(with_sla), "-r", "2", "-w", "1", "--no-cache",
          "--set", "horizon.measurement_days=30", "--out", str(out))
     kpis = pd.read_csv(out / "kpis.csv")
     assert set(kpis["scenario"]) == {"acme_leads", "acme_with_sla"}

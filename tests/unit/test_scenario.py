@@ -17,13 +17,13 @@ from sim import ScenarioError
 from sim.scenario.loader import (
     DEFAULT_SOURCE,
     ScenarioValidationError,
-    _strip,  # the loader's own schema walker (Annotated/Optional)
     dump_resolved_yaml,
     explain_rows,
     load_scenario,
     resolve_scenario,
     scenario_json_schema,
 )
+from sim.scenario.messages import _strip  # the loader's own schema walker (Annotated/Optional)
 from sim.scenario.schema import Scenario
 
 MINIMAL = "channels:\n  - name: web_inquiry\n    leads_per_week: 10\n"
