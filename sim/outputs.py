@@ -18,6 +18,7 @@ import unicodedata
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,11 @@ __all__ = [
     "check_can_create",
     "check_target_file",
     "check_writable_folder",
+    "claim_dated_folder",
     "claim_folder",
+    "current_umask",
     "git_revision",
+    "honour_umask",
     "release_claim",
     "replace_folder",
     "slug",
@@ -40,36 +44,64 @@ __all__ = [
 
 _TEMP_PREFIX = ".tmp-"
 _SLUG_LIMIT = 80
-# Characters no common file system (or shell habit) treats well in a file name.
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+_WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)), *(f"lpt{n}" for n in range(1, 10))}
+)
 
 
 def _reason(error: OSError) -> str:
     return error.strerror or str(error)
 
 
-def _umask() -> int:
-    # os.umask can only be read by setting it; set it back at once.
+def current_umask() -> int:
+    """The process's umask (read by setting it and putting it back at once)."""
     current = os.umask(0)
     os.umask(current)
     return current
 
 
-def slug(text: str, fallback: str = "unnamed", limit: int = _SLUG_LIMIT) -> str:
-    """User text as one safe file-name part: no separators, NUL, control chars, leading dots or ``..``."""
-    cleaned = unicodedata.normalize("NFC", str(text))
-    cleaned = "".join(" " if unicodedata.category(char).startswith("C") else char for char in cleaned)
-    cleaned = _UNSAFE.sub("_", cleaned)
-    cleaned = re.sub(r"\.{2,}", "_", cleaned)  # no '..' anywhere, so no parent reference
-    cleaned = re.sub(r"\s+", "_", cleaned.strip()).strip("._-")
+def slug(
+    text: str,
+    fallback: str = "unnamed",
+    limit: int = _SLUG_LIMIT,
+    separator: str = "_",
+    lower: bool = False,
+    reserved_suffix: str = "file",
+) -> str:
+    """User text as one safe file-name part, Unicode kept: ``Évolution 2027`` → ``Évolution_2027``.
+
+    Letters and digits of any script stay (NFC, so a macOS-decomposed "é" is one letter); every
+    run of anything else – separators, ``:*?"<>|``, control characters, spaces, ``..`` – becomes
+    one ``separator``; no leading dot, no Windows device name (``con`` → ``con_file``), at most
+    ``limit`` bytes (file systems count bytes). The one slug of the project: output folders,
+    report folders, saved workshop setups and scenario copies all use it.
+    """
+    normal = unicodedata.normalize("NFC", str(text))
+    if lower:
+        normal = normal.lower()
+    cleaned = re.sub(r"[^\w.-]+|_+|\.{2,}", separator, normal)  # \w: letters and digits of any script
+    cleaned = re.sub(f"(?:{re.escape(separator)}){{2,}}", separator, cleaned).strip("._- ")
     try:
         os.fsencode(cleaned)
     except UnicodeEncodeError:  # a file system whose encoding cannot hold it: keep the ASCII letters
-        ascii_text = unicodedata.normalize("NFKD", cleaned).encode("ascii", "ignore").decode("ascii")
-        cleaned = ascii_text.strip("._-")
-    encoded = cleaned.encode("utf-8")[:limit]  # file systems count bytes, not characters
-    cleaned = encoded.decode("utf-8", errors="ignore").strip("._-")
+        cleaned = unicodedata.normalize("NFKD", cleaned).encode("ascii", "ignore").decode("ascii")
+    cleaned = cleaned.encode("utf-8")[:limit].decode("utf-8", errors="ignore").strip("._- ")
+    if cleaned.split(".")[0].lower() in _WINDOWS_RESERVED:
+        cleaned = f"{cleaned}{separator}{reserved_suffix}"
     return cleaned or fallback
+
+
+def honour_umask(path: Path) -> None:
+    """Give ``path`` (and everything under a folder) the modes a plain create would have had."""
+    mask = current_umask()
+    folder_mode, file_mode = 0o777 & ~mask, 0o666 & ~mask
+    if path.is_dir():
+        for root, _folders, files in os.walk(path):  # every folder is a root once
+            os.chmod(root, folder_mode)
+            for name in files:
+                os.chmod(os.path.join(root, name), file_mode)
+    else:
+        os.chmod(path, file_mode)
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
@@ -82,7 +114,7 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         # mkstemp creates 0o600; a result file should be as readable as any other file the user makes.
-        os.chmod(temporary, 0o666 & ~_umask())
+        os.chmod(temporary, 0o666 & ~current_umask())
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -173,6 +205,23 @@ def claim_folder(folder: str | os.PathLike[str]) -> Path:
     if not _claim_empty(path):
         raise OutputError(f"output folder {path} was claimed by another run at the same moment")
     return path
+
+
+def claim_dated_folder(out_root: Path, name: str, now: datetime) -> Path:
+    """Create the empty folder ``YYYY-MM-DD_HHMMSS_<slug>`` (``-2``, ``-3`` … when taken).
+
+    ``mkdir`` is atomic, so two runs in the same second never get the same folder.
+    """
+    stamp = now.strftime("%Y-%m-%d_%H%M%S")
+    base, suffix = f"{stamp}_{name}", 1
+    while True:
+        folder = out_root / (base if suffix == 1 else f"{base}-{suffix}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            suffix += 1
+            continue
+        return folder
 
 
 CLAIM_FILE = ".leadsim-claim"

@@ -12,6 +12,7 @@ Notebooks write ``from sim import report`` and call ``report.executive_summary(.
 """
 
 from sim.errors import ReportError
+from sim.outputs import git_revision
 from sim.report.build import make_report, slugify
 from sim.report.comparison import Comparison, calendars, kpi_row, run_comparison, sla_hours, verdict
 from sim.report.content import (
@@ -32,7 +33,7 @@ from sim.report.levers import (
     lever_table,
     lever_table_html,
 )
-from sim.report.method import git_revision, method_appendix, method_appendix_html, software_versions
+from sim.report.method import method_appendix, method_appendix_html, software_versions
 from sim.report.notebooks import NOTEBOOKS, notebook_path
 from sim.report.parameters import check_parameters
 from sim.report.scenarios import (

@@ -11,24 +11,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import shutil
 import tempfile
 import time
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from sim.errors import ReportError
+from sim.outputs import claim_dated_folder, git_revision, honour_umask, slug
 from sim.report.export import notebook_to_html
-from sim.report.files import honour_umask
 from sim.report.index import write_index
-from sim.report.method import git_revision, software_versions
+from sim.report.method import software_versions
 from sim.report.notebooks import execute_notebook, notebook_parameters, notebook_path, plain
 from sim.report.parameters import check_parameters
 from sim.report.scenarios import (
     DEFAULT_SCENARIOS,
+    PROJECT_ROOT,
     find_scenario_file,
     load_scenario_files,
     sha256_file,
@@ -40,31 +39,8 @@ TEMP_PREFIX = ".tmp-report-"
 
 
 def slugify(title: str, limit: int = 40) -> str:
-    """A safe folder-name part from a title: lowercase ASCII letters, digits and hyphens."""
-    german = str.maketrans(
-        {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
-    )
-    normal = unicodedata.normalize("NFKD", title.translate(german))
-    ascii_text = normal.encode("ascii", "ignore").decode("ascii").lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:limit].strip("-")
-    return slug or "report"
-
-
-def claim_folder(out_root: Path, slug: str, now: dt.datetime) -> Path:
-    """Create the empty report folder ``YYYY-MM-DD_HHMMSS_<slug>`` (``-2``, ``-3`` … when taken).
-
-    ``mkdir`` is atomic, so two runs in the same second never get the same folder.
-    """
-    stamp = now.strftime("%Y-%m-%d_%H%M%S")
-    base, suffix = f"{stamp}_{slug}", 1
-    while True:
-        folder = out_root / (base if suffix == 1 else f"{base}-{suffix}")
-        try:
-            folder.mkdir()
-        except FileExistsError:
-            suffix += 1
-            continue
-        return folder
+    """A report folder's name part from its title (the project's one slug, Unicode kept)."""
+    return slug(title, fallback="report", limit=limit, separator="-", lower=True)
 
 
 ARGUMENT_PARAMETERS = ("replications", "seed", "title", "language", "workers", "reference", "kpi_focus")
@@ -171,7 +147,7 @@ def make_report(
         echo(log, "converting to HTML")
         page = notebook_to_html(executed, language=params["language"], title=title)
         (temporary / "report.html").write_text(page, encoding="utf-8")
-        final = claim_folder(root, slugify(title), now)
+        final = claim_dated_folder(root, slugify(title), now)
         manifest = {
             "title": title,
             "notebook": name,
@@ -194,7 +170,7 @@ def make_report(
                 for scenario_name, file in loaded.items()
             ],
             "versions": software_versions(),
-            "git": git_revision(),
+            "git": git_revision(PROJECT_ROOT),
             "duration_seconds": round(time.perf_counter() - started, 2),
             "files": sorted(p.name for p in temporary.iterdir()) + ["manifest.json"],
         }

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import os
 import platform
-import subprocess
 from importlib import metadata
-from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 import sim
 from sim import kpis
+from sim.outputs import git_revision
 from sim.report.comparison import Comparison
 from sim.report.scenarios import PROJECT_ROOT
 from sim.report.tables import table_html
@@ -45,30 +43,6 @@ def software_versions() -> dict[str, str]:
     return versions
 
 
-def git_revision(root: Path = PROJECT_ROOT) -> dict[str, Any] | None:
-    """The source tree's git commit and whether it had uncommitted changes (None without git)."""
-    try:
-        revision = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return {"revision": revision, "dirty": bool(status.strip())}
-
-
 def _stress_items(comparison: Comparison) -> list[tuple[str, str, str, str]]:
     """(number, item en, item de, content) of the STRESS-DES checklist for this comparison."""
     language = comparison.language
@@ -77,7 +51,7 @@ def _stress_items(comparison: Comparison) -> list[tuple[str, str, str, str]]:
     horizon = first.horizon
     names = ", ".join(comparison.names)
     versions = software_versions()
-    git = git_revision()
+    git = git_revision(PROJECT_ROOT)
     de = language == "de"
     runs = result.runs if isinstance(result.runs, pd.DataFrame) else pd.DataFrame()
     unfinished = (

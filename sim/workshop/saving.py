@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import tempfile
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sim.errors import ScenarioError
+from sim.outputs import slug
 from sim.scenario.loader import format_value, resolve_scenario
 from sim.scenario.schema import Scenario
 from sim.workshop.control_table import WorkshopError
@@ -29,9 +28,6 @@ from sim.workshop.values import same
 
 SLUG_BYTES = 120
 """File names stay well below the 255-byte limit of common file systems (UTF-8 counts bytes)."""
-_RESERVED = frozenset(
-    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
-)
 
 
 @dataclass(frozen=True)
@@ -44,22 +40,8 @@ class SavedSetup:
 
 
 def slugify(text: str) -> str:
-    """A file name from a name typed on the page, Unicode kept: ``Évolution 2027`` → ``évolution-2027``.
-
-    Letters and digits of any script stay (NFC, lower case); what file systems or shells trip
-    over (separators, ``:*?"<>|``, control characters, spaces) becomes one dash; a leading dot,
-    a Windows device name and an overlong name are avoided. Replace with ``sim.outputs.slug``
-    once that exists (one slug for the whole project).
-    """
-    normal = unicodedata.normalize("NFC", text).strip().lower()
-    slug = re.sub(r"[^\w.-]+|_+", "-", normal).strip("-.")
-    slug = re.sub(r"-{2,}", "-", slug)
-    while len(slug.encode("utf-8")) > SLUG_BYTES:
-        slug = slug[:-1]
-    slug = slug.strip("-.")
-    if slug.split(".")[0] in _RESERVED:
-        slug = f"{slug}-setup"
-    return slug
+    """A file name from a name typed on the page, Unicode kept: ``Évolution 2027`` → ``évolution-2027``."""
+    return slug(text, fallback="", limit=SLUG_BYTES, separator="-", lower=True, reserved_suffix="setup")
 
 
 def suggest_name(setup: Setup) -> str:

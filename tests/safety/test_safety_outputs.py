@@ -96,7 +96,8 @@ def test_result_files_honour_the_umask(workdir: Path, cli) -> None:
         ("", "unnamed"),
         (".hidden", "hidden"),
         ("a\x00b\nc\\d", "a_b_c_d"),
-        ("Vertrieb & Marketing – gemeinsam", "Vertrieb_&_Marketing_–_gemeinsam"),
+        ("Vertrieb & Marketing – gemeinsam", "Vertrieb_Marketing_gemeinsam"),
+        ("con", "con_file"),  # a Windows device name
         ("Équipe commerciale 東京", "Équipe_commerciale_東京"),
     ],
 )
