@@ -2,9 +2,10 @@
 
 An analyst runs a scenario (or compares org designs) from the shell and gets a folder that says
 exactly what was run: the resolved scenarios, every lead, every replication's KPIs, the paired
-comparison and a manifest with versions, seed and command line. A folder that already holds
-results is never overwritten (unless ``--force``), and every file is written to a temporary
-name first, so a failed or killed run leaves no half-written file behind.
+comparison and a manifest with versions, seed and command line. The output folder is claimed
+before the simulation starts, so two runs never mix their files; a folder that already holds
+results is never written into (``--force`` replaces it as a whole), and every file is written to
+a temporary name first, so a failed or killed run leaves no half-written file behind.
 """
 
 from __future__ import annotations
