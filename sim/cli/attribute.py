@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from sim.cli.experiment import (
@@ -82,6 +83,7 @@ def attribute_command(
     effects = result.effects
     folder = OutputFolder(out_dir)
     folder.write_csv("attribution.csv", effects)
+    folder.write_csv("attribution_total.csv", pd.DataFrame([effects.attrs]))  # the efficiency check
     folder.write_csv("interactions.csv", result.interactions)
     folder.write_csv("kpis.csv", result.kpis)
     method = "exact over all subsets" if result.method == "exact" else "sampled lever orders"
@@ -119,14 +121,9 @@ def attribute_command(
         console.print(pairs)
     console.print(
         f"subset runs: {effects.attrs['subsets']} scenarios × {replications} replications "
-        f"= {result.runs} (cache hits {_hits(result)})"
+        f"= {result.runs} (from the cache: {'n/a' if result.cache is None else result.cache.hits})"
     )
     console.print(f"written: {out_dir / 'attribution.csv'}")
-
-
-def _hits(result: object) -> str:
-    stats = getattr(result, "extra", {}).get("cache")
-    return "n/a" if stats is None else str(stats.hits)
 
 
 def _ci(low: float, high: float, kpi: str) -> str:

@@ -17,10 +17,9 @@ a result only where it changes which lever wins a shared key.
 
 from __future__ import annotations
 
-import logging
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +31,9 @@ from sim import kpis as kpi_vocabulary
 from sim import stats
 from sim.errors import ExperimentError, ScenarioError
 from sim.experiment import shapley
-from sim.experiment.cache import scenario_content_hash
+from sim.experiment.cache import CacheStats, scenario_content_hash
 from sim.scenario.loader import ResolvedScenario, load_scenario, resolve_scenario
 from sim.scenario.schema import Scenario
-
-logger = logging.getLogger(__name__)
 
 ATTRIBUTION_COLUMNS = shapley.SHAPLEY_COLUMNS
 INTERACTION_COLUMNS = shapley.INTERACTION_COLUMNS
@@ -81,7 +78,7 @@ class Attribution:
     seed: int
     residual: tuple[float, float, float] | None = None
     """Target minus reference-plus-all-levers (mean, CI), when the target file adds settings."""
-    extra: dict[str, Any] = field(default_factory=dict)
+    cache: CacheStats | None = None
 
 
 def lever_name(path: Path) -> str:
@@ -210,7 +207,7 @@ class SubsetRuns:
     has_residual: bool
     replications: int
     seed: int
-    cache: Any = None
+    cache: CacheStats | None = None
 
     @property
     def runs(self) -> int:
@@ -319,7 +316,7 @@ def attribution_of(runs: SubsetRuns, kpi: str, top_interactions: int | None = 5)
         effects=effects, interactions=pairs, kpis=runs.kpis, subset_values=values,
         subset_scenarios=runs.scenarios, plan=runs.plan, kpi=kpi, method=effects.attrs["method"],
         runs=runs.runs, replications=runs.replications, seed=runs.seed, residual=residual,
-        extra={"cache": runs.cache},
+        cache=runs.cache,
     )
 
 

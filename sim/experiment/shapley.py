@@ -134,7 +134,7 @@ def permutation_shapley(
 ) -> dict[str, np.ndarray]:
     """Per lever, its marginal effect per antithetic pair and replication: shape (pairs, replications)."""
     levers = permutations.orders[0]
-    per_order = {lever: [] for lever in levers}  # type: dict[str, list[np.ndarray]]
+    per_order: dict[str, list[np.ndarray]] = {lever: [] for lever in levers}
     for order in permutations.orders:
         for position, lever in enumerate(order):
             gain = _lookup(subset_values, order[: position + 1]) - _lookup(subset_values, order[:position])

@@ -30,6 +30,9 @@ def test_attribute_writes_one_row_per_lever_and_the_values_add_up(run_leadsim, t
     total = means["+crm_tasks+shared_goals"] - means["reference"]
     assert effects["shapley_mean"].sum() == pytest.approx(total)
     assert "efficiency check" in completed.stdout
+    check = pd.read_csv(out / "attribution_total.csv").iloc[0]
+    assert check["sum_of_shapley"] == pytest.approx(check["total_difference"])
+    assert check["total_difference"] == pytest.approx(total)
     assert "subset runs: 4 scenarios × 3 replications = 12" in completed.stdout
 
 

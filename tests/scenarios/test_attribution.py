@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from sim import stats
 from sim.errors import ScenarioError
@@ -116,7 +117,7 @@ def test_reordering_the_extends_list_changes_no_shapley_value_but_the_path_steps
     forward, backward = forward_and_reversed
     assert forward.plan.names == backward.plan.names[::-1]
     # The second run re-used every subset run of the first (same scenarios, same seed) ...
-    assert backward.extra["cache"].misses == 0
+    assert backward.cache is not None and backward.cache.misses == 0
     shapley_forward = forward.effects.set_index("lever")
     shapley_backward = backward.effects.set_index("lever").loc[shapley_forward.index]
     # ... and the Shapley values are identical, with their intervals.
@@ -133,7 +134,14 @@ def test_reordering_the_extends_list_changes_no_shapley_value_but_the_path_steps
 def test_subsets_compose_overlays_in_the_targets_order(tmp_path: Path) -> None:
     """Two levers set qualification.scoring_noise: the target's extends order decides, in every subset."""
     both = ["job_rotation", "shared_lead_definition"]
-    for order, noise in ((both, 0.08), (both[::-1], 0.18)):
+    noises = {
+        lever: YAML(typ="safe").load((ROOT / "scenarios" / "levers" / f"{lever}.yaml").read_text())[
+            "qualification"]["scoring_noise"]
+        for lever in both
+    }
+    assert noises["job_rotation"] != noises["shared_lead_definition"]
+    for order in (both, both[::-1]):
+        noise = noises[order[-1]]  # the lever merged last wins the shared key
         target = _team_copy(tmp_path, "_".join(order), order)
         plan = plan_levers(SILO, target)
         scenarios = subset_scenarios(plan, [frozenset(both)])
