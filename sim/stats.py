@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Literal, TypeAlias
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
-from sim.kpis import KPIS
+from sim import kpis as kpi_vocabulary
 
 ArrayLike: TypeAlias = Sequence[float] | np.ndarray | pd.Series
 
@@ -29,8 +29,6 @@ COMPARISON_COLUMNS = (
 )
 DESCRIBE_COLUMNS = ("kpi", "scenario", "n", "mean", "sd", "ci_low", "ci_high")
 
-# +1: higher is better, -1: lower is better, 0: neither (from the one KPI vocabulary).
-KPI_DIRECTION: dict[str, Literal[-1, 0, 1]] = {kpi.column: kpi.direction for kpi in KPIS}
 ID_COLUMNS = ("scenario", "replication")
 MSER_BATCH_SIZE = 5
 DEFAULT_LOOK_AHEAD = 5
@@ -188,7 +186,7 @@ def summarize(
             paired = pd.concat([values, reference_values], axis=1, join="inner").dropna()
             differences = paired.iloc[:, 0].to_numpy() - paired.iloc[:, 1].to_numpy()
             diff, diff_low, diff_high = t_interval(differences, confidence)
-            better = share_better(differences, KPI_DIRECTION.get(kpi, 0))
+            better = share_better(differences, kpi_vocabulary.direction(kpi))
             rows.append((kpi, scenario, mean, low, high, diff, diff_low, diff_high, better))
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 

@@ -6,7 +6,6 @@ label or format, it misses the new KPI and the test fails.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,35 +83,10 @@ def test_a_view_that_cannot_show_a_kpi_fails_loudly(extra_kpi: Kpi):
         report.kpi_table(comparison, ["revenue", "not_a_kpi"])
 
 
-def _workshop_kpis() -> tuple[str, ...] | None:
-    """The workshop's result KPIs through its public function, wherever the workshop keeps it."""
-    for module_name in ("sim.workshop", "sim.workshop.results", "sim.workshop.app"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        for name in ("result_kpis", "workshop_kpis", "shown_kpis"):
-            function = getattr(module, name, None)
-            if callable(function):
-                return tuple(function())
-    return None
-
-
 def test_the_workshop_lists_it(extra_kpi: Kpi):
-    shown = _workshop_kpis()
-    if shown is None:
-        # The workshop branch makes its list read kpis.headline_kpis(); until it is merged the
-        # workshop keeps its own tuple, which is what this test is here to catch.
-        from sim.workshop import app as workshop_app
+    from sim.workshop import result_kpis
 
-        own = tuple(getattr(workshop_app, "RESULT_KPIS", ()))
-        if extra_kpi.column not in own:
-            pytest.xfail(
-                "sim.workshop keeps its own RESULT_KPIS list instead of reading "
-                "sim.kpis.headline_kpis() (to be fixed on the workshop branch)"
-            )
-        shown = own
-    assert extra_kpi.column in shown
+    assert extra_kpi.column in result_kpis()
 
 
 def test_the_report_command_takes_kpi_focus_from_the_vocabulary(tmp_path: Path):
