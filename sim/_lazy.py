@@ -22,3 +22,25 @@ def lazy_exports(package: str, exports: Mapping[str, str]) -> tuple[Callable[[st
         return getattr(importlib.import_module(f"{package}.{module}"), name)
 
     return __getattr__, sorted(exports)
+
+
+class _ModuleOnFirstUse:
+    """Stands for a module and imports it when one of its attributes is first used."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self._name), attribute)
+
+    def __repr__(self) -> str:
+        return f"<module {self._name!r}, imported on first use>"
+
+
+def lazy_module(name: str) -> Any:
+    """``name`` as an object that imports the module on first attribute access.
+
+    The CLI binds pandas, SciPy and the experiment machinery this way, so ``leadsim --help`` and
+    ``leadsim validate`` never import them (nothing enters ``sys.modules`` before first use).
+    """
+    return _ModuleOnFirstUse(name)

@@ -25,6 +25,7 @@ from typing import Any
 from sim.errors import OutputError
 
 __all__ = [
+    "DEFAULT_CACHE_DIR",
     "OutputError",
     "check_can_create",
     "check_target_file",
@@ -42,6 +43,8 @@ __all__ = [
     "write_manifest",
 ]
 
+DEFAULT_CACHE_DIR = Path(".leadsim-cache")
+"""The result cache folder, in the working directory (never inside the installed package)."""
 _TEMP_PREFIX = ".tmp-"
 _SLUG_LIMIT = 80
 _WINDOWS_RESERVED = frozenset(

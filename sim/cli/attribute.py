@@ -13,7 +13,6 @@ import math
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from sim.cli.experiment import (
@@ -29,7 +28,7 @@ from sim.cli.experiment import (
     open_output,
 )
 from sim.errors import ExperimentError
-from sim.experiment.cache import DEFAULT_CACHE_DIR
+from sim.outputs import DEFAULT_CACHE_DIR
 
 ReplicationsInt = Annotated[int, typer.Option("--replications", "-r", help="Replications per subset.")]
 SeedShort = Annotated[int, typer.Option("--seed", "-s", help="Root seed; same seed, same results.")]
@@ -67,6 +66,8 @@ def attribute_command(
     force: ForceOption = False,
 ) -> None:
     """Split the difference FROM → TO into lever Shapley values (plus each lever alone and last)."""
+    import pandas as pd
+
     from sim.experiment.attribution import check_kpi, efficiency_line, run_attribution
 
     if replications < 2:

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from sim.cli.experiment import ForceOption, OutputFolder, _console, choose_out_dir
+from sim.cli.experiment import ForceOption, _console, open_output
 from sim.errors import ExperimentError
 
 ProfileOption = Annotated[
@@ -75,7 +75,6 @@ def calibrate_command(
     load_scenario(base_file)  # a broken base is the user's input too: fail before reading further
     leads = read_export(export, column_mapping, timezone=timezone, date_format=date_format, encoding=encoding)
     earlier = read_previous(previous) if previous is not None else None
-    out_dir = choose_out_dir(out, "calibrate", force)  # checked, not yet created
     options = CalibrationOptions(
         seed=seed, fit=fit, fit_days=fit_days, fit_replications=fit_replications,
         fit_evaluations=fit_evaluations, check_replications=check_replications, workers=workers,
@@ -83,18 +82,20 @@ def calibrate_command(
     console = _console()
     shown = escape(str(export))  # a file name is not rich markup
     console.print(f"read {len(leads.leads)} leads from {shown}" + ("; fitting by simulation …" if fit else ""))
-    result = calibrate(leads, base_file, out_dir, options)
-    summary = result.summary
-    drift = None
-    if earlier is not None and previous is not None:
-        drift = drift_table(earlier, result.fit)
-        summary += "\n" + drift_markdown(drift, str(previous))
-    folder = OutputFolder(out_dir)
-    folder.write_text("scenario.yaml", result.scenario_text)
-    folder.write_csv("fit.csv", result.fit)
-    if drift is not None:
-        folder.write_csv("drift.csv", drift)
-    folder.write_text("calibration.md", summary)
+    # Every input is checked above; only now is the output folder claimed (exclusively).
+    with open_output(out, "calibrate", force) as folder:
+        out_dir = folder.shown
+        result = calibrate(leads, base_file, out_dir, options)
+        summary = result.summary
+        drift = None
+        if earlier is not None and previous is not None:
+            drift = drift_table(earlier, result.fit)
+            summary += "\n" + drift_markdown(drift, str(previous))
+        folder.write_text("scenario.yaml", result.scenario_text)
+        folder.write_csv("fit.csv", result.fit)
+        if drift is not None:
+            folder.write_csv("drift.csv", drift)
+        folder.write_text("calibration.md", summary)
     within = int(result.fit["within_tolerance"].sum())
     console.print(f"fit: {within} of {len(result.fit)} targets within tolerance")
     for note in result.notes:

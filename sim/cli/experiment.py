@@ -24,28 +24,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 import sim
 from sim import kpis as kpi_vocabulary
-from sim import stats
+from sim._lazy import lazy_module
 from sim.errors import ExperimentError
 from sim.experiment.budget import check_budget, estimate
-from sim.experiment.cache import DEFAULT_CACHE_DIR, code_fingerprint, scenario_content_hash
-from sim.experiment.runner import (
-    WEEKLY_KPIS,
-    ExperimentResult,
-    check_scheduler_address,
-    run_experiment,
-    run_until_precision,
-    unique_scenarios,
-    weekly_kpi_series,
-)
-from sim.kpi_notes import reasons_for, with_notes
+from sim.kpis import WEEKLY_KPIS
 from sim.outputs import (
+    DEFAULT_CACHE_DIR,
     OutputError,
     claim_folder,
     git_revision,
@@ -57,7 +47,18 @@ from sim.outputs import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim import kpi_notes, stats
+    from sim.experiment import cache, runner
+    from sim.experiment.runner import ExperimentResult
     from sim.scenario.loader import ResolvedScenario
+else:  # imported on first use, so that --help and validate start fast
+    pd = lazy_module("pandas")
+    stats = lazy_module("sim.stats")
+    cache = lazy_module("sim.experiment.cache")
+    runner = lazy_module("sim.experiment.runner")
+    kpi_notes = lazy_module("sim.kpi_notes")
 
 DEFAULT_OUT_ROOT = Path("out")
 
@@ -136,7 +137,7 @@ def _options(
     overrides: Sequence[str] | None,
 ) -> ExperimentOptions:
     if scheduler:
-        check_scheduler_address(scheduler)  # before any file is read or folder claimed
+        runner.check_scheduler_address(scheduler)  # before any file is read or folder claimed
     return ExperimentOptions(
         replications=parse_replications(replications),
         seed=seed,
@@ -160,17 +161,17 @@ def _resolve(files: Sequence[Path], overrides: Sequence[str]) -> list[ResolvedSc
 
 
 def _experiment(resolved: Sequence[ResolvedScenario], options: ExperimentOptions) -> ExperimentResult:
-    scenarios = unique_scenarios([item.scenario for item in resolved])
+    scenarios = runner.unique_scenarios([item.scenario for item in resolved])
     common: dict[str, Any] = {
         "seed": options.seed, "workers": options.workers, "scheduler": options.scheduler,
         "cache_dir": options.cache_dir,
     }
     if options.replications is None:
-        return run_until_precision(
+        return runner.run_until_precision(
             scenarios, precision=options.precision, kpi=options.precision_kpi,
             max_replications=options.max_replications, **common,
         )
-    return run_experiment(scenarios, replications=options.replications, **common)
+    return runner.run_experiment(scenarios, replications=options.replications, **common)
 
 
 # ------------------------------------------------------------------ output folder
@@ -271,7 +272,7 @@ def manifest(
         "command": command,
         "command_line": shlex.join(sys.argv),
         "leadsim_version": sim.__version__,
-        "code_fingerprint": code_fingerprint(),
+        "code_fingerprint": cache.code_fingerprint(),
         "git": git_revision(Path.cwd()),
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -299,7 +300,7 @@ def manifest(
                 "file": str(item.chain[-1]) if item.chain else None,
                 "extends_chain": [str(path) for path in item.chain],
                 "resolved_file": resolved_file,
-                "content_sha256": scenario_content_hash(scenario),
+                "content_sha256": cache.scenario_content_hash(scenario),
             }
             for (name, scenario), item, resolved_file in zip(
                 result.scenarios.items(), resolved, scenario_files, strict=True
@@ -412,7 +413,7 @@ def print_notes(result: ExperimentResult, out_dir: Path | None, console: Console
                 f"note: in {unfinished} of {len(result.runs)} replications the cohort was still "
                 "open at the drain cap (horizon.drain_cap_days); open leads count as not won"
             )
-    for kpi, reason in reasons_for(result.kpis, _shown(result)).items():
+    for kpi, reason in kpi_notes.reasons_for(result.kpis, _shown(result)).items():
         console.print(f"note: {kpi} is empty (–): {reason}")
     if out_dir is not None:
         console.print(f"results written to {out_dir}")
@@ -436,7 +437,7 @@ def _run_into(
 ) -> ExperimentResult:
     """Run the experiment and write the lead and KPI tables."""
     result = _experiment(resolved, options)
-    result = dataclasses.replace(result, kpis=with_notes(result.kpis))
+    result = dataclasses.replace(result, kpis=kpi_notes.with_notes(result.kpis))
     folder.write_parquet("leads.parquet", result.leads)
     if csv:
         folder.write_csv("leads.csv", result.leads)
@@ -556,14 +557,14 @@ def warmup_command(
     if kpi not in WEEKLY_KPIS:
         raise ExperimentError(f"unknown weekly KPI {kpi!r}; choose from: {', '.join(WEEKLY_KPIS)}")
     if scheduler:
-        check_scheduler_address(scheduler)
+        runner.check_scheduler_address(scheduler)
     resolved = _resolve([file], tuple(overrides or ()))
     check_budget(estimate([resolved[0].scenario], max(1, replications)), yes)
-    result = run_experiment(
+    result = runner.run_experiment(
         [resolved[0].scenario], replications=replications, seed=seed, workers=workers,
         scheduler=scheduler, cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR),
     )
-    series = weekly_kpi_series(result, kpi)
+    series = runner.weekly_kpi_series(result, kpi)
     truncation_week = stats.mser5(series["mean"])
     print_warmup(series, kpi, truncation_week, resolved[0].scenario.horizon.warmup_days, _console())
 

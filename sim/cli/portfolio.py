@@ -36,7 +36,7 @@ from sim.cli.experiment import (
     choose_out_dir,
 )
 from sim.errors import ExperimentError
-from sim.experiment.cache import DEFAULT_CACHE_DIR
+from sim.outputs import DEFAULT_CACHE_DIR
 
 
 def _money(value: float, signed: bool = False) -> str:

@@ -35,7 +35,6 @@ from sim.scenario.schema import Scenario
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CACHE_DIR = Path(".leadsim-cache")
 CACHE_FORMAT = 2
 MAGIC = b"LEADSIM-REPLICATION-DATA\n"
 _MAX_HEADER_BYTES = 4096

@@ -38,16 +38,16 @@ from tqdm import tqdm
 from sim import stats
 from sim.errors import ExperimentError
 from sim.experiment.cache import (
-    DEFAULT_CACHE_DIR,
     CacheStats,
     ReplicationCache,
     ReplicationRecord,
     code_fingerprint,
     replication_key,
 )
-from sim.kpis import kpi_columns
+from sim.kpis import WEEKLY_KPIS, kpi_columns
 from sim.metrics import KPI_COLUMNS, replication_kpis
 from sim.model.lifecycle import simulate
+from sim.outputs import DEFAULT_CACHE_DIR
 from sim.scenario.schema import Scenario
 
 logger = logging.getLogger(__name__)
@@ -586,10 +586,6 @@ def run_until_precision(
 
 # ---------------------------------------------------------------------- warm-up
 
-WEEKLY_KPIS = (
-    "mean_queue_length", "handoffs", "lead_work_hours", "leads_created", "own_pipeline_hours",
-    "rep_utilization",
-)
 
 
 def weekly_kpi_series(result: ExperimentResult, kpi: str, scenario: str | None = None) -> pd.DataFrame:

@@ -133,7 +133,7 @@ def test_an_occupied_out_folder_is_refused_before_anything_is_written(
     export = export_file(tmp_path, HEADER + "".join(GOOD_ROWS))
     code, err, _ = calibrate(tmp_path, export, capsys=capsys)
     assert code == 2
-    assert "already holds files" in err
+    assert "already exists" in err
     assert sorted(path.name for path in out.iterdir()) == ["yesterday.txt"]
 
 
