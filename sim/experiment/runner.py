@@ -19,17 +19,11 @@ from __future__ import annotations
 
 import logging
 import math
-import multiprocessing
 import os
-import signal
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, Self
+from typing import Self
 
 import numpy as np
 import pandas as pd
@@ -41,12 +35,16 @@ from sim.experiment.cache import (
     CacheStats,
     ReplicationCache,
     ReplicationRecord,
-    code_fingerprint,
     replication_key,
 )
+from sim.experiment.executors import (
+    ReplicationTask,
+    _open_runner,
+    _Runner,
+    check_scheduler_address,
+)
 from sim.kpis import WEEKLY_KPIS, kpi_columns
-from sim.metrics import KPI_COLUMNS, replication_kpis
-from sim.model.lifecycle import simulate
+from sim.metrics import KPI_COLUMNS
 from sim.outputs import DEFAULT_CACHE_DIR
 from sim.scenario.schema import Scenario
 
@@ -54,11 +52,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT = DEFAULT_CACHE_DIR
 """The default cache folder (``.leadsim-cache/`` in the working directory)."""
-SCHEDULER_CONNECT_TIMEOUT = 10.0
-"""Seconds to try reaching a Dask scheduler (and to wait for its first worker)."""
-PROCESS_START_METHOD: str | None = None
-"""Start method of local worker processes; None: ``fork`` on Linux, ``spawn`` elsewhere."""
-_PARENT_POLL_SECONDS = 1.0
 PRECISION_KPIS = tuple(name for name in KPI_COLUMNS if name not in ("scenario", "replication"))
 
 ScenarioInput = Sequence[Scenario] | Mapping[str, Scenario]
@@ -87,37 +80,12 @@ class ExperimentResult:
 
 
 @dataclass(frozen=True)
-class ReplicationTask:
-    """One unit of work: replication ``replication`` of scenario ``name`` (picklable)."""
-
-    name: str
-    scenario: Scenario
-    seed: int
-    replication: int
-
-
-@dataclass(frozen=True)
 class PrecisionOutcome:
     """How a sequential run ended: replications kept, replications needed, target met or not."""
 
     replications: int
     replications_needed: int | None
     precision_reached: bool
-
-
-# ------------------------------------------------------------------ worker side
-
-
-def run_replication(task: ReplicationTask) -> ReplicationRecord:
-    """Simulate one replication and compute its KPI row (the function sent to worker processes)."""
-    result = simulate(task.scenario, task.seed, task.replication)
-    kpis = replication_kpis(result.leads, result.run, task.scenario, task.name)
-    return ReplicationRecord(kpis=kpis, leads=result.leads, weekly=result.weekly, run=dict(result.run))
-
-
-def worker_fingerprint() -> str:
-    """The code fingerprint as seen by a (possibly remote) worker."""
-    return code_fingerprint()
 
 
 # ------------------------------------------------------------------ validation
@@ -157,185 +125,6 @@ def show_progress(progress: bool | None) -> bool:
     if progress is not None:
         return progress
     return sys.stderr.isatty() and not os.environ.get("CI")
-
-
-# ------------------------------------------------------------------- executors
-
-
-class _Runner(Protocol):
-    """Runs replication tasks somewhere and yields them as they finish."""
-
-    slots: int
-
-    def map(self, tasks: Sequence[ReplicationTask]) -> Iterator[tuple[ReplicationTask, ReplicationRecord]]:
-        """Yield ``(task, record)`` in completion order."""
-        ...
-
-    def close(self, cancel: bool = False) -> None:
-        """Release workers; ``cancel`` drops queued work."""
-        ...
-
-
-def _failed(task: ReplicationTask, error: BaseException) -> ExperimentError:
-    return ExperimentError(
-        f"replication {task.replication} of scenario {task.name!r} failed: "
-        f"{type(error).__name__}: {error}"
-    )
-
-
-class _SerialRunner:
-    """Replications one after another in this process (``workers=1``)."""
-
-    slots = 1
-
-    def map(self, tasks: Sequence[ReplicationTask]) -> Iterator[tuple[ReplicationTask, ReplicationRecord]]:
-        for task in tasks:
-            try:
-                record = run_replication(task)
-            except Exception as error:
-                raise _failed(task, error) from error
-            yield task, record
-
-    def close(self, cancel: bool = False) -> None:
-        return None
-
-
-def _process_context() -> multiprocessing.context.BaseContext:
-    """How to start worker processes: ``fork`` on Linux (fast, and scripts need no
-    ``if __name__ == "__main__"`` guard), ``spawn`` elsewhere; ``PROCESS_START_METHOD`` overrides."""
-    method = PROCESS_START_METHOD
-    if method is None:
-        method = "fork" if sys.platform.startswith("linux") else "spawn"
-    return multiprocessing.get_context(method)
-
-
-def _watch_parent(parent_pid: int) -> None:
-    """End this worker when the experiment's process is gone (e.g. killed with SIGKILL)."""
-    while True:
-        time.sleep(_PARENT_POLL_SECONDS)
-        if os.getppid() != parent_pid:
-            os._exit(1)
-
-
-def _init_worker(parent_pid: int) -> None:
-    """Worker set-up: Ctrl-C is the parent's to handle; never outlive the parent."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
-
-
-class _PoolRunner:
-    """Replications on local worker processes."""
-
-    def __init__(self, workers: int) -> None:
-        self.slots = workers
-        self.executor = ProcessPoolExecutor(
-            max_workers=workers, mp_context=_process_context(),
-            initializer=_init_worker, initargs=(os.getpid(),),
-        )
-
-    def map(self, tasks: Sequence[ReplicationTask]) -> Iterator[tuple[ReplicationTask, ReplicationRecord]]:
-        futures = {self.executor.submit(run_replication, task): task for task in tasks}
-        for future in as_completed(futures):
-            task = futures[future]
-            try:
-                record = future.result()
-            except BrokenProcessPool as error:
-                raise ExperimentError(
-                    f"a worker process died while running scenario {task.name!r} "
-                    "(out of memory? killed?); try --workers 1"
-                ) from error
-            except Exception as error:
-                raise _failed(task, error) from error
-            yield task, record
-
-    def close(self, cancel: bool = False) -> None:
-        self.executor.shutdown(wait=not cancel, cancel_futures=True)
-
-
-SCHEDULER_SCHEMES = ("tcp", "tls", "inproc", "ucx")
-"""Address schemes of a Dask scheduler; anything else is refused before connecting."""
-
-
-def check_scheduler_address(address: str) -> None:
-    """Refuse a scheduler address that is not ``scheme://host[:port]`` with a Dask scheme."""
-    scheme, separator, rest = address.partition("://")
-    if not separator or scheme.lower() not in SCHEDULER_SCHEMES or not rest.strip() or any(
-        char.isspace() or not char.isprintable() for char in address
-    ):
-        shown = address if len(address) <= 80 else address[:79] + "…"
-        raise ExperimentError(
-            f"--scheduler {shown!r} is not a Dask scheduler address; use "
-            f"{', '.join(f'{name}://' for name in SCHEDULER_SCHEMES)} followed by host:port, "
-            "e.g. tcp://10.0.0.5:8786"
-        )
-
-
-class _DaskRunner:
-    """Replications on an existing Dask distributed cluster."""
-
-    def __init__(self, address: str) -> None:
-        from dask.distributed import Client
-
-        check_scheduler_address(address)
-        try:
-            self.client = Client(address, timeout=SCHEDULER_CONNECT_TIMEOUT, set_as_default=False)
-        except Exception as error:
-            raise ExperimentError(
-                f"cannot reach the Dask scheduler at {address!r} "
-                f"({type(error).__name__}: {error}); is it running?"
-            ) from error
-        try:
-            self._check_workers(address)
-        except BaseException:
-            self.client.close()
-            raise
-        self.slots = max(1, sum(self.client.nthreads().values()))
-
-    def _check_workers(self, address: str) -> None:
-        """Fail early when the cluster has no workers or runs a different leadsim."""
-        try:
-            self.client.wait_for_workers(1, timeout=SCHEDULER_CONNECT_TIMEOUT)
-            fingerprints = self.client.run(worker_fingerprint)
-        except Exception as error:
-            raise ExperimentError(
-                f"the Dask cluster at {address!r} has no usable worker "
-                f"({type(error).__name__}: {error}); workers need leadsim installed"
-            ) from error
-        local = code_fingerprint()
-        different = sorted(worker for worker, print_ in fingerprints.items() if print_ != local)
-        if different:
-            raise ExperimentError(
-                f"Dask workers {', '.join(different)} run different leadsim code than this "
-                f"machine ({local}); install the same version on every worker"
-            )
-
-    def map(self, tasks: Sequence[ReplicationTask]) -> Iterator[tuple[ReplicationTask, ReplicationRecord]]:
-        from dask.distributed import as_completed as dask_as_completed
-
-        futures = self.client.map(run_replication, list(tasks), pure=False)
-        by_key = {future.key: task for future, task in zip(futures, tasks, strict=True)}
-        try:
-            for future in dask_as_completed(futures, loop=self.client.loop):
-                task = by_key[future.key]
-                try:
-                    record = future.result()
-                except Exception as error:
-                    raise _failed(task, error) from error
-                yield task, record
-        except BaseException:
-            self.client.cancel(futures)
-            raise
-
-    def close(self, cancel: bool = False) -> None:
-        self.client.close()
-
-
-def _open_runner(workers: int, scheduler: str | None, pending: int) -> _Runner:
-    if scheduler:
-        return _DaskRunner(scheduler)
-    if workers == 1 or pending <= 1:
-        return _SerialRunner()
-    return _PoolRunner(min(workers, pending))
 
 
 # -------------------------------------------------------------------- sessions

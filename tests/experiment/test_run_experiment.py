@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from sim.errors import ExperimentError, LeadsimError
+from sim.experiment import executors
 from sim.experiment import runner as experiment
 from sim.experiment.runner import run_experiment, show_progress, unique_scenarios
 from sim.metrics import KPI_COLUMNS, replication_kpis
@@ -99,7 +100,7 @@ def test_no_scenarios_or_wrong_type_is_an_error(small: Scenario) -> None:
 def test_unreachable_scheduler_is_a_clear_error(
     small: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(experiment, "SCHEDULER_CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(executors, "SCHEDULER_CONNECT_TIMEOUT", 1.0)
     with pytest.raises(ExperimentError, match="cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'"):
         run_experiment([small], replications=1, scheduler="tcp://127.0.0.1:9", cache_dir=None)
 
@@ -110,7 +111,7 @@ def test_a_failing_replication_names_scenario_and_replication(
     def broken(scenario: Scenario, seed: int, replication: int) -> None:
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(experiment, "simulate", broken)
+    monkeypatch.setattr(executors, "simulate", broken)
     with pytest.raises(ExperimentError, match="replication 0 of scenario 'small' failed: ZeroDivisionError: boom"):
         run_experiment([small], replications=1, workers=1, cache_dir=None)
 

@@ -57,8 +57,8 @@ def test_dask_workers_with_other_code_are_refused(
     small: Scenario, dask_scheduler: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sim.errors import ExperimentError
-    from sim.experiment import runner as experiment
+    from sim.experiment import executors
 
-    monkeypatch.setattr(experiment, "code_fingerprint", lambda: "0.0.0+elsewhere")
+    monkeypatch.setattr(executors, "code_fingerprint", lambda: "0.0.0+elsewhere")
     with pytest.raises(ExperimentError, match="run different leadsim code"):
         run_experiment([small], replications=1, scheduler=dask_scheduler, cache_dir=None)
