@@ -74,7 +74,7 @@ def slug(
     """User text as one safe file-name part, Unicode kept: ``Évolution 2027`` → ``Évolution_2027``.
 
     Letters and digits of any script stay (NFC, so a macOS-decomposed "é" is one letter); every
-    run of anything else – separators, ``:*?"<>|``, control characters, spaces, ``..`` – becomes
+    run of anything else – separators, dots, ``:*?"<>|``, control characters, spaces – becomes
     one ``separator``; no leading dot, no Windows device name (``con`` → ``con_file``), at most
     ``limit`` bytes (file systems count bytes). The one slug of the project: output folders,
     report folders, saved workshop setups and scenario copies all use it.
@@ -82,7 +82,7 @@ def slug(
     normal = unicodedata.normalize("NFC", str(text))
     if lower:
         normal = normal.lower()
-    cleaned = re.sub(r"[^\w.-]+|_+|\.{2,}", separator, normal)  # \w: letters and digits of any script
+    cleaned = re.sub(r"[^\w-]+|_+", separator, normal)  # \w: letters and digits of any script
     cleaned = re.sub(f"(?:{re.escape(separator)}){{2,}}", separator, cleaned).strip("._- ")
     try:
         os.fsencode(cleaned)

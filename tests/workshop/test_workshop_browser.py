@@ -195,7 +195,7 @@ def test_negative_reps_show_a_clear_message_on_the_page(page, sla_run):
     page.wait_for_selector("#ws-status[data-state=error]")
     message = page.inner_text("#ws-message")
     assert "Number of sales reps" in message
-    assert "at least 1" in message and "-3" in message
+    assert "between 1 and 1000" in message and "-3" in message
     body = page.inner_text("body")
     assert "Traceback" not in body and "ValidationError" not in body
     assert page.locator("#ws-message").is_visible()
