@@ -58,6 +58,18 @@ KPI_DIRECTION: dict[str, Literal[-1, 0, 1]] = {
     "referral_leads": 1,
     "cost": -1,
     "roi": 1,
+    "qualified_later": 1,
+    "median_response_from_inquiry_hours": -1,
+    "mean_response_from_inquiry_hours": -1,
+    "p90_response_from_inquiry_hours": -1,
+    "sla_escalated_share": -1,
+    "first_hour_share_from_inquiry": 1,
+    "never_handed_over_share": 0,
+    "capacity_held_leads": 0,
+    "unanswered_dial_hours": -1,
+    "unqualified_conversation_hours": -1,
+    "total_revenue": 1,
+    "net_contribution": 1,
 }
 ID_COLUMNS = ("scenario", "replication")
 MSER_BATCH_SIZE = 5

@@ -243,15 +243,10 @@ class Sales(Frozen):
 
 
 class Conversion(Frozen):
-    """Reaching, qualifying and winning a lead; probabilities at full interest."""
+    """Reaching, qualifying and winning a lead; qualification probabilities at full buying intent."""
 
-    reach_probability: Probability = Field(0.25, description="per attempt, at interest 1")
-    interest_effect_on_reach: Probability = Field(
-        0.0,
-        description=(
-            "e: reach ~ interest^e, qualification ~ interest^(1-e); "
-            "their product stays proportional to interest"
-        ),
+    reach_probability: Probability = Field(
+        0.25, description="chance a dial reaches the person; does not decay with interest"
     )
     qualify_probability: StageValues = StageValues(ql=0.1, mql=0.3, sql=0.7)
     qualify_fit_weight: Probability = 0.5
