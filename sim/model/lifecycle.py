@@ -14,7 +14,6 @@ structure. The clock is in hours from Monday 00:00 of the first simulated day.
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -24,97 +23,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import simpy
-from scipy import stats
-from simpy.resources.resource import SortedQueue
 
+from sim.model.after_sale import follow_customer
+from sim.model.arrivals import arrival_times, planned_drafts
 from sim.model.calendar import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_WEEK, BusinessCalendar
+from sim.model.decay import interest
 from sim.model.random_streams import (
     DrawRow,
     named_stream,
     replication_seed_sequence,
-    sample_from_uniform,
-    sample_many,
 )
-from sim.model.records import LEAD_COLUMNS, OUTCOMES, Lead, lead_table
-from sim.scenario.schema import STAGES, Channel, Decay, Scenario, StageMix
+from sim.model.records import LEAD_COLUMNS, OUTCOMES, ROW_WIDTH, Lead, lead_table
+from sim.model.reps import ESCALATED_RANK, SHIFT_PRIORITY, Priority, RepPool, request_rep
+from sim.scenario.schema import STAGES, Channel, Scenario
 
 __all__ = ["LEAD_COLUMNS", "OUTCOMES", "Lead", "LeadLifecycleModel", "SimulationResult", "interest", "simulate"]
 
 STAGE_VALUE = (0.0, 0.5, 1.0)  # QL, MQL, SQL on the scoring scale
 HOURS_PER_MONTH = DAYS_PER_MONTH * HOURS_PER_DAY
-HOURS_PER_YEAR = 365.25 * HOURS_PER_DAY
-_ROW_WIDTH = {"nurture": 24, "engagement": 8, "handoff": 6, "contact": 20, "outcome": 6}
-_SHIFT_PRIORITY = (-1.0, 0.0)
-# An escalated lead (its SLA deadline passed before a rep took it) goes before every other lead
-# and own-pipeline task, but not before the calendar's off-shift holds.
-_ESCALATED_RANK = -0.5
-Priority = tuple[float, float]
-
-
-def _request_key(request: Any) -> Any:
-    return request.key
-
-
-class _InsortQueue(SortedQueue):
-    """SimPy's priority queue, inserting in O(log n) instead of re-sorting on every request.
-
-    ``SortedQueue.append`` appends and then stable-sorts the whole (already sorted) queue, so a
-    new request lands after every request with an equal or smaller key: exactly where
-    ``bisect.insort_right`` puts it. Same order, same results; the re-sort made the cost per
-    lead grow with the queue length and thus with lead volume.
-    """
-
-    def append(self, item: Any) -> None:
-        if self.maxlen is not None and len(self) >= self.maxlen:
-            raise RuntimeError("Cannot append event. Queue is full.")
-        bisect.insort_right(self, item, key=_request_key)
-
-
-class _RepPool(simpy.PriorityResource):
-    """Sales reps as a SimPy priority resource (with the O(log n) queue above)."""
-
-    PutQueue = _InsortQueue
-
-
-def _request(pool: simpy.PriorityResource, priority: Priority) -> simpy.resources.resource.PriorityRequest:
-    """Ask ``pool`` for a rep with a (rank, key) priority: lower first, ties first come first served.
-
-    SimPy compares priorities with ``<`` only, so tuples work although its hints say ``int``.
-    """
-    return pool.request(priority=priority)  # type: ignore[arg-type]
-
-
-def _stage_index(mix: StageMix, uniforms: Any) -> Any:
-    """Stage (0 QL, 1 MQL, 2 SQL) of each uniform under the channel's stage mix."""
-    return np.searchsorted((mix.ql, mix.ql + mix.mql), uniforms, side="right")
-
-
-def interest(decay: Decay, hours_since_touch: float) -> float:
-    """Interest left ``hours_since_touch`` after the last touch, in [floor, 1]."""
-    if hours_since_touch <= 0:
-        return 1.0
-    hot = decay.hot_weight * 0.5 ** (hours_since_touch / decay.hot_half_life_hours)
-    slow = (1.0 - decay.hot_weight) * 0.5 ** (hours_since_touch / decay.slow_half_life_hours)
-    return decay.floor + (1.0 - decay.floor) * (hot + slow)
-
-
-def hot_window_hours(decay: Decay, uniforms: np.ndarray) -> np.ndarray:
-    """Each lead's hot-window length, drawn from the mixture of the two decay phases by inversion.
-
-    P(window > t) = w * 2^(-t/h1) + (1 - w) * 2^(-t/h2): a uniform below w picks the fast phase
-    and is rescaled to a fresh uniform for its exponential, one above w the slow phase. An
-    attempt inside the window meets the lead's full buying intent, one after it the floor, so
-    the expected intent t hours after a touch is the decay curve ``interest(decay, t)``.
-    """
-    weight = decay.hot_weight
-    clipped = np.clip(np.asarray(uniforms, dtype=float), 1e-12, 1.0 - 1e-12)
-    fast = clipped < weight
-    hours = np.empty_like(clipped)
-    tau_fast = decay.hot_half_life_hours / math.log(2.0)
-    tau_slow = decay.slow_half_life_hours / math.log(2.0)
-    hours[fast] = -tau_fast * np.log(clipped[fast] / weight)
-    hours[~fast] = -tau_slow * np.log((clipped[~fast] - weight) / (1.0 - weight))
-    return hours
 
 
 @dataclass
@@ -163,60 +89,16 @@ class LeadLifecycleModel:
     def _build_reps(self) -> None:
         sales = self.scenario.sales
         if self.scenario.handoff.routing == "pooled":
-            self.rep_pools = [_RepPool(self.env, capacity=sales.reps)]
+            self.rep_pools = [RepPool(self.env, capacity=sales.reps)]
         else:
-            self.rep_pools = [_RepPool(self.env, capacity=1) for _ in range(sales.reps)]
+            self.rep_pools = [RepPool(self.env, capacity=1) for _ in range(sales.reps)]
 
     def _generate_arrivals(self) -> list[Lead]:
-        """All leads of the run, drawn up front per channel; each trait from its own stream.
-
-        One stream per (trait, channel) and one uniform per lead and trait, so a lever that
-        changes a trait's distribution (information exchange changes fit) moves no other trait,
-        and the same lead keeps the same quantile of its fit distribution (inversion).
-        """
-        drafts: list[tuple[float, int, Channel, dict[str, Any]]] = []
-        for channel in self.scenario.channels:
-            times = self._arrival_times(channel)
-            count = len(times)
-
-            def uniforms(trait: str, channel_name: str = channel.name, size: int = count) -> np.ndarray:
-                return named_stream(self.seed_sequence, trait, channel_name).random(size)
-
-            traits = {
-                "fit_uniform": uniforms("fit"),
-                "stage": _stage_index(channel.stage_mix, uniforms("stage")),
-                "window": sample_many(channel.buying_window_days, uniforms("buying_window")) * HOURS_PER_DAY,
-                "cycle": sample_many(self.scenario.conversion.sales_cycle_days, uniforms("sales_cycle"))
-                * HOURS_PER_DAY,
-                "value": sample_many(self.scenario.conversion.deal_value, uniforms("deal_value")),
-                "hot_window": hot_window_hours(channel.decay, uniforms("hot_window")),
-                "qualify_uniform": uniforms("qualify"),
-            }
-            fits = stats.beta.ppf(traits["fit_uniform"], channel.fit.alpha, channel.fit.beta)
-            # kept as NumPy rows: Python lists of floats would triple the memory per lead
-            rows = {
-                name: named_stream(self.seed_sequence, "rows", name, channel.name).random((count, width))
-                for name, width in _ROW_WIDTH.items()
-            }
-            for index in range(count):
-                drafts.append(
-                    (
-                        float(times[index]),
-                        index,
-                        channel,
-                        {
-                            "fit": float(fits[index]),
-                            **{name: float(values[index]) for name, values in traits.items() if name != "stage"},
-                            "stage": int(traits["stage"][index]),
-                            "rows": {name: rows[name][index] for name in _ROW_WIDTH},
-                            "key": (channel.name, str(index)),
-                        },
-                    )
-                )
-        drafts.sort(key=lambda draft: (draft[0], draft[2].name, draft[1]))
+        """All planned leads of the run (``sim.model.arrivals``), in order of creation."""
+        drafts = planned_drafts(self.scenario, self.seed_sequence, self._arrival_times, ROW_WIDTH)
         return [
-            self._new_lead(lead_id, channel, created_at, **traits_of_lead)
-            for lead_id, (created_at, _, channel, traits_of_lead) in enumerate(drafts)
+            self._new_lead(lead_id, draft.channel, draft.created_at, **draft.traits)
+            for lead_id, draft in enumerate(drafts)
         ]
 
     def _new_lead(
@@ -271,27 +153,8 @@ class LeadLifecycleModel:
         )
 
     def _arrival_times(self, channel: Channel) -> np.ndarray:
-        """Non-homogeneous Poisson arrival times (hours) of one channel up to the hard stop."""
-        rng = named_stream(self.seed_sequence, "arrivals", channel.name)
-        hours = math.ceil(self.hard_stop)
-        if channel.leads_per_week == 0 or hours == 0:
-            return np.empty(0)
-        hour_index = np.arange(hours)
-        rate = np.full(hours, channel.leads_per_week / HOURS_PER_WEEK)
-        if channel.weekday_profile is not None:
-            weights = np.asarray(channel.weekday_profile, dtype=float)
-            rate *= (weights / weights.mean())[(hour_index // 24) % 7]
-        if channel.hour_profile is not None:
-            weights = np.asarray(channel.hour_profile, dtype=float)
-            rate *= (weights / weights.mean())[hour_index % 24]
-        if channel.monthly_seasonality is not None:
-            weights = np.asarray(channel.monthly_seasonality, dtype=float)
-            months = ((hour_index // HOURS_PER_MONTH).astype(int) + self.scenario.horizon.start_month - 1) % 12
-            rate *= (weights / weights.mean())[months]
-        counts = rng.poisson(rate)
-        starts = np.repeat(hour_index.astype(float), counts)
-        times = np.sort(starts + rng.random(starts.size))
-        return times[times < self.hard_stop]
+        """Arrival times (hours) of one channel up to the hard stop (a hook tests replace)."""
+        return arrival_times(self.scenario, self.seed_sequence, channel, self.hard_stop)
 
     # ---------------------------------------------------------------- running
     def run(self) -> SimulationResult:
@@ -535,10 +398,10 @@ class LeadLifecycleModel:
         if escalates and env.now >= lead.sla_deadline:
             lead.sla_escalated = True
             self._log(lead, "escalated")
-            request = _request(pool, (_ESCALATED_RANK, lead.sla_deadline))
+            request = request_rep(pool, (ESCALATED_RANK, lead.sla_deadline))
             escalates = False
         else:
-            request = _request(pool, self._priority(lead, first_attempt))
+            request = request_rep(pool, self._priority(lead, first_attempt))
         self.leads_waiting += 1
         if escalates:
             yield request | env.timeout(lead.sla_deadline - env.now)
@@ -546,7 +409,7 @@ class LeadLifecycleModel:
                 request.cancel()
                 lead.sla_escalated = True
                 self._log(lead, "escalated")
-                request = _request(pool, (_ESCALATED_RANK, lead.sla_deadline))
+                request = request_rep(pool, (ESCALATED_RANK, lead.sla_deadline))
         yield request
         self.leads_waiting -= 1
         return request
@@ -660,85 +523,9 @@ class LeadLifecycleModel:
         return False
 
     def _customer(self, customer: Lead) -> Generator[simpy.Event, Any, None]:
-        """After the sale: satisfaction, churn, and for satisfied customers upsells and referrals."""
-        yield from self._follow_customer(customer)
+        """After the sale: satisfaction, churn, upsells and referrals (``sim.model.after_sale``)."""
+        yield from follow_customer(self, customer)
         self._release(customer)
-
-    def _follow_customer(self, customer: Lead) -> Generator[simpy.Event, Any, None]:
-        """The customer's follow-up period, until churn or ``follow_up_days`` after the sale."""
-        env = self.env
-        after = self.scenario.after_sale
-        # One stream per customer, keyed by its id, so scenarios share its draws (CRN).
-        rng = named_stream(self.seed_sequence, "customer", str(customer.lead_id))
-        fit_factor = 1 - after.satisfaction_fit_weight + after.satisfaction_fit_weight * 2 * customer.fit
-        customer.satisfied = bool(rng.random() < min(1.0, after.satisfaction_probability * fit_factor))
-        churn_rate = after.churn_per_year_satisfied if customer.satisfied else after.churn_per_year_unsatisfied
-        churn_at = env.now + (rng.exponential(HOURS_PER_YEAR / churn_rate) if churn_rate > 0 else math.inf)
-        follow_up_end = env.now + after.follow_up_days * HOURS_PER_DAY
-        end = min(churn_at, follow_up_end)
-        upsell_rate = after.upsell_opportunities_per_year if customer.satisfied else 0.0
-        referral_rate = after.referrals_per_year if customer.satisfied else 0.0
-        next_upsell = env.now + (rng.exponential(HOURS_PER_YEAR / upsell_rate) if upsell_rate > 0 else math.inf)
-        next_referral = env.now + (
-            rng.exponential(HOURS_PER_YEAR / referral_rate) if referral_rate > 0 else math.inf
-        )
-        while True:
-            upcoming = min(next_upsell, next_referral, end)
-            if math.isinf(upcoming):
-                return
-            yield env.timeout(upcoming - env.now)
-            if upcoming == end:
-                if churn_at <= follow_up_end:
-                    customer.churned_at = env.now
-                return
-            if upcoming == next_upsell:
-                env.process(self._upsell(customer, rng))
-                next_upsell += rng.exponential(HOURS_PER_YEAR / upsell_rate)
-            else:
-                self._referral_lead(customer, rng)
-                next_referral += rng.exponential(HOURS_PER_YEAR / referral_rate)
-
-    def _upsell(self, customer: Lead, rng: np.random.Generator) -> Generator[simpy.Event, Any, None]:
-        """A cross-/upsell opportunity fed back to sales: rep time, then won or not."""
-        env = self.env
-        after = self.scenario.after_sale
-        work_hours = sample_from_uniform(after.upsell_work_hours, rng.random())
-        won = rng.random() < after.upsell_win_probability
-        pool = self._pick_pool()
-        with _request(pool, (0.0, env.now)) as request:
-            yield request
-            start = env.now
-            if work_hours > 0:
-                yield env.timeout(work_hours)
-            self._account_work(start, work_hours, own=False)
-        if won:
-            customer.upsells_won += 1
-            customer.upsell_revenue += customer.deal_value * after.upsell_value_share
-
-    def _referral_lead(self, customer: Lead, rng: np.random.Generator) -> None:
-        """Word of mouth: a satisfied customer brings a new lead in the referral channel."""
-        channel = self.scenario.channel(self.scenario.after_sale.referral_channel or "")
-        conversion = self.scenario.conversion
-        fit_uniform = float(rng.random())
-        customer.referrals += 1
-        lead = self._new_lead(
-            len(self.leads),
-            channel,
-            self.env.now,
-            fit=float(stats.beta.ppf(fit_uniform, channel.fit.alpha, channel.fit.beta)),
-            fit_uniform=fit_uniform,
-            stage=int(_stage_index(channel.stage_mix, rng.random())),
-            window=sample_from_uniform(channel.buying_window_days, rng.random()) * HOURS_PER_DAY,
-            cycle=sample_from_uniform(conversion.sales_cycle_days, rng.random()) * HOURS_PER_DAY,
-            value=sample_from_uniform(conversion.deal_value, rng.random()),
-            hot_window=float(hot_window_hours(channel.decay, np.array([rng.random()]))[0]),
-            qualify_uniform=float(rng.random()),
-            rows={name: rng.random(width) for name, width in _ROW_WIDTH.items()},
-            key=("referred", str(customer.lead_id), str(customer.referrals)),
-            referred_by=customer.lead_id,
-        )
-        self.leads.append(lead)
-        self._start_lead(lead)
 
     def _account_work(self, start: float, duration: float, own: bool) -> None:
         week = int(start // HOURS_PER_WEEK)
@@ -767,7 +554,7 @@ class LeadLifecycleModel:
         while True:
             if calendar.is_open(env.now):
                 yield env.timeout(calendar.next_close(env.now) - env.now)
-            with _request(pool, _SHIFT_PRIORITY) as request:
+            with request_rep(pool, SHIFT_PRIORITY) as request:
                 yield request
                 reopen = calendar.next_open(env.now)
                 if reopen > env.now:
@@ -796,7 +583,7 @@ class LeadLifecycleModel:
         env = self.env
         # Own prospects go first in a silo; otherwise they fill the time marketing leads leave.
         own_first = self.scenario.sales.marketing_leads_below_own_pipeline
-        request = _request(pool, (0, 0.0) if own_first else (2, 0.0))
+        request = request_rep(pool, (0, 0.0) if own_first else (2, 0.0))
 
         def start_task(_: simpy.Event) -> None:
             start = env.now

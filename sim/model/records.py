@@ -13,11 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim.model.random_streams import DrawRow
-from sim.scenario.schema import STAGES, Channel
+from sim.scenario.schema import STAGES, Channel, StageMix
 
+# Pre-drawn uniforms per lead and mechanism; a lead needing more continues on its own stream.
+ROW_WIDTH = {"nurture": 24, "engagement": 8, "handoff": 6, "contact": 20, "outcome": 6}
 OUTCOMES = ("won", "lost_unqualified", "lost_competitor", "lost_cold", "ignored", "dropped", "open")
 LEAD_COLUMNS = (
     "replication", "lead_id", "channel", "created_at", "fit", "stage_at_creation",
@@ -126,3 +129,8 @@ def lead_table(cohort: Sequence[Lead], replication: int) -> pd.DataFrame:
                  "sla_escalated"):
         leads[name] = leads[name].astype(bool)
     return leads
+
+
+def stage_index(mix: StageMix, uniforms: Any) -> Any:
+    """Stage (0 QL, 1 MQL, 2 SQL) of each uniform under the channel's stage mix."""
+    return np.searchsorted((mix.ql, mix.ql + mix.mql), uniforms, side="right")
