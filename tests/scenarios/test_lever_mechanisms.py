@@ -44,8 +44,7 @@ def parameter_paths(node: Any, prefix: str = "") -> Iterator[str]:
             yield from parameter_paths(value, f"{prefix}{key}.")
     elif isinstance(node, list) and node and all(isinstance(item, dict) and "name" in item for item in node):
         for item in node:
-            for path in parameter_paths({k: v for k, v in item.items() if k != "name"}, f"{prefix}{item['name']}."):
-                yield path
+            yield from parameter_paths({k: v for k, v in item.items() if k != "name"}, f"{prefix}{item['name']}.")
     else:
         yield prefix.rstrip(".")
 
