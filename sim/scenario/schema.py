@@ -90,7 +90,7 @@ class Decay(Frozen):
     """Interest after the last touch: q(t) = floor + (1 - floor) * (w * 2^(-t/h1) + (1 - w) * 2^(-t/h2)).
 
     One family covers a single exponential (hot_weight 1, floor 0) and the two-phase
-    "hot window plus cold floor" curve fitted to the speed-to-lead studies (FIGURES.md).
+    "hot window plus cold floor" curve fitted to the speed-to-lead studies (D1, D2 in docs/sources.md).
     """
 
     hot_weight: Probability = Field(1.0, description="w: share of interest in the fast phase")
