@@ -34,7 +34,14 @@ from sim.model.random_streams import (
     replication_seed_sequence,
 )
 from sim.model.records import LEAD_COLUMNS, OUTCOMES, ROW_WIDTH, Lead, lead_table
-from sim.model.reps import ESCALATED_RANK, SHIFT_PRIORITY, Priority, RepPool, request_rep
+from sim.model.reps import (
+    ESCALATED_RANK,
+    Priority,
+    RepPool,
+    off_shift_holds,
+    own_pipeline_tasks,
+    request_rep,
+)
 from sim.scenario.schema import STAGES, Channel, Scenario
 
 __all__ = ["LEAD_COLUMNS", "OUTCOMES", "Lead", "LeadLifecycleModel", "SimulationResult", "interest", "simulate"]
@@ -548,53 +555,14 @@ class LeadLifecycleModel:
                 self.lead_hours_in_window += counted
 
     def _shift(self, pool: simpy.PriorityResource) -> Generator[simpy.Event, Any, None]:
-        """Hold one rep of ``pool`` outside business hours, so leads wait for the office to open."""
-        env = self.env
-        calendar = self.calendar
-        while True:
-            if calendar.is_open(env.now):
-                yield env.timeout(calendar.next_close(env.now) - env.now)
-            with request_rep(pool, SHIFT_PRIORITY) as request:
-                yield request
-                reopen = calendar.next_open(env.now)
-                if reopen > env.now:
-                    yield env.timeout(reopen - env.now)
+        """Hold one rep of ``pool`` outside business hours (``sim.model.reps.off_shift_holds``)."""
+        return off_shift_holds(self.env, self.calendar, pool)
 
     def _own_pipeline(self, pool: simpy.PriorityResource) -> Generator[simpy.Event, Any, None]:
-        """Sales' own prospecting: tasks that take ``own_pipeline_share`` of business hours."""
-        env = self.env
-        sales = self.scenario.sales
-        task_hours = sales.own_pipeline_task_hours
-        mean_gap = task_hours / (sales.own_pipeline_share * pool.capacity)
-        rng = self.own_pipeline_stream
-        while True:
-            gap = float(rng.exponential(mean_gap))
-            # Tasks arise only in business hours: advance ``gap`` working hours.
-            target = self.calendar.add_business_hours(env.now, gap)
-            yield env.timeout(target - env.now)
-            self._start_own_task(pool, task_hours)
-
-    def _start_own_task(self, pool: simpy.PriorityResource, task_hours: float) -> None:
-        """One own-pipeline task: wait for a rep, hold it ``task_hours``, release it.
-
-        Chained callbacks instead of a SimPy process per task: the same request, timeout and
-        release at the same instants, without a process start and end event per task.
-        """
-        env = self.env
-        # Own prospects go first in a silo; otherwise they fill the time marketing leads leave.
-        own_first = self.scenario.sales.marketing_leads_below_own_pipeline
-        request = request_rep(pool, (0, 0.0) if own_first else (2, 0.0))
-
-        def start_task(_: simpy.Event) -> None:
-            start = env.now
-
-            def end_task(_: simpy.Event) -> None:
-                self._account_work(start, task_hours, own=True)
-                pool.release(request)
-
-            env.timeout(task_hours).callbacks.append(end_task)
-
-        request.callbacks.append(start_task)
+        """Sales' own prospecting in ``pool`` (``sim.model.reps.own_pipeline_tasks``)."""
+        return own_pipeline_tasks(
+            self.env, self.calendar, pool, self.scenario.sales, self.own_pipeline_stream, self._account_work
+        )
 
     def _queue_monitor(self) -> Generator[simpy.Event, Any, None]:
         """Sample the number of waiting lead requests twice a day for the weekly series."""
