@@ -106,15 +106,12 @@ SLA_CHOICES: dict[str, dict[str, Any]] = {
         "sla.first_contact_business_hours": 24,
         "sales.queue": "fifo",
     },
-    # levers/sla.yaml with its deadline replaced: agreed SLA, earliest deadline first, marketing
-    # leads before own prospecting, up to six dials.
+    # levers/sla.yaml with its deadline replaced: agreed SLA, earliest deadline first with escalation.
     **{
         str(hours): {
             "sla.agreed": True,
             "sla.first_contact_business_hours": hours,
             "sales.queue": "sla",
-            "sales.marketing_leads_below_own_pipeline": False,
-            "sales.max_attempts": 6,
         }
         for hours in SLA_HOURS
     },
