@@ -93,7 +93,7 @@ def _builtin_base() -> Scenario:
                   "max_attempts": 6, "retry_after_hours": 24,
                   "attempt_hours": {"distribution": "fixed", "mean": 0.1},
                   "conversation_hours": {"distribution": "lognormal", "mean": 0.75, "cv": 0.5}},
-        "conversion": {"reach_probability": 0.3, "interest_effect_on_reach": 0.5,
+        "conversion": {"reach_probability": 0.3,
                        "qualify_probability": {"ql": 0.05, "mql": 0.25, "sql": 0.6},
                        "qualify_fit_weight": 0.6,
                        "sales_cycle_days": {"distribution": "lognormal", "mean": 120, "cv": 0.8},

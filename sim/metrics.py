@@ -1,8 +1,11 @@
 """From the lead table to the KPIs management asks about: pure functions, no simulation.
 
-Response time is measured as the speed-to-lead studies measure it: from the moment a lead was
-ready for sales to the first contact *attempt*. Leads never contacted are not hidden in the
-response-time percentiles; they appear in their own shares (ignored, never contacted).
+Response time is reported two ways: from the inquiry (``created_at``), as the speed-to-lead
+studies measured it (F1-F5 in docs/sources.md), and from the moment the lead was ready for sales,
+which is what the hand-off and the SLA control. Both end at the first contact *attempt*. Leads
+never contacted are not hidden in the response-time percentiles; they appear in their own
+shares (ignored, never contacted, never handed over). Costs are computed here from the lead
+table and the scenario, not by the model.
 """
 
 from __future__ import annotations
@@ -21,10 +24,37 @@ from sim.scenario.schema import STAGES, Scenario
 KPI_COLUMNS = kpi_columns()
 
 
-def response_hours(leads: pd.DataFrame) -> pd.Series:
-    """Hours from sales-ready to the first contact attempt, for leads that were attempted."""
+def staff_cost(scenario: Scenario) -> float:
+    """Reps and marketing staff over the measured window (a year's cost × measurement_days / 365)."""
+    years = scenario.horizon.measurement_days / 365.0
+    return years * (scenario.sales.reps * scenario.sales.rep_cost_per_year
+                    + scenario.costs.marketing_staff_cost_per_year)
+
+
+def org_cost(scenario: Scenario) -> float:
+    """The yearly cost of every org measure (``costs.org_costs_per_year``) over the measured window."""
+    return scenario.horizon.measurement_days / 365.0 * sum(scenario.costs.org_costs_per_year.values())
+
+
+def response_hours(leads: pd.DataFrame, start_column: str = "sales_ready_at") -> pd.Series:
+    """Hours from ``start_column`` (sales-ready, or ``created_at``: the inquiry) to the first attempt.
+
+    Only leads that were attempted; the never-contacted appear in their own shares.
+    """
     contacted = leads["first_contact_at"].notna()
-    return (leads.loc[contacted, "first_contact_at"] - leads.loc[contacted, "sales_ready_at"]).astype(float)
+    return (leads.loc[contacted, "first_contact_at"] - leads.loc[contacted, start_column]).astype(float)
+
+
+def _median(values: pd.Series) -> float:
+    return float(np.median(values)) if len(values) else float("nan")
+
+
+def _p90(values: pd.Series) -> float:
+    return float(np.quantile(values, 0.9)) if len(values) else float("nan")
+
+
+def _mean(values: pd.Series) -> float:
+    return float(values.mean()) if len(values) else float("nan")
 
 
 def sla_met(leads: pd.DataFrame, calendar: BusinessCalendar, target_business_hours: float) -> pd.Series:
@@ -59,17 +89,25 @@ def replication_kpis(
     contacted = leads["first_contact_at"].notna()
     won = leads["outcome"] == "won"
     responses = response_hours(leads)
-    marketing_handed = handed & leads["marketing_sourced"]
+    from_inquiry = response_hours(leads, "created_at")
+    marketing = leads["marketing_sourced"].astype(bool)
+    marketing_handed = handed & marketing
     revenue = float(leads.loc[won, "deal_value"].sum())
     upsell_revenue = float(leads["upsell_revenue"].sum()) if "upsell_revenue" in leads else 0.0
+    total_revenue = revenue + upsell_revenue
     customers = leads[won]
     lead_cost = float(leads["cost"].sum())
-    staff_cost = float(run["staff_cost"])
-    org_cost = float(run.get("org_cost", 0.0))
-    cost = lead_cost + staff_cost + org_cost
+    staff = staff_cost(scenario)
+    org = org_cost(scenario)
+    cost = lead_cost + staff + org
     available = float(run["available_rep_hours"])
     met = sla_met(leads, calendar, scenario.sla.first_contact_business_hours)
     cold = leads.loc[contacted, "cold_at_first_contact"].astype(bool)
+    unanswered = float(leads["unanswered_dial_hours"].sum()) if "unanswered_dial_hours" in leads else float("nan")
+    unqualified = (
+        float(leads["unqualified_conversation_hours"].sum())
+        if "unqualified_conversation_hours" in leads else float("nan")
+    )
     return complete_row({
         "scenario": scenario_name or scenario.name,
         "replication": int(run["replication"]),
@@ -80,24 +118,39 @@ def replication_kpis(
         "contacted": int(contacted.sum()),
         "reached": int(leads["reached"].sum()),
         "qualified": int(leads["qualified"].sum()),
+        "qualified_later": int(leads["qualified_later"].sum()) if "qualified_later" in leads else 0,
         "won": int(won.sum()),
         "revenue": revenue,
         "conversion_rate": _share(won.sum(), len(leads)),
-        "median_response_hours": float(np.median(responses)) if len(responses) else float("nan"),
-        "mean_response_hours": float(responses.mean()) if len(responses) else float("nan"),
-        "p90_response_hours": float(np.quantile(responses, 0.9)) if len(responses) else float("nan"),
+        "median_response_hours": _median(responses),
+        "mean_response_hours": _mean(responses),
+        "p90_response_hours": _p90(responses),
+        "median_response_from_inquiry_hours": _median(from_inquiry),
+        "mean_response_from_inquiry_hours": _mean(from_inquiry),
+        "p90_response_from_inquiry_hours": _p90(from_inquiry),
         "sla_met_share": float(met.mean()) if len(met) else float("nan"),
+        "sla_escalated_share": (
+            _share(leads.loc[handed, "sla_escalated"].sum(), handed.sum()) if "sla_escalated" in leads else float("nan")
+        ),
         # The same yardstick for every scenario (F2: the first hour matters), unlike the SLA.
         "first_hour_share": _share((responses <= 1.0).sum(), handed.sum()),
+        "first_hour_share_from_inquiry": _share((from_inquiry <= 1.0).sum(), handed.sum()),
         "never_contacted_share": _share((handed & ~contacted).sum(), handed.sum()),
+        # Inbound marketing leads that never reached sales at all (F1/F5 count them as unanswered).
+        "never_handed_over_share": _share((marketing & ~handed).sum(), marketing.sum()),
+        "capacity_held_leads": int(leads["capacity_held"].sum()) if "capacity_held" in leads else 0,
         "cold_share": float(cold.mean()) if len(cold) else float("nan"),
         "ignored_share": _share((leads["outcome"] == "ignored").sum(), marketing_handed.sum()),
         "wasted_sales_hours": float(leads["wasted_sales_hours"].sum()),
+        "unanswered_dial_hours": unanswered,
+        "unqualified_conversation_hours": unqualified,
         "rep_utilization": _share(run["busy_rep_hours"], available),
         "lead_cost": lead_cost,
-        "staff_cost": staff_cost,
-        "org_cost": org_cost,
+        "staff_cost": staff,
+        "org_cost": org,
         "cost": cost,
+        "total_revenue": total_revenue,
+        "net_contribution": total_revenue - cost,
         "customers_satisfied_share": (
             float(customers["satisfied"].astype(float).mean()) if "satisfied" in leads and len(customers) else float("nan")
         ),
@@ -126,11 +179,17 @@ def funnel(leads: pd.DataFrame) -> pd.DataFrame:
 
 
 def qualification_by_response(
-    leads: pd.DataFrame, bucket_edges_hours: tuple[float, ...] = (0, 1, 2, 24, float("inf"))
+    leads: pd.DataFrame,
+    bucket_edges_hours: tuple[float, ...] = (0, 1, 2, 24, float("inf")),
+    start_column: str = "sales_ready_at",
 ) -> pd.DataFrame:
-    """Share of contacted leads qualified, by first-attempt response-time bucket (the F2 measure)."""
+    """Share of contacted leads qualified, by first-attempt response-time bucket (the F2 measure).
+
+    ``start_column="created_at"`` times the response from the inquiry, as F2's study did;
+    ``qualified`` is the first contact series' result (the hand-off the lead arrived with).
+    """
     contacted = leads[leads["first_contact_at"].notna()].copy()
-    contacted["response_hours"] = contacted["first_contact_at"] - contacted["sales_ready_at"]
+    contacted["response_hours"] = contacted["first_contact_at"] - contacted[start_column]
     labels = [
         f"{low:g}–{high:g} h" if np.isfinite(high) else f"≥{low:g} h"
         for low, high in itertools.pairwise(bucket_edges_hours)

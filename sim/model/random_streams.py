@@ -1,17 +1,19 @@
 """Named random streams, so that two scenarios differing in one lever see the same leads.
 
 Every replication owns one ``numpy.random.SeedSequence``; each mechanism (arrivals of a
-channel, the leads' intrinsic traits, nurturing, hand-off, contact, outcome) gets its own child
-stream keyed by a stable name, never by the order in which it is requested. Each lead also gets
-pre-drawn rows of uniforms per mechanism, so a lever that reorders the sales queue does not
-shift which random number a given lead's contact attempt uses (common random numbers).
+channel, each intrinsic trait of the leads, nurturing, engagements, hand-off, contact, outcome)
+gets its own child stream keyed by a stable name, never by the order in which it is requested.
+Each lead also gets pre-drawn rows of uniforms per mechanism, so a lever that reorders the sales
+queue does not shift which random number a given lead's contact attempt uses; a lead that needs
+more than its row continues on a generator keyed by its own identity, never on a stream shared
+with other leads (common random numbers hold for every draw).
 """
 
 from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from statistics import NormalDist
 
 import numpy as np
@@ -39,14 +41,23 @@ def named_stream(parent: np.random.SeedSequence, *names: str) -> np.random.Gener
 
 
 class DrawRow:
-    """A lead's own supply of uniforms for one mechanism, consumed in order."""
+    """A lead's own supply of uniforms for one mechanism, consumed in order.
 
-    __slots__ = ("index", "overflow", "values")
+    After the pre-drawn ``values`` the row continues on ``more``: a generator, or a function
+    making one on first use (a per-lead stream keyed by the lead, so it stays common to
+    scenarios; created lazily because most leads never need it).
+    """
 
-    def __init__(self, values: Sequence[float] | np.ndarray, overflow: np.random.Generator) -> None:
+    __slots__ = ("index", "more", "values")
+
+    def __init__(
+        self,
+        values: Sequence[float] | np.ndarray,
+        more: np.random.Generator | Callable[[], np.random.Generator],
+    ) -> None:
         self.values = values  # a list, or a row of the mechanism's matrix (a third of the memory)
         self.index = 0
-        self.overflow = overflow
+        self.more = more
 
     def uniform(self) -> float:
         """The next uniform in (0, 1)."""
@@ -55,7 +66,9 @@ class DrawRow:
             self.index = index + 1
             value = float(self.values[index])
         else:
-            value = float(self.overflow.random())
+            if not isinstance(self.more, np.random.Generator):
+                self.more = self.more()
+            value = float(self.more.random())
         return min(max(value, _EPSILON), 1.0 - _EPSILON)
 
     def normal(self) -> float:

@@ -1,7 +1,7 @@
 """The assumptions register: every parameter of the bundled scenarios, its value and its source.
 
 Consultants defend numbers in front of a board; this page lets them point at the published
-figure (FIGURES.md id) or the stated assumption behind each value, scenario by scenario. It is
+figure (its id in docs/sources.md) or the stated assumption behind each value, scenario by scenario. It is
 generated from the scenario files (the same provenance as ``leadsim explain``) and a test keeps
 the committed ``docs/assumptions.md`` in step with them.
 """
@@ -43,7 +43,7 @@ def assumptions_markdown(files: Sequence[str | Path] = BUNDLED_SCENARIOS) -> str
         "Generated from the scenario files by `leadsim assumptions --write docs/assumptions.md`;",
         "do not edit by hand (a test fails when it is out of date). *source* is the file and line",
         "that set the value in the last scenario, and the comment written next to it: a",
-        "FIGURES.md id (`source: F7`) or `assumption:` with the reason. Values set nowhere come",
+        "docs/sources.md id (`source: F7`) or `assumption:` with the reason. Values set nowhere come",
         "from the schema's defaults (`sim/scenario/schema.py`).",
         "",
         "| parameter | " + " | ".join(names) + " | differs | source | comment |",

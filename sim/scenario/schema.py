@@ -117,7 +117,7 @@ class Decay(Frozen):
     """Interest after the last touch: q(t) = floor + (1 - floor) * (w * 2^(-t/h1) + (1 - w) * 2^(-t/h2)).
 
     One family covers a single exponential (hot_weight 1, floor 0) and the two-phase
-    "hot window plus cold floor" curve fitted to the speed-to-lead studies (FIGURES.md).
+    "hot window plus cold floor" curve fitted to the speed-to-lead studies (D1, D2 in docs/sources.md).
     """
 
     hot_weight: Probability = Field(1.0, description="w: share of interest in the fast phase")
@@ -288,15 +288,10 @@ class Sales(Frozen):
 
 
 class Conversion(Frozen):
-    """Reaching, qualifying and winning a lead; probabilities at full interest."""
+    """Reaching, qualifying and winning a lead; qualification probabilities at full buying intent."""
 
-    reach_probability: Probability = Field(0.25, description="per attempt, at interest 1")
-    interest_effect_on_reach: Probability = Field(
-        0.0,
-        description=(
-            "e: reach ~ interest^e, qualification ~ interest^(1-e); "
-            "their product stays proportional to interest"
-        ),
+    reach_probability: Probability = Field(
+        0.25, description="chance a dial reaches the person; does not decay with interest"
     )
     qualify_probability: StageValues = StageValues(ql=0.1, mql=0.3, sql=0.7)
     qualify_fit_weight: Probability = 0.5

@@ -1,14 +1,17 @@
 """Speed to lead: the measured qualification rate by response time follows the decay curve.
 
 Every lead arrives sales-ready (SQL, a score that always passes) and is reached at its first
-attempt (reach probability 1, interest_effect_on_reach 0), so the only thing between response
+attempt (reach probability 1, which never decays), so the only thing between response
 time and qualification is the configured curve:
 
     P(qualified | lead) = qualify_probability[sql] * (1 - w_fit + w_fit * fit) * q(response),
-    q(t) = floor + (1 - floor) * (w * 2^(-t / h1) + (1 - w) * 2^(-t / h2)).
+    q(t) = floor + (1 - floor) * (w * 2^(-t / h1) + (1 - w) * 2^(-t / h2)),
+
+since each lead is either inside its own hot window (intent 1) or at the floor, and the chance
+of still being inside it t hours after the inquiry is the curve's decaying part.
 
 Office hours and a small team spread response times from minutes to days. The curve below is
-FIGURES.md's "mild" fit to F4 (0.05 + 0.40 e^(-t / 2.57 h) as an absolute probability), i.e.
+the "mild" fit D2 (docs/sources.md) to F4 (0.05 + 0.40 e^(-t / 2.57 h) as an absolute probability), i.e.
 qualify_probability 0.45 at full interest, floor 0.05/0.45, half-life 2.57 h * ln 2.
 """
 
@@ -50,7 +53,6 @@ SCENARIO = Scenario.model_validate({
               "conversation_hours": {"distribution": "fixed", "mean": 0.2}},
     "conversion": {
         "reach_probability": 1.0,
-        "interest_effect_on_reach": 0.0,
         "qualify_probability": {"ql": 0.0, "mql": 0.0, "sql": QUALIFY_AT_FULL_INTEREST},
         "qualify_fit_weight": FIT_WEIGHT,
         "sales_cycle_days": {"distribution": "fixed", "mean": 1.0},

@@ -20,11 +20,17 @@ from sim.metrics import (
     sla_met,
 )
 from sim.model.calendar import BusinessCalendar
-from sim.scenario.schema import Channel, Scenario
+from sim.scenario.schema import Channel, Costs, Sales, Scenario
 
 NAN = math.nan
-SCENARIO = Scenario(name="paper", channels=(Channel(name="web_inquiry", leads_per_week=1.0),))
-RUN = {"replication": 3, "staff_cost": 10000.0, "available_rep_hours": 450.0, "busy_rep_hours": 90.0}
+# One rep at 10,000 a year and one 500-a-year tool over a 365-day window: staff 10,000, org 500.
+SCENARIO = Scenario(
+    name="paper",
+    channels=(Channel(name="web_inquiry", leads_per_week=1.0),),
+    sales=Sales(reps=1, rep_cost_per_year=10000.0),
+    costs=Costs(org_costs_per_year={"tools": 500.0}),
+)
+RUN = {"replication": 3, "available_rep_hours": 450.0, "busy_rep_hours": 90.0}
 
 # lead, max stage, ready, hand-off, first attempt, reached, qualified, cold, outcome, deal,
 # cost, marketing-sourced, wasted hours. Business hours from ready to first attempt in the
@@ -52,6 +58,13 @@ def leads() -> pd.DataFrame:
         ],
     )
     table["cold_at_first_contact"] = table["cold_at_first_contact"].astype("boolean")
+    # Inquiries two hours before they were ready for sales (lead 5 never was: created at 0).
+    table["created_at"] = (table["sales_ready_at"] - 2.0).fillna(0.0)
+    # Wasted hours by cause: lead 1's unqualified conversation, leads 2 and 3's unanswered dials.
+    table["unqualified_conversation_hours"] = [0.0, 0.6, 0.0, 0.0, 0.0, 0.0, 0.0]
+    table["unanswered_dial_hours"] = [0.0, 0.0, 0.3, 0.3, 0.0, 0.0, 0.0]
+    table["upsell_revenue"] = [500.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    table["capacity_held"] = [False, True, False, False, False, False, False]
     return table
 
 
@@ -93,11 +106,21 @@ def test_replication_kpis_by_hand(leads: pd.DataFrame) -> None:
         "cold_share": 2 / 5,
         "ignored_share": 1 / 5,  # of the five handed marketing leads; lead 6 is sales' own
         "wasted_sales_hours": 1.2,
+        "unanswered_dial_hours": 0.6,
+        "unqualified_conversation_hours": 0.6,
         "rep_utilization": 0.2,
         "lead_cost": 165.0,
         "staff_cost": 10000.0,
-        "cost": 10165.0,
-        "roi": (4000.0 - 10165.0) / 10165.0,
+        "org_cost": 500.0,
+        "cost": 10665.0,
+        "total_revenue": 4500.0,
+        "net_contribution": 4500.0 - 10665.0,
+        "roi": (4500.0 - 10665.0) / 10665.0,
+        "median_response_from_inquiry_hours": 49.0,
+        "first_hour_share_from_inquiry": 0.0,
+        "first_hour_share": 1 / 6,
+        "never_handed_over_share": 1 / 6,  # lead 5 of the six marketing leads
+        "capacity_held_leads": 1,
     }
     for name, value in expected.items():
         if isinstance(value, float):

@@ -102,7 +102,7 @@ ONE_LEAD: dict[str, Any] = {
               "attempt_hours": {"distribution": "fixed", "mean": 0.25},
               "conversation_hours": {"distribution": "fixed", "mean": 0.5}},
     "conversion": {
-        "reach_probability": 1.0, "interest_effect_on_reach": 1.0,
+        "reach_probability": 1.0,
         "qualify_probability": {"ql": 1.0, "mql": 1.0, "sql": 1.0}, "qualify_fit_weight": 0.0,
         "sales_cycle_days": {"distribution": "fixed", "mean": 10.0},
         "win_probability": 1.0, "win_fit_weight": 0.0,
@@ -375,7 +375,6 @@ def small_scenarios(draw: st.DrawFn) -> Scenario:
                     "automation_triggers": draw(st.booleans())},
         "sales": sales,
         "conversion": {"reach_probability": draw(st.floats(0, 1)),
-                       "interest_effect_on_reach": draw(st.floats(0, 1)),
                        "sales_cycle_days": _distribution(draw, 0.5, 40.0),
                        "win_probability": draw(st.floats(0, 1)),
                        "win_interest_weight": draw(st.floats(0, 1))},
@@ -435,10 +434,17 @@ def test_invariants(scenario: Scenario, seed: int) -> None:
 
     # funnel: won => qualified => reached => attempted; a deal value only for won leads
     won = leads["outcome"] == "won"
-    assert (~won | leads["qualified"]).all()
-    assert (~leads["qualified"] | leads["reached"]).all()
+    ever_qualified = leads["qualified"] | leads["qualified_later"]
+    assert (~won | ever_qualified).all()
+    assert not (leads["qualified"] & leads["qualified_later"]).any()
+    assert (~ever_qualified | leads["reached"]).all()
     assert (~leads["reached"] | (leads["contact_attempts"] >= 1)).all()
-    assert won.sum() <= leads["qualified"].sum() <= leads["reached"].sum()
+    assert won.sum() <= ever_qualified.sum() <= leads["reached"].sum()
+    # wasted hours are the sum of their two causes, and never more than the hours spent
+    np.testing.assert_allclose(
+        leads["wasted_sales_hours"], leads["unanswered_dial_hours"] + leads["unqualified_conversation_hours"]
+    )
+    assert (leads["wasted_sales_hours"] <= leads["sales_hours"] + 1e-9).all()
     assert leads["deal_value"].notna().eq(won).all()
     assert (leads.loc[won, "deal_value"] > 0).all()
     contacted = leads["first_contact_at"].notna()

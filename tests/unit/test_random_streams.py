@@ -51,7 +51,7 @@ def test_different_names_seeds_or_replications_give_different_streams(
     assert not np.array_equal(a, b)
 
 
-def test_draw_row_consumes_in_order_then_overflows() -> None:
+def test_draw_row_consumes_in_order_then_continues_on_its_own_generator() -> None:
     overflow = np.random.Generator(np.random.PCG64(7))
     expected_overflow = np.random.Generator(np.random.PCG64(7)).random(2)
     row = DrawRow([0.1, 0.2, 0.3], overflow)

@@ -1,10 +1,11 @@
 """The bundled scenarios, simulated once for all validation tests against published figures.
 
-The speed-to-lead and funnel studies (FIGURES.md) measured real firms over a year or more; the
-validation tests measure the simulated company the same way, from the lead table. The three
-bundled setups run ``REPLICATIONS`` simulated years each with the same seed, so replication r
-of every setup sees the same leads (common random numbers) and setups can be compared pair by
-pair. The experiment runs once per test session (~50 s of CPU: ~25-30 s on two idle cores).
+The speed-to-lead and funnel studies (F1-F21 in docs/sources.md) measured real firms over a
+year or more; the validation tests measure the simulated company the same way, from the lead
+table, each figure on the setup it describes. The three bundled setups run ``REPLICATIONS``
+simulated years each with the same seed, so replication r of every setup sees the same leads
+(common random numbers) and setups can be compared pair by pair. The experiment runs once per
+test session (~60 s of CPU: ~30-40 s on two idle cores).
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ BUNDLED = ("base", "separate_departments", "customer_happiness_team")
 """The bundled top-level scenario files (the company and its two org setups)."""
 SEED = 20110301
 """Fixed seed (HBR's "The Short Life of Online Sales Leads", March 2011); any seed should pass."""
-REPLICATIONS = 12
+REPLICATIONS = 10
 """Simulated years per setup. Each year has ~4,900 leads, so per-year KPIs carry binomial noise of
-a few per cent (e.g. ~60 wins a year in the silo: +-13 %); twelve years make the 95 % t-interval
-of a mean about +-0.6 standard deviations wide, narrow against the published bands, and give the
-F2 test ~7,000 contacted web inquiries. More would exceed the ~60 s budget of this folder."""
+a few per cent (e.g. ~40 wins a year in the silo: +-16 %); ten years make the 95 % t-interval
+of a mean about +-0.7 standard deviations wide, narrow against the published bands, and give the
+F2 test ~7,500 contacted web inquiries of base.yaml. More would exceed the ~60 s budget of this folder."""
 WORKERS = 2
 
 

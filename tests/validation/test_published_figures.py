@@ -1,7 +1,11 @@
-"""Validation: the bundled scenarios reproduce the published speed-to-lead and funnel figures.
+"""Validation: each bundled setup reproduces the published figures that describe it.
 
-Each test names the FIGURES.md row it checks (/work/shared/domain/FIGURES.md), measures it from
-the lead table the way the study measured it, and explains its band. Two kinds of tolerance:
+Each test names the figure it checks (its id in docs/sources.md), runs it on the setup the study
+describes - the silo (``separate_departments``) for the audits of typical firms (F1, F5,
+F10), ``base`` for the speed-to-lead ratios and source conversion (F2, F12) - measures it from
+the lead table the way the study measured it (response time from the inquiry, "qualify" as
+the study defined it) and explains its band. Nothing is pooled across setups. Two kinds of
+tolerance:
 
 - the *band* is the published range, widened where the study population (many firms) differs
   from one simulated company; it is a statement about the scenario files;
@@ -9,13 +13,13 @@ the lead table the way the study measured it, and explains its band. Two kinds o
   years, the 95 % t-interval of the replication mean (or an exact conditional bound for pooled
   rare events) must lie inside the band, so a lucky seed cannot pass a wrong calibration.
 
-The silo (``separate_departments``) is the article's starting point and is what the audits of
-F1/F5/F10 saw in the typical firm; the customer happiness team must beat it through the
-mechanisms alone (FIGURES "Alignment effects": no bonus factor exists in the model).
+The customer happiness team must beat the silo through the mechanisms alone (docs/sources.md,
+"Alignment effects": no bonus factor exists in the model).
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -29,6 +33,7 @@ from sim.metrics import qualification_by_response
 ValidationRuns = Any  # the session fixture's ValidationRuns (tests/validation/conftest.py)
 
 CONFIDENCE = 0.95
+BASE = "base"
 SILO = "separate_departments"
 TEAM = "customer_happiness_team"
 
@@ -80,113 +85,130 @@ def test_ratio_lower_bound_covers_the_true_ratio_and_tightens_with_data() -> Non
     assert ratio_lower_bound(50, 1_000, 0, 10) < 2.0  # ten leads cannot prove a large ratio
 
 
-# ------------------------------------------------------------------ F2: speed to lead
+# ------------------------------------------------------------ F2: speed to lead (base.yaml)
 
 
 @pytest.fixture(scope="module")
 def web_qualification(validation_runs: ValidationRuns) -> pd.DataFrame:
-    """Web inquiries of all bundled setups, qualified share by first-attempt delay (F2 buckets)."""
-    leads = validation_runs.leads
+    """base.yaml's web inquiries: first-series qualified share by first attempt after the inquiry."""
+    web = validation_runs.leads_of(BASE)
+    web = web[web["channel"] == "web_inquiry"]
+    return qualification_by_response(web, start_column="created_at").set_index("bucket")
+
+
+def _ratio_bound(table: pd.DataFrame, fast: str, slow: str) -> tuple[float, str]:
+    a, b = table.loc[fast], table.loc[slow]
+    bound = ratio_lower_bound(int(a["qualified"]), int(a["leads"]), int(b["qualified"]), int(b["leads"]))
+    text = (f"{fast}: {int(a['qualified'])}/{int(a['leads'])} qualified, {slow}: "
+            f"{int(b['qualified'])}/{int(b['leads'])}; ratio lower bound {bound:.2f}")
+    return bound, text
+
+
+def test_f2_base_web_inquiries_qualify_less_often_the_later_the_first_attempt(
+    web_qualification: pd.DataFrame,
+) -> None:
+    """F2: the qualified share falls with the delay of the first attempt after the inquiry.
+
+    Measured as the study did, on base.yaml (a firm answering web leads by e-mail forwarding,
+    no silo): response time = first contact attempt - inquiry (``created_at``), web inquiries
+    only, "qualify" = a conversation that qualified the lead in its first contact series
+    (the study's "meaningful conversation with a decision maker").
+    Band: the point estimates fall from bucket to bucket (0-1 h >= 1-2 h >= 2-24 h >= 24 h+),
+    and within 1 h vs 1-2 h the one-sided 95 % lower bound is >= 0.8. F2 reports ~7x between
+    the first two buckets; the decay form base.yaml uses is F4's mild curve (D2), which trades
+    F2's steep first hour for F4's and F12's absolute rates (docs/model.md, "Speed to lead:
+    which figures the decay form keeps") and predicts only ~1.2-1.5x here - with ~550 leads in
+    the 1-2 h bucket that cannot be separated from 1 at 95 %, so this band checks direction
+    and rules out a reversal, not F2's magnitude.
+    """
+    shares = web_qualification["qualified_share"].to_numpy()
+    assert all(later <= earlier for earlier, later in itertools.pairwise(shares)), shares
+    bound, text = _ratio_bound(web_qualification, "0–1 h", "1–2 h")
+    assert bound >= 0.8, text
+
+
+def test_f2_base_web_inquiries_called_within_an_hour_qualify_several_times_as_often_as_after_a_day(
+    web_qualification: pd.DataFrame,
+) -> None:
+    """F2: within 1 h of the inquiry vs 24 h or more: many times the odds of qualifying.
+
+    Same measure and setup as the 1-2 h test. Band: lower bound >= 2.5. F2 reports > 60x with
+    the steep form; F4 (the mild form D2 base.yaml uses, 2.5 M leads) reports 38 % vs 5 %,
+    7.6x, and the chosen form predicts ~4-8x here (intent after a day is at the floor 0.111 of
+    the peak, but nurtured leads handed over days after their inquiry were re-warmed by their
+    stage step, and later attempts of fast leads happen a day on). 2.5x fails a decay too weak
+    to matter (a floor of a third gives < 2x). Tolerance: one-sided 95 % bound from ~750 fast
+    and ~3,300 late inquiries over 10 years.
+    """
+    bound, text = _ratio_bound(web_qualification, "0–1 h", "≥24 h")
+    assert bound >= 2.5, text
+
+
+# ------------------------------------------------------------ F12: source conversion (base.yaml)
+
+
+def test_f12_base_web_inquiries_become_customers_at_about_the_published_rate(
+    validation_runs: ValidationRuns,
+) -> None:
+    """F12: lead -> sale by source, website 1.6 % (Implisit, ~500 B2B firms).
+
+    Measured as F12 did: won / web inquiries created in the measured year, per replication,
+    on base.yaml; open leads at the drain cap count as not won.
+    Band 0.4-3.2 %: a quarter to twice F12's 1.6 %. F12 averages firms that answer at every
+    speed; base.yaml answers only ~6 % of its web inquiries within the first hour (F1: 37 % of
+    firms), so with intent decaying over hours it belongs in the lower half of that spread.
+    Tolerance: ~10 web wins a year (+-30 % Poisson noise); the 95 % CI of the mean over 10
+    years must lie inside the band.
+    """
+    leads = validation_runs.leads_of(BASE)
     web = leads[leads["channel"] == "web_inquiry"]
-    return qualification_by_response(web).set_index("bucket")
-
-
-def test_f2_web_inquiries_called_within_an_hour_qualify_several_times_as_often_as_an_hour_later(
-    web_qualification: pd.DataFrame,
-) -> None:
-    """F2: first attempt within 1 h vs 1-2 h later: ~7x the odds of qualifying (42 firms, 1.25 M leads).
-
-    Measured as the study did: response time = first contact attempt - moment the lead was ready
-    for sales (``qualification_by_response``), web inquiries only (F2 studied web leads), pooled
-    over the three bundled setups so every bucket has leads (the silo's nightly list never calls
-    within 2 h; the team rarely needs 1-2 h). "Qualify" = reached and sales-qualified.
-    Band: at least 3x as the 95 % lower bound - F2 says ~7x for a population of firms, and our
-    fast bucket is dominated by the team's minutes-long responses, so the simulated point
-    estimate is larger; 3x still fails a curve without a hot window (a single exponential with
-    a half-life of hours gives < 2x between these buckets). Tolerance: a 95 % lower confidence
-    bound (``ratio_lower_bound``) from ~6,000 fast and ~1,400 1-2 h web inquiries (12 x 3 years).
-    """
-    fast = web_qualification.loc["0–1 h"]
-    later = web_qualification.loc["1–2 h"]
-    bound = ratio_lower_bound(
-        int(fast["qualified"]), int(fast["leads"]), int(later["qualified"]), int(later["leads"])
-    )
-    assert bound >= 3.0, (
-        f"within 1 h: {int(fast['qualified'])}/{int(fast['leads'])} qualified, 1-2 h: "
-        f"{int(later['qualified'])}/{int(later['leads'])}; ratio lower bound {bound:.2f} < 3"
-    )
-
-
-def test_f2_web_inquiries_called_within_an_hour_qualify_dozens_of_times_as_often_as_after_a_day(
-    web_qualification: pd.DataFrame,
-) -> None:
-    """F2: first attempt within 1 h vs after >= 24 h: > 60x the odds of qualifying.
-
-    Same measure and pooling as the 1-2 h test. Band: at least 20x as the 95 % lower bound -
-    ">60x" is a point estimate from one study; 20x ("dozens of times") keeps the claim's order of
-    magnitude while a few thousand late inquiries, which qualify about once in a thousand, can
-    bound the ratio only from below. A decay curve without the cold floor's depth (e.g. one
-    that keeps 10 % interest after a day) fails it.
-    """
-    fast = web_qualification.loc["0–1 h"]
-    late = web_qualification.loc["≥24 h"]
-    bound = ratio_lower_bound(
-        int(fast["qualified"]), int(fast["leads"]), int(late["qualified"]), int(late["leads"])
-    )
-    assert bound >= 20.0, (
-        f"within 1 h: {int(fast['qualified'])}/{int(fast['leads'])} qualified, >= 24 h: "
-        f"{int(late['qualified'])}/{int(late['leads'])}; ratio lower bound {bound:.1f} < 20"
-    )
+    rate = (web["outcome"] == "won").groupby(web["replication"]).mean()
+    _assert_interval_inside(rate, 0.004, 0.032, "base web inquiry -> customer rate")
 
 
 # ---------------------------------------------------- F1 / F5 / F10: the silo's follow-up
 
 
-def test_f1_f5_separate_departments_never_contact_a_quarter_to_two_fifths_of_their_leads(
+def _silo_web(validation_runs: ValidationRuns) -> pd.DataFrame:
+    leads = validation_runs.leads_of(SILO)
+    return leads[leads["channel"] == "web_inquiry"]
+
+
+def test_f1_f5_separate_departments_never_answer_a_quarter_to_two_fifths_of_their_web_inquiries(
     validation_runs: ValidationRuns,
 ) -> None:
     """F1 (23 % of firms never answered a web inquiry) and F5 (40 % never responded).
 
-    Measured as the audits saw it, from the customer's side: a handed-over lead without any
-    contact attempt counts as never contacted, whether sales ignored it or it waited until the
-    prospect bought elsewhere (``never_contacted_share`` over handed-over leads).
-    Band 15-45 %: the two audits' values (23 % and 40 %) widened by ~8 points each way, since
-    audits of single test leads across thousands of firms vary that much between studies.
-    Tolerance: the 95 % CI of the mean over 12 years (half-width ~0.4 points) must lie inside.
+    Measured as the audits did, from the inquirer's side, on the silo: the share of web
+    inquiries that never got a contact attempt - ignored by sales, kept in marketing's
+    nurturing until they bought elsewhere, or waiting until the buying window closed.
+    Band 15-45 %: the two audits' values widened by ~8 points each way, since audits of single
+    test leads across thousands of firms vary that much between studies. Tolerance: the 95 %
+    CI of the mean over 10 years must lie inside.
     """
-    values = validation_runs.kpi(SILO, "never_contacted_share")
-    _assert_interval_inside(values, 0.15, 0.45, "share of handed-over leads never contacted")
+    web = _silo_web(validation_runs)
+    never = web["first_contact_at"].isna().groupby(web["replication"]).mean()
+    _assert_interval_inside(never, 0.15, 0.45, "silo web inquiries never answered")
 
 
-def test_f1_f5_separate_departments_answer_with_a_median_of_hours_to_two_days(
+def test_f1_f5_separate_departments_answer_web_inquiries_with_a_median_of_hours_to_two_days(
     validation_runs: ValidationRuns,
 ) -> None:
-    """F5 (median first call 4 h 8 min) and F1 (48 % of responders within 1 h, 31 % after 24 h).
+    """F5 (median first call 4 h 8 min) and F1 (mean 42 h; 24 % of firms after more than 24 h).
 
-    Response time = first contact attempt - sales-ready (``median_response_hours`` over the
-    leads that were attempted, as the audits took the median over responding firms).
+    Response time = first contact attempt - inquiry, over the silo's web inquiries that were
+    attempted (as the audits took the median over responding firms), median per year.
     Band 2-48 h: F5's 4 h is the audited median of all firms, including fast ones; a silo with
-    a nightly list and reps working marketing leads after their own prospects (the article's
-    setup) answers no lead within the hour, so its median is near a day. The band keeps the
-    order of magnitude ("hours to two days", not "minutes" and not "a week", which a weekly
-    list would give). Tolerance: the 95 % CI of the mean of 12 yearly medians must lie inside.
+    a nightly list and reps working marketing leads after their own prospects answers no lead
+    within the hour, so it sits among F1's slow firms, near two days. The band keeps the order
+    of magnitude ("hours to two days", not minutes, not a week). Tolerance: the 95 % CI of the
+    mean of 10 yearly medians must lie inside.
     """
-    values = validation_runs.kpi(SILO, "median_response_hours")
-    _assert_interval_inside(values, 2.0, 48.0, "median response hours")
-
-
-def test_f1_f5_separate_departments_answer_with_a_mean_near_two_days(
-    validation_runs: ValidationRuns,
-) -> None:
-    """F1 (mean response among responders 42 h) and F5 (mean ~41 h).
-
-    Same response-time measure as the median test; the mean is the figure both audits agree on.
-    Band 20-80 h: about half to twice the published ~42 h - the tail (leads ready on Friday
-    night, reps busy with their own accounts) depends on one firm's calendar and workload more
-    than the median does. Tolerance: the 95 % CI of the mean over 12 years must lie inside.
-    """
-    values = validation_runs.kpi(SILO, "mean_response_hours")
-    _assert_interval_inside(values, 20.0, 80.0, "mean response hours")
+    web = _silo_web(validation_runs)
+    contacted = web[web["first_contact_at"].notna()]
+    response = contacted["first_contact_at"] - contacted["created_at"]
+    median = response.groupby(contacted["replication"]).median()
+    _assert_interval_inside(median, 2.0, 48.0, "silo median response from the inquiry (hours)")
 
 
 def test_f10_separate_departments_do_not_pursue_most_marketing_leads(
@@ -194,13 +216,13 @@ def test_f10_separate_departments_do_not_pursue_most_marketing_leads(
 ) -> None:
     """F10: sales reps do not pursue ~70 % of marketing leads (461 reps, 4 firms); F11: ~80 % lost.
 
-    Measured over marketing-sourced leads handed to sales: "not pursued" = sales never got into
-    a conversation with the lead - ignored, never attempted, or given up after unanswered dials
-    (F8: half of leads are never called twice). Counting only ignored + never attempted would
-    make "not pursued" the same number as F1's never-contacted share (23-40 %), so F1 and F10
-    could not both hold; reading F10 as "never worked into a conversation" reconciles them.
+    Measured on the silo over marketing-sourced leads handed to sales: "not pursued" = sales
+    never got into a conversation with the lead - ignored, never attempted, or given up after
+    unanswered dials (F8: half of leads are never called twice). Counting only ignored + never
+    attempted would make "not pursued" the same number as F1's never-contacted share, so F1 and
+    F10 could not both hold; reading F10 as "never worked into a conversation" reconciles them.
     Band 55-85 %: F10's 70 % +-15 points (one study of four firms; F11's survey estimate of
-    80 % lies inside). Tolerance: the 95 % CI of the mean over 12 years must lie inside.
+    80 % lies inside). Tolerance: the 95 % CI of the mean over 10 years must lie inside.
     """
     leads = validation_runs.leads_of(SILO)
     marketing = leads[leads["marketing_sourced"] & leads["handoff_at"].notna()]
@@ -208,24 +230,35 @@ def test_f10_separate_departments_do_not_pursue_most_marketing_leads(
     _assert_interval_inside(not_pursued, 0.55, 0.85, "share of marketing leads not pursued")
 
 
-# ------------------------------------------------------------ F12 / F13: lead -> customer
+# ------------------------------------------------------------ F13: lead -> customer, per setup
 
 
-@pytest.mark.parametrize("setup", [SILO, TEAM])
-def test_f12_f13_lead_to_customer_rate_is_half_a_percent_to_five_percent(
+@pytest.mark.parametrize("setup", [BASE, SILO, TEAM])
+def test_f13_lead_to_customer_rate_is_half_a_percent_to_five_percent(
     validation_runs: ValidationRuns, setup: str
 ) -> None:
-    """F13 (end to end inquiry -> won ~0.5-5 %) and F12 (lead -> sale by source 0.5-3.6 %).
+    """F13 (end to end inquiry -> won ~0.5-5 %), each setup on its own.
 
     Measured on the whole cohort: won / leads created in the measured year (``conversion_rate``),
     every channel, leads still open at the drain cap counted as not won.
-    Band 0.5-5 %: F13's practitioner range as published (F12's by-source rates lie inside); both
-    org setups must stay inside - a silo below 0.5 % or a team above 5 % would mean a mechanism
-    is too strong. Tolerance: ~60 (silo) to ~180 (team) wins a year give a yearly rate with
-    +-8-13 % Poisson noise; the 95 % CI of the mean over 12 years must lie inside the band.
+    Band 0.5-5 %: F13's practitioner range as published; every setup must stay inside - a silo
+    below 0.5 % or a team above 5 % would mean a mechanism is too strong. Tolerance: the 95 %
+    CI of the mean over 10 years must lie inside the band.
     """
     values = validation_runs.kpi(setup, "conversion_rate")
     _assert_interval_inside(values, 0.005, 0.05, f"{setup} lead -> customer rate")
+
+
+@pytest.mark.parametrize("setup", [BASE, SILO, TEAM])
+def test_the_cohort_finishes_open_leads_at_most_one_percent(validation_runs: ValidationRuns, setup: str) -> None:
+    """The drain cap lets the measured cohort finish: at most 1 % of its leads are still open.
+
+    KPIs count open leads as not won, so a cap that cut the cohort short would bias every
+    setup's conversion downwards, most where cycles are long. Checked on every replication.
+    """
+    leads = validation_runs.leads_of(setup)
+    open_share = (leads["outcome"] == "open").groupby(leads["replication"]).mean()
+    assert (open_share <= 0.01).all(), open_share.to_dict()
 
 
 # ------------------------------------------------- the article's claim: the team is better
@@ -234,28 +267,28 @@ def test_f12_f13_lead_to_customer_rate_is_half_a_percent_to_five_percent(
 def test_customer_happiness_team_earns_more_than_separate_departments(
     validation_runs: ValidationRuns,
 ) -> None:
-    """The team's revenue exceeds the silo's: paired 95 % CI of the difference above zero.
+    """The team's total revenue exceeds the silo's: paired 95 % CI of the difference above zero.
 
-    FIGURES "Alignment effects": aligned firms grow faster (Aberdeen, correlational); the model
-    has no bonus factor, so any gain must come from the mechanisms (response time, acceptance,
-    scoring, capacity, recycling). Replication r of both setups sees the same leads (common
-    random numbers), so the difference is measured pair by pair over 12 years.
+    docs/sources.md "Alignment effects": aligned firms grow faster (Aberdeen, correlational);
+    the model has no bonus factor, so any gain must come from the mechanisms (response time,
+    acceptance, scoring, capacity, recycling, customer care). Replication r of both setups sees
+    the same leads (common random numbers), so the difference is measured pair by pair.
     """
-    team = validation_runs.kpi(TEAM, "revenue")
-    silo = validation_runs.kpi(SILO, "revenue")
+    team = validation_runs.kpi(TEAM, "total_revenue")
+    silo = validation_runs.kpi(SILO, "total_revenue")
     mean, low, high = stats.paired_difference(team.to_numpy(), silo.to_numpy(), CONFIDENCE)
-    assert low > 0, f"team - silo revenue: mean {mean:,.0f}, 95 % CI [{low:,.0f}, {high:,.0f}]"
+    assert low > 0, f"team - silo total revenue: mean {mean:,.0f}, 95 % CI [{low:,.0f}, {high:,.0f}]"
 
 
 def test_customer_happiness_team_answers_faster_and_meets_fewer_cold_leads(
     validation_runs: ValidationRuns,
 ) -> None:
-    """The team's median response time and cold share are below the silo's (paired 95 % CIs).
+    """The team's median response (from the inquiry and from sales-ready) and cold share are lower.
 
     The article's first failure mode is "leads gone cold" because sales follows up late; F1-F5
     measure response time. Both must improve in the team through the real-time hand-off, the
-    SLA queue and marketing leads no longer waiting behind own prospects - paired over the
-    same 12 years of leads.
+    SLA and marketing leads no longer waiting behind own prospects - paired over the same
+    10 years of leads.
     """
     for kpi in ("median_response_hours", "cold_share"):
         team = validation_runs.kpi(TEAM, kpi)

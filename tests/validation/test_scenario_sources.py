@@ -1,7 +1,7 @@
 """Every number in the bundled scenario files says where it comes from.
 
 A consultant defends a what-if result by the inputs behind it: each value in ``scenarios/``
-carries an end-of-line comment naming its FIGURES.md row (``# source: F7 ...``) or saying why it
+carries an end-of-line comment naming its docs/sources.md id (``# source: F7 ...``) or saying why it
 is a plausible assumption (``# assumption: ...``). ``leadsim explain`` and docs/assumptions.md
 show these comments; this test keeps them complete.
 """

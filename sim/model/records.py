@@ -1,0 +1,136 @@
+"""What the model remembers about each lead, and the lead table it writes at the end of a run.
+
+A lead is the unit a marketing-sales report counts: where it came from, when it was ready for
+sales, when sales first tried to call it, whether anyone spoke to it, whether it qualified and
+how it ended. ``Lead`` is the model's mutable bookkeeping during a run; ``lead_table`` turns the
+measured cohort into the flat, one-row-per-lead table of DESIGN.md's contract.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.model.random_streams import DrawRow
+from sim.scenario.schema import STAGES, Channel, StageMix
+
+# Pre-drawn uniforms per lead and mechanism; a lead needing more continues on its own stream.
+ROW_WIDTH = {"nurture": 24, "engagement": 8, "handoff": 6, "contact": 20, "outcome": 6}
+OUTCOMES = ("won", "lost_unqualified", "lost_competitor", "lost_cold", "ignored", "dropped", "open")
+LEAD_COLUMNS = (
+    "replication", "lead_id", "channel", "created_at", "fit", "stage_at_creation",
+    "sales_ready_at", "handoff_at", "first_contact_at", "contact_attempts", "reached",
+    "qualified", "cold_at_first_contact", "outcome", "closed_at", "deal_value",
+    "max_stage", "interest_at_first_contact", "handoffs", "sales_hours", "wasted_sales_hours",
+    "unanswered_dial_hours", "unqualified_conversation_hours", "qualified_later",
+    "capacity_held", "sla_escalated", "hot_window_hours", "fit_uniform", "buying_window_days",
+    "sales_cycle_days", "deal_value_if_won",
+    "cost", "marketing_sourced", "score_at_handoff", "satisfied", "churned_at", "upsells_won",
+    "upsell_revenue", "referrals", "referred_by",
+)
+
+
+@dataclass(slots=True)
+class Lead:
+    """The mutable state of one lead during a run (the model's own bookkeeping).
+
+    Slotted: a run holds every lead until its end, so a per-instance dict would dominate memory.
+    The intrinsic traits (fit, stage, buying window, cycle, deal value, hot window, qualification
+    uniform) are drawn at creation from their own streams, so they are the same in every scenario.
+    """
+
+    lead_id: int
+    channel: Channel
+    created_at: float
+    fit: float
+    fit_uniform: float
+    stage: int
+    buying_window_end: float
+    sales_cycle_hours: float
+    deal_value_if_won: float
+    hot_window_hours: float
+    qualify_uniform: float
+    in_cohort: bool
+    nurture: DrawRow
+    engagement: DrawRow
+    handoff: DrawRow
+    contact: DrawRow
+    outcome_draws: DrawRow
+    stage_at_creation: int = 0
+    last_touch: float = 0.0
+    next_engagement: float = math.inf
+    sales_ready_at: float = math.nan
+    ready_at: float = math.nan  # the current hand-off's sales-ready moment
+    handoff_at: float = math.nan
+    first_contact_at: float = math.nan
+    contact_attempts: int = 0
+    reached: bool = False
+    qualified: bool = False
+    qualified_later: bool = False
+    cold_at_first_contact: bool | None = None
+    interest_at_first_contact: float = math.nan
+    outcome: str = "open"
+    closed_at: float = math.nan
+    deal_value: float = math.nan
+    handoffs: int = 0
+    sales_hours: float = 0.0
+    unanswered_dial_hours: float = 0.0
+    unqualified_conversation_hours: float = 0.0
+    score_at_handoff: float = math.nan
+    max_stage: int = 0
+    sla_deadline: float = math.nan
+    sla_escalated: bool = False
+    capacity_held: bool = False
+    awaiting_stage_step: bool = False
+    satisfied: bool | None = None
+    churned_at: float = math.nan
+    upsells_won: int = 0
+    upsell_revenue: float = 0.0
+    referrals: int = 0
+    referred_by: int | None = None
+
+    @property
+    def wasted_sales_hours(self) -> float:
+        """Rep hours that led nowhere: unanswered dial series plus unqualified conversations."""
+        return self.unanswered_dial_hours + self.unqualified_conversation_hours
+
+
+def lead_table(cohort: Sequence[Lead], replication: int) -> pd.DataFrame:
+    """The lead table (``LEAD_COLUMNS``) of the measured cohort, with stable dtypes."""
+    derived: dict[str, Callable[[Lead], Any]] = {
+        "replication": lambda lead: replication,
+        "channel": lambda lead: lead.channel.name,
+        "stage_at_creation": lambda lead: STAGES[lead.stage_at_creation],
+        "max_stage": lambda lead: STAGES[lead.max_stage],
+        "cost": lambda lead: lead.channel.cost_per_lead,
+        "marketing_sourced": lambda lead: lead.channel.marketing_sourced,
+        "buying_window_days": lambda lead: (lead.buying_window_end - lead.created_at) / 24.0,
+        "sales_cycle_days": lambda lead: lead.sales_cycle_hours / 24.0,
+    }
+    columns = {
+        name: [derived[name](lead) if name in derived else getattr(lead, name) for lead in cohort]
+        for name in LEAD_COLUMNS
+    }
+    leads = pd.DataFrame(columns)
+    leads["cold_at_first_contact"] = leads["cold_at_first_contact"].astype("boolean")
+    leads["satisfied"] = leads["satisfied"].astype("boolean")
+    leads["referred_by"] = leads["referred_by"].astype("Int64")
+    for name in ("churned_at", "upsell_revenue", "unanswered_dial_hours",
+                 "unqualified_conversation_hours", "wasted_sales_hours", "sales_hours"):
+        leads[name] = leads[name].astype(float)
+    for name in ("upsells_won", "referrals", "contact_attempts", "handoffs", "lead_id", "replication"):
+        leads[name] = leads[name].astype("int64")
+    for name in ("reached", "qualified", "qualified_later", "marketing_sourced", "capacity_held",
+                 "sla_escalated"):
+        leads[name] = leads[name].astype(bool)
+    return leads
+
+
+def stage_index(mix: StageMix, uniforms: Any) -> Any:
+    """Stage (0 QL, 1 MQL, 2 SQL) of each uniform under the channel's stage mix."""
+    return np.searchsorted((mix.ql, mix.ql + mix.mql), uniforms, side="right")

@@ -1,0 +1,119 @@
+"""Sales reps as a SimPy priority resource: who gets the next free rep.
+
+A team of reps is a pool of servers; leads, sales' own prospecting and the calendar's off-shift
+holds all ask it for a rep with a priority (rank, rule value), lower first, ties first come
+first served. This module holds the pool, its fast queue and the priority vocabulary.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Generator
+from typing import Any
+
+import numpy as np
+import simpy
+from simpy.resources.resource import SortedQueue
+
+from sim.model.calendar import BusinessCalendar
+from sim.scenario.schema import Sales
+
+Priority = tuple[float, float]
+SHIFT_PRIORITY: Priority = (-1.0, 0.0)
+# An escalated lead (its SLA deadline passed before a rep took it) goes before every other lead
+# and own-pipeline task, but not before the calendar's off-shift holds.
+ESCALATED_RANK = -0.5
+
+
+def _request_key(request: Any) -> Any:
+    return request.key
+
+
+class _InsortQueue(SortedQueue):
+    """SimPy's priority queue, inserting in O(log n) instead of re-sorting on every request.
+
+    ``SortedQueue.append`` appends and then stable-sorts the whole (already sorted) queue, so a
+    new request lands after every request with an equal or smaller key: exactly where
+    ``bisect.insort_right`` puts it. Same order, same results; the re-sort made the cost per
+    lead grow with the queue length and thus with lead volume.
+    """
+
+    def append(self, item: Any) -> None:
+        if self.maxlen is not None and len(self) >= self.maxlen:
+            raise RuntimeError("Cannot append event. Queue is full.")
+        bisect.insort_right(self, item, key=_request_key)
+
+
+class RepPool(simpy.PriorityResource):
+    """Sales reps as a SimPy priority resource (with the O(log n) queue above)."""
+
+    PutQueue = _InsortQueue
+
+
+def request_rep(pool: simpy.PriorityResource, priority: Priority) -> simpy.resources.resource.PriorityRequest:
+    """Ask ``pool`` for a rep with a (rank, key) priority: lower first, ties first come first served.
+
+    SimPy compares priorities with ``<`` only, so tuples work although its hints say ``int``.
+    """
+    return pool.request(priority=priority)  # type: ignore[arg-type]
+
+
+def off_shift_holds(
+    env: simpy.Environment, calendar: BusinessCalendar, pool: simpy.PriorityResource
+) -> Generator[simpy.Event, Any, None]:
+    """Hold one rep of ``pool`` outside business hours, so leads wait for the office to open."""
+    while True:
+        if calendar.is_open(env.now):
+            yield env.timeout(calendar.next_close(env.now) - env.now)
+        with request_rep(pool, SHIFT_PRIORITY) as request:
+            yield request
+            reopen = calendar.next_open(env.now)
+            if reopen > env.now:
+                yield env.timeout(reopen - env.now)
+
+
+def own_pipeline_tasks(
+    env: simpy.Environment,
+    calendar: BusinessCalendar,
+    pool: simpy.PriorityResource,
+    sales: Sales,
+    rng: np.random.Generator,
+    account_work: Callable[[float, float, bool], None],
+) -> Generator[simpy.Event, Any, None]:
+    """Sales' own prospecting: tasks that take ``own_pipeline_share`` of business hours."""
+    task_hours = sales.own_pipeline_task_hours
+    mean_gap = task_hours / (sales.own_pipeline_share * pool.capacity)
+    # Own prospects go first in a silo; otherwise they fill the time marketing leads leave.
+    priority: Priority = (0.0, 0.0) if sales.marketing_leads_below_own_pipeline else (2.0, 0.0)
+    while True:
+        gap = float(rng.exponential(mean_gap))
+        # Tasks arise only in business hours: advance ``gap`` working hours.
+        target = calendar.add_business_hours(env.now, gap)
+        yield env.timeout(target - env.now)
+        _start_own_task(env, pool, task_hours, priority, account_work)
+
+
+def _start_own_task(
+    env: simpy.Environment,
+    pool: simpy.PriorityResource,
+    task_hours: float,
+    priority: Priority,
+    account_work: Callable[[float, float, bool], None],
+) -> None:
+    """One own-pipeline task: wait for a rep, hold it ``task_hours``, release it.
+
+    Chained callbacks instead of a SimPy process per task: the same request, timeout and
+    release at the same instants, without a process start and end event per task.
+    """
+    request = request_rep(pool, priority)
+
+    def start_task(_: simpy.Event) -> None:
+        start = env.now
+
+        def end_task(_: simpy.Event) -> None:
+            account_work(start, task_hours, True)
+            pool.release(request)
+
+        env.timeout(task_hours).callbacks.append(end_task)
+
+    request.callbacks.append(start_task)
