@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -27,6 +27,7 @@ from sim.cli.experiment import (
     format_difference,
     open_output,
 )
+from sim.cli.shared_options import with_options
 from sim.errors import ExperimentError
 from sim.outputs import DEFAULT_CACHE_DIR
 
@@ -41,44 +42,53 @@ OverridesOption = Annotated[
     typer.Option("--set", metavar="PATH=VALUE", help="Override a parameter in every subset (repeatable)."),
 ]
 MaxSubsetsOption = Annotated[
-    int, typer.Option("--max-subsets", help="Exact over all 2^k subsets up to this many, else sampled orders.")
+    int | None,
+    typer.Option("--max-subsets", help="Exact over all 2^k subsets up to this many (default 64), else sampled orders."),
 ]
 PermutationsOption = Annotated[
-    int, typer.Option("--permutations", help="Lever orders sampled (in antithetic pairs) beyond --max-subsets.")
+    int | None,
+    typer.Option("--permutations", help="Lever orders sampled (in antithetic pairs; default 8) beyond --max-subsets."),
 ]
 
 
+LEVER_RUN_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "levers": (LeversOption, None),
+    "replications": (ReplicationsInt, 10),
+    "seed": (SeedShort, 0),
+    "overrides": (OverridesOption, None),
+    "workers": (WorkersOption, None),
+    "scheduler": (SchedulerOption, None),
+    "out": (OutOption, None),
+    "cache_dir": (CacheDirOption, None),
+    "no_cache": (NoCacheOption, False),
+    "force": (ForceOption, False),
+}
+"""The options of ``attribute`` and ``portfolio``, declared once."""
+
+
+@with_options(LEVER_RUN_OPTIONS)
 def attribute_command(
     reference: Annotated[Path, typer.Argument(metavar="FROM", help="Current setup, e.g. scenarios/separate_departments.yaml.")],
     target: Annotated[Path, typer.Argument(metavar="TO", help="Target setup that extends FROM plus lever overlays.")],
     kpi: Annotated[str, typer.Option("--kpi", help="KPI to attribute.")] = "revenue",
-    levers: LeversOption = None,
-    replications: ReplicationsInt = 10,
-    seed: SeedShort = 0,
-    overrides: OverridesOption = None,
-    max_subsets: MaxSubsetsOption = 1024,
-    permutations: PermutationsOption = 32,
-    workers: WorkersOption = None,
-    scheduler: SchedulerOption = None,
-    out: OutOption = None,
-    cache_dir: CacheDirOption = None,
-    no_cache: NoCacheOption = False,
-    force: ForceOption = False,
+    max_subsets: MaxSubsetsOption = None,
+    permutations: PermutationsOption = None,
+    **values: Any,
 ) -> None:
     """Split the difference FROM → TO into lever Shapley values (plus each lever alone and last)."""
     import pandas as pd
 
     from sim.experiment.attribution import check_kpi, efficiency_line, run_attribution
 
+    replications, seed = values["replications"], values["seed"]
     if replications < 2:
         raise ExperimentError(f"--replications: attribution needs at least 2 for intervals (got {replications})")
     check_kpi(kpi)  # before the output folder is made
-    with open_output(out, "attribute", force) as folder:  # claimed before the simulation
+    sampling: dict[str, Any] = {key: value for key, value in (("max_subsets", max_subsets), ("permutations", permutations))
+                if value is not None}
+    with open_output(values["out"], "attribute", values["force"]) as folder:  # claimed before the simulation
         result = run_attribution(
-            reference, target, kpi=kpi, replications=replications, seed=seed, levers=levers or (),
-            overrides=overrides or (), max_subsets=max_subsets, permutations=permutations,
-            workers=workers, scheduler=scheduler,
-            cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR),
+            reference, target, kpi=kpi, **run_arguments(values), **sampling,
         )
         effects = result.effects
         folder.write_csv("attribution.csv", effects)
@@ -123,6 +133,16 @@ def attribute_command(
         f"= {result.runs} (from the cache: {'n/a' if result.cache is None else result.cache.hits})"
     )
     console.print(f"written: {folder.shown / 'attribution.csv'}")
+
+
+def run_arguments(values: dict[str, Any]) -> dict[str, Any]:
+    """The shared lever-run options as keyword arguments of the experiment functions."""
+    return {
+        "replications": values["replications"], "seed": values["seed"], "levers": values["levers"] or (),
+        "overrides": values["overrides"] or (), "workers": values["workers"],
+        "scheduler": values["scheduler"],
+        "cache_dir": None if values["no_cache"] else (values["cache_dir"] or DEFAULT_CACHE_DIR),
+    }
 
 
 def _ci(low: float, high: float, kpi: str) -> str:

@@ -31,6 +31,7 @@ from rich.table import Table
 import sim
 from sim import kpis as kpi_vocabulary
 from sim._lazy import lazy_module
+from sim.cli.shared_options import with_options
 from sim.errors import ExperimentError
 from sim.experiment.budget import check_budget, estimate
 from sim.kpis import WEEKLY_KPIS
@@ -458,31 +459,44 @@ def _write_manifest(
     folder.written.append("manifest.json")
 
 
+EXPERIMENT_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "replications": (ReplicationsOption, "10"),
+    "seed": (SeedOption, 0),
+    "workers": (WorkersOption, None),
+    "scheduler": (SchedulerOption, None),
+    "overrides": (SetOption, None),
+    "out": (OutOption, None),
+    "cache_dir": (CacheDirOption, None),
+    "no_cache": (NoCacheOption, False),
+    "csv": (CsvOption, False),
+    "force": (ForceOption, False),
+    "precision": (PrecisionOption, 0.05),
+    "precision_kpi": (PrecisionKpiOption, "revenue"),
+    "max_replications": (MaxReplicationsOption, 200),
+    "yes": (YesOption, False),
+}
+"""The options of ``run`` and ``compare``, declared once (see ``sim.cli.shared_options``)."""
+
+
+def _shared(values: dict[str, Any]) -> ExperimentOptions:
+    return _options(
+        values["replications"], values["seed"], values["workers"], values["scheduler"],
+        values["cache_dir"], values["no_cache"], values["precision"], values["precision_kpi"],
+        values["max_replications"], values["overrides"],
+    )
+
+
+@with_options(EXPERIMENT_OPTIONS)
 def run_command(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario YAML file.")],
-    replications: ReplicationsOption = "10",
-    seed: SeedOption = 0,
-    workers: WorkersOption = None,
-    scheduler: SchedulerOption = None,
-    overrides: SetOption = None,
-    out: OutOption = None,
-    cache_dir: CacheDirOption = None,
-    no_cache: NoCacheOption = False,
-    csv: CsvOption = False,
-    force: ForceOption = False,
-    precision: PrecisionOption = 0.05,
-    precision_kpi: PrecisionKpiOption = "revenue",
-    max_replications: MaxReplicationsOption = 200,
-    yes: YesOption = False,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario YAML file.")], **values: Any
 ) -> None:
     """Run replications of one scenario; write leads, KPIs, the resolved scenario and a manifest."""
     from sim.scenario.loader import dump_resolved_yaml
 
-    options = _options(replications, seed, workers, scheduler, cache_dir, no_cache,
-                       precision, precision_kpi, max_replications, overrides)
-    resolved = _prepare([file], options, yes)
-    with open_output(out, "run", force) as folder:
-        result = _run_into(folder, resolved, options, csv)
+    options = _shared(values)
+    resolved = _prepare([file], options, values["yes"])
+    with open_output(values["out"], "run", values["force"]) as folder:
+        result = _run_into(folder, resolved, options, values["csv"])
         folder.write_text("scenario.yaml", dump_resolved_yaml(resolved[0]))
         _write_manifest(folder, "run", result, resolved, options, ["scenario.yaml"])
     console = _console()
@@ -490,31 +504,18 @@ def run_command(
     print_notes(result, folder.shown, console)
 
 
+@with_options(EXPERIMENT_OPTIONS)
 def compare_command(
     files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files; the first is the reference.")],
-    replications: ReplicationsOption = "10",
-    seed: SeedOption = 0,
-    workers: WorkersOption = None,
-    scheduler: SchedulerOption = None,
-    overrides: SetOption = None,
-    out: OutOption = None,
-    cache_dir: CacheDirOption = None,
-    no_cache: NoCacheOption = False,
-    csv: CsvOption = False,
-    force: ForceOption = False,
-    precision: PrecisionOption = 0.05,
-    precision_kpi: PrecisionKpiOption = "revenue",
-    max_replications: MaxReplicationsOption = 200,
-    yes: YesOption = False,
+    **values: Any,
 ) -> None:
     """Compare scenarios with common random numbers: mean, 95% CI and paired difference vs the first."""
     from sim.scenario.loader import dump_resolved_yaml
 
-    options = _options(replications, seed, workers, scheduler, cache_dir, no_cache,
-                       precision, precision_kpi, max_replications, overrides)
-    resolved = _prepare(files, options, yes)
-    with open_output(out, "compare", force) as folder:
-        result = _run_into(folder, resolved, options, csv)
+    options = _shared(values)
+    resolved = _prepare(files, options, values["yes"])
+    with open_output(values["out"], "compare", values["force"]) as folder:
+        result = _run_into(folder, resolved, options, values["csv"])
         summary = stats.summarize(result.kpis, reference=result.reference)
         folder.write_csv("comparison.csv", summary[list(stats.COMPARISON_COLUMNS)])
         scenario_files = _unique_files([f"scenarios/{slug(name, fallback='scenario')}.yaml" for name in result.scenarios])

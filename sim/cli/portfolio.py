@@ -11,32 +11,15 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from sim import kpis as kpi_vocabulary
-from sim.cli.attribute import (
-    LeversOption,
-    MaxSubsetsOption,
-    OverridesOption,
-    ReplicationsInt,
-    SeedShort,
-)
-from sim.cli.experiment import (
-    CacheDirOption,
-    ForceOption,
-    NoCacheOption,
-    OutOption,
-    OutputFolder,
-    SchedulerOption,
-    WorkersOption,
-    _console,
-    _table,
-    choose_out_dir,
-)
+from sim.cli.attribute import LEVER_RUN_OPTIONS, MaxSubsetsOption, run_arguments
+from sim.cli.experiment import _console, _table, open_output
+from sim.cli.shared_options import with_options
 from sim.errors import ExperimentError
-from sim.outputs import DEFAULT_CACHE_DIR
 
 
 def _money(value: float, signed: bool = False) -> str:
@@ -54,6 +37,7 @@ def _ci(low: float, high: float, measure: str) -> str:
     return f"{_amount(low, measure)} … {_amount(high, measure)}"
 
 
+@with_options(LEVER_RUN_OPTIONS)
 def portfolio_command(
     reference: Annotated[Path, typer.Argument(metavar="FROM", help="Current setup.")],
     target_file: Annotated[Path, typer.Argument(metavar="TO", help="Setup that extends FROM plus lever overlays.")],
@@ -64,35 +48,26 @@ def portfolio_command(
     budget: Annotated[
         float | None, typer.Option("--budget", help="Most added yearly org cost (€) the combination may have.")
     ] = None,
-    levers: LeversOption = None,
-    replications: ReplicationsInt = 10,
-    seed: SeedShort = 0,
-    overrides: OverridesOption = None,
     max_subsets: MaxSubsetsOption = 1024,
-    workers: WorkersOption = None,
-    scheduler: SchedulerOption = None,
-    out: OutOption = None,
-    cache_dir: CacheDirOption = None,
-    no_cache: NoCacheOption = False,
-    force: ForceOption = False,
+    **values: Any,
 ) -> None:
     """Price every combination of the levers FROM → TO: Pareto front, cheapest to a target, best in a budget."""
     from sim.experiment.portfolio import check_measure, pareto_front, parse_target, run_portfolio
 
+    replications, seed = values["replications"], values["seed"]
     if replications < 2:
         raise ExperimentError(f"--replications: a portfolio needs at least 2 for intervals (got {replications})")
     check_measure(kpi)
     if target is not None:
         parse_target(target, kpi)  # before the output folder is made
-    out_dir = choose_out_dir(out, "portfolio", force)
-    result = run_portfolio(
-        reference, target_file, kpi, replications, seed, levers or (), target=target, budget=budget,
-        overrides=overrides or (), max_subsets=max_subsets, workers=workers, scheduler=scheduler,
-        cache_dir=None if no_cache else (cache_dir or DEFAULT_CACHE_DIR),
-    )
-    folder = OutputFolder(out_dir)
-    folder.write_csv("portfolio.csv", result.table)
-    folder.write_csv("kpis.csv", result.runs.kpis)
+    with open_output(values["out"], "portfolio", values["force"]) as folder:  # claimed before the runs
+        arguments = run_arguments(values)
+        result = run_portfolio(
+            reference, target_file, kpi, arguments.pop("replications"), arguments.pop("seed"),
+            arguments.pop("levers"), target=target, budget=budget, max_subsets=max_subsets, **arguments,
+        )
+        folder.write_csv("portfolio.csv", result.table)
+        folder.write_csv("kpis.csv", result.runs.kpis)
     table = _table(
         f"{kpi} vs FROM: Pareto front of {len(result.table)} lever combinations "
         f"({replications} paired replications, seed {seed})",
@@ -111,7 +86,7 @@ def portfolio_command(
     if result.budget is not None:
         console.print(_choice_line(f"best within {_money(result.budget)} a year", result.best, kpi, ""))
     console.print(f"subset runs: {result.runs.kpis['scenario'].nunique()} scenarios × {replications} replications")
-    console.print(f"written: {out_dir / 'portfolio.csv'}")
+    console.print(f"written: {folder.shown / 'portfolio.csv'}")
 
 
 def _choice_line(title: str, choice: object, measure: str, target: str) -> str:

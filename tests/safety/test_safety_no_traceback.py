@@ -10,7 +10,7 @@ import pytest
 from safety_helpers import assert_clean_refusal, run_bounded
 
 from sim import outputs
-from sim.experiment import runner as runner_module
+from sim.experiment import executors as runner_module
 
 RUN = ("-r", "1", "--workers", "1", "--no-cache")
 

@@ -9,7 +9,7 @@ from safety_helpers import assert_clean_refusal
 
 from sim.errors import ExperimentError
 from sim.experiment import budget
-from sim.experiment import runner as runner_module
+from sim.experiment import executors as runner_module
 from sim.scenario.loader import load_scenario
 
 
