@@ -112,7 +112,7 @@ def calibrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = folder / "acme"
     _cli(
         "calibrate", str(export), "--out", str(out), "--timezone", "Europe/Berlin",
-        "--fit-days", "30", "--fit-replications", "2", "--fit-evaluations", "5", "--check-replications", "3",
+        "--fit-days", "60", "--fit-replications", "3", "--fit-evaluations", "12", "--check-replications", "4",
     )
     return out
 

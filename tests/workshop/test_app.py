@@ -63,7 +63,7 @@ def test_run_shows_what_compare_setup_computes(app, small_dir, fast_run):
         assert shown(app, change.kpi, "edited") == repr(change.edited)
         assert shown(app, change.kpi, "baseline") == repr(change.baseline)
     assert comparison is not None and comparison.setup.overrides == expected.setup.overrides
-    assert "Response deadline (SLA): as in the file → 1 h" in app.status.value
+    assert "Response deadline (SLA): none → 1 h" in app.status.value  # small.yaml has the silo's (no) SLA
     assert 'id="ws-funnel-won-edited"' in app.funnel.value
 
 

@@ -101,26 +101,30 @@ def test_yes_no_levers_are_their_files():
 
 
 def test_lever_values_change_with_the_file_and_new_levers_appear(tmp_path: Path):
-    """The modelv2 split: sla.yaml loses max_attempts to a new follow_up_cadence.yaml."""
+    """The controls follow the lever files: an edited value and a new file need no Python change."""
+    table = load_control_table()
+    assert "sales.max_attempts" not in table.lever("sla").choice("4").settings  # the cadence's
+    cadence = table.lever("follow_up_cadence")
+    assert cadence.choice("yes").settings["sales.max_attempts"] == 6
+    assert cadence.choice("no").settings["sales.max_attempts"] == 3  # the silo's
     folder = tmp_path / "scenarios"
     shutil.copytree(SCENARIOS, folder, ignore=shutil.ignore_patterns("workshop", "examples"))
-    sla = (folder / "levers" / "sla.yaml").read_text()
-    kept = [line for line in sla.splitlines() if "max_attempts" not in line]
-    (folder / "levers" / "sla.yaml").write_text("\n".join(kept) + "\n")
-    (folder / "levers" / "follow_up_cadence.yaml").write_text(
+    cadence_file = folder / "levers" / "follow_up_cadence.yaml"
+    cadence_file.write_text(cadence_file.read_text().replace("max_attempts: 6", "max_attempts: 5"))
+    (folder / "levers" / "weekly_review.yaml").write_text(
         "# yaml-language-server: $schema=../schema.json\n"
-        '# Lever "follow-up cadence": dial until reached, up to six times.\n'
-        "sales:\n  max_attempts: 6  # source: F7\n"
+        "# Weekly pipeline review: marketing re-scores its leads every week\n"
+        "nurturing:\n  rescore_every_days: 7  # assumption: a weekly meeting\n"
     )
-    table = load_control_table(folder)
-    assert "sales.max_attempts" not in table.lever("sla").choice("4").settings
-    cadence = table.lever("follow_up_cadence")
-    assert cadence.title == "Follow-up cadence"
-    assert dict(cadence.choice("yes").settings) == {"sales.max_attempts": 6}
-    assert dict(cadence.choice("no").settings) == {"sales.max_attempts": 3}
+    edited = load_control_table(folder)
+    assert edited.lever("follow_up_cadence").choice("yes").settings["sales.max_attempts"] == 5
+    review = edited.lever("weekly_review")
+    assert review.title == "Weekly pipeline review"
+    assert dict(review.choice("yes").settings) == {"nurturing.rescore_every_days": 7}
+    assert dict(review.choice("no").settings) == {"nurturing.rescore_every_days": 30}
     start = workshop.load_start(folder / "customer_happiness_team.yaml", workshop.RunSettings())
-    # this copy of the customer happiness team does not extend the new file: three dials
-    assert start.controls["follow_up_cadence"] == "no" and start.controls["sla"] == "4"
+    # the team does not extend the new file: the review is off, the cadence on
+    assert start.controls["weekly_review"] == "no" and start.controls["follow_up_cadence"] == "yes"
 
 
 def test_a_lever_title_comes_from_the_first_comment_line(tmp_path: Path):
@@ -149,7 +153,8 @@ def test_every_choice_sets_only_paths_the_loader_accepts():
 @pytest.mark.parametrize(
     ("file", "expected"),
     [
-        ("base.yaml", {"sla": FROM_FILE, "crm_integration": FROM_FILE, "recycling": "no",
+        # base.yaml has no SLA (the silo's settings) and an e-mail hand-off no choice describes
+        ("base.yaml", {"sla": "off", "crm_integration": FROM_FILE, "recycling": "no",
                        "reps": 10}),
         ("separate_departments.yaml", {"sla": "off", "crm_integration": "daily_list",
                                        "shared_lead_definition": "no", "shared_goals": "no",
@@ -233,12 +238,12 @@ def test_parameters_the_start_already_has_are_not_overridden(fast_run):
 def test_switching_a_lever_off_restores_the_silo_values(fast_run):
     setup = build_setup(
         SCENARIOS / "customer_happiness_team.yaml",
-        {"sla": "off", "shared_lead_definition": "no", "recycling": "no"},
+        {"sla": "off", "follow_up_cadence": "no", "shared_lead_definition": "no", "recycling": "no"},
         fast_run,
     )
     edited = setup.edited
     assert edited.sla.agreed is False and edited.sales.queue == "fifo"
-    assert edited.sales.max_attempts == 3  # the silo's, as long as sla.yaml sets the attempts
+    assert edited.sales.max_attempts == 3  # the silo's cadence
     assert edited.qualification.scoring_noise == 0.25 and edited.qualification.threshold == 0.45
     assert edited.sales.unqualified == "drop"
 

@@ -35,8 +35,6 @@ SLA_4H = (  # what the SLA control at "4 h" must set (levers/sla.yaml)
     "sla.agreed=true",
     "sla.first_contact_business_hours=4",
     "sales.queue=sla",
-    "sales.marketing_leads_below_own_pipeline=false",
-    "sales.max_attempts=6",
 )
 SHOWN = result_kpis()
 
