@@ -81,6 +81,8 @@ KPIS: tuple[Kpi, ...] = (
         "leads sales-qualified in their first contact series"),
     Kpi("qualified_later", "Qualified after recycling", "Nach Recycling qualifiziert", "count", 1,
         "leads qualified in a later contact series, after recycling to nurturing and a stage step"),
+    Kpi("qualified_any", "Qualified (first series or later)", "Qualifiziert (erste oder spätere Serie)",
+        "count", 1, "leads sales-qualified in their first contact series or in a later one (funnel step)"),
     Kpi("won", "Deals won", "Gewonnene Abschlüsse", "count", 1, "cohort leads that became customers",
         headline=True),
     Kpi("revenue", "Revenue", "Umsatz", "money", 1,

@@ -119,6 +119,7 @@ def replication_kpis(
         "reached": int(leads["reached"].sum()),
         "qualified": int(leads["qualified"].sum()),
         "qualified_later": int(leads["qualified_later"].sum()) if "qualified_later" in leads else 0,
+        "qualified_any": int(_qualified_any(leads).sum()),
         "won": int(won.sum()),
         "revenue": revenue,
         "conversion_rate": _share(won.sum(), len(leads)),
@@ -162,20 +163,60 @@ def replication_kpis(
     })
 
 
+FUNNEL_STEPS: tuple[str, ...] = ("leads", "handed_over", "contacted", "reached", "qualified_any", "won")
+"""The funnel steps in lifecycle order; each step's leads are a subset of the previous step's."""
+
+
+def _qualified_any(leads: pd.DataFrame) -> pd.Series:
+    qualified = leads["qualified"].astype(bool)
+    if "qualified_later" in leads:
+        qualified = qualified | leads["qualified_later"].astype(bool)
+    return qualified
+
+
+def funnel_masks(leads: pd.DataFrame) -> dict[str, pd.Series]:
+    """Per funnel step (``FUNNEL_STEPS``), which leads of the table reached it (a boolean mask).
+
+    The definitions of the funnel, once (the chart, the report's funnel table, the Excel
+    funnel sheet and the workshop all count these):
+
+    - ``leads``: every lead of the measured cohort;
+    - ``handed_over``: handed to sales at least once (``handoff_at`` set) – whatever its stage:
+      leads created as SQL are handed over without passing MQL, and marketing hands some over
+      below SQL, so the stages MQL and SQL are *not* funnel steps but stage counts of their own
+      (the KPIs ``mqls`` and ``sqls``);
+    - ``contacted``: handed over and at least one contact attempt (``first_contact_at`` set);
+    - ``reached``: at least one conversation (only contacted leads can be reached);
+    - ``qualified_any``: sales-qualified in the first contact series or in a later one after
+      recycling (only reached leads can qualify);
+    - ``won``: became a customer (only qualified leads are won).
+
+    Each step is a subset of the previous one by the model's rules; the masks are the raw
+    definitions (not intersected), so a test can check the nesting on the lead table.
+    """
+    return {
+        "leads": pd.Series(True, index=leads.index),
+        "handed_over": leads["handoff_at"].notna(),
+        "contacted": leads["first_contact_at"].notna(),
+        "reached": leads["reached"].astype(bool),
+        "qualified_any": _qualified_any(leads),
+        "won": leads["outcome"] == "won",
+    }
+
+
 def funnel(leads: pd.DataFrame) -> pd.DataFrame:
-    """Counts per funnel step (leads → MQL → SQL → handed over → contacted → reached → qualified → won)."""
-    max_stage = _max_stage_index(leads)
-    steps = [
-        ("leads", len(leads)),
-        ("mql", int((max_stage >= 1).sum())),
-        ("sql", int((max_stage >= 2).sum())),
-        ("handed_over", int(leads["handoff_at"].notna().sum())),
-        ("contacted", int(leads["first_contact_at"].notna().sum())),
-        ("reached", int(leads["reached"].sum())),
-        ("qualified", int(leads["qualified"].sum())),
-        ("won", int((leads["outcome"] == "won").sum())),
+    """Leads per funnel step, in lifecycle order (columns ``step``, ``leads``, ``share_of_leads``).
+
+    The steps and their definitions are those of :func:`funnel_masks`:
+    leads → handed to sales → contacted → reached → qualified (first series or later) → won.
+    ``share_of_leads`` is the step's count over all leads (the share shown in chart and table).
+    """
+    total = len(leads)
+    rows = [
+        (step, int(mask.sum()), float(mask.sum()) / total if total else float("nan"))
+        for step, mask in funnel_masks(leads).items()
     ]
-    return pd.DataFrame(steps, columns=["step", "leads"])
+    return pd.DataFrame(rows, columns=["step", "leads", "share_of_leads"])
 
 
 def qualification_by_response(

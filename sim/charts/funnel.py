@@ -17,15 +17,17 @@ from sim.charts.common import (
     scenario_order,
 )
 from sim.kpis import format_number
-from sim.metrics import funnel
+from sim.metrics import FUNNEL_STEPS, funnel
 from sim.model.lifecycle import OUTCOMES
 
-FUNNEL_STEPS = ("leads", "mql", "sql", "handed_over", "contacted", "reached", "qualified", "won")
 LOSS_OUTCOMES = tuple(outcome for outcome in OUTCOMES if outcome != "won")
 
 
 def funnel_data(leads: pd.DataFrame, replications: Mapping[str, int] | None = None) -> pd.DataFrame:
     """Mean leads per replication at each funnel step, per scenario, with the share of all leads.
+
+    Steps and definitions are those of :func:`sim.metrics.funnel` (nested: each step a subset
+    of the previous one).
 
     ``leads`` is an experiment's lead table (a ``scenario`` column, one row per lead and
     replication). ``replications`` gives the number of replications per scenario when some
@@ -35,17 +37,16 @@ def funnel_data(leads: pd.DataFrame, replications: Mapping[str, int] | None = No
     counts = replication_counts(leads)
     for scenario, group in leads.groupby("scenario", sort=False):
         runs = int((replications or {}).get(str(scenario), counts[scenario]))
-        steps = funnel(group).set_index("step")["leads"]
-        total = float(steps["leads"]) / runs
+        steps = funnel(group).set_index("step")
         for order, step in enumerate(FUNNEL_STEPS):
-            mean = float(steps.get(step, 0)) / runs
             rows.append(
                 {
                     "scenario": str(scenario),
                     "step": step,
                     "order": order,
-                    "leads": mean,
-                    "share_of_leads": mean / total if total else float("nan"),
+                    "leads": float(steps.loc[step, "leads"]) / runs,
+                    # The share of sim.metrics.funnel: the same in chart, table and workbook.
+                    "share_of_leads": float(steps.loc[step, "share_of_leads"]),
                 }
             )
     return pd.DataFrame(rows, columns=["scenario", "step", "order", "leads", "share_of_leads"])

@@ -97,14 +97,15 @@ def _source_text(row: Any) -> str:
 
 
 def differing_parameters(
-    scenarios: Mapping[str, ScenarioFile | Scenario], include_labels: bool = False
+    scenarios: Mapping[str, ScenarioFile | Scenario], include_labels: bool = False, raw: bool = False
 ) -> pd.DataFrame:
     """Parameters whose effective value differs between scenarios, with value and source of each.
 
     Columns: ``parameter``, then per scenario ``<name>`` (the value as written in YAML) and
     ``<name> source`` (file:line and the comment, or the schema default). Scenario objects
     without files give values only. ``name`` and ``description`` are left out unless
-    ``include_labels``.
+    ``include_labels``. ``raw`` keeps numbers as numbers (for a workbook); other values are
+    written as in YAML either way.
     """
     values: dict[str, dict[str, Any]] = {}
     sources: dict[str, dict[str, str]] = {}
@@ -137,10 +138,14 @@ def differing_parameters(
             and missing not in seen
         ):
             continue
-        record: dict[str, str] = {"parameter": path}
+        record: dict[str, Any] = {"parameter": path}
         for name, per_scenario in values.items():
             value = per_scenario.get(path, missing)
-            record[name] = "–" if value is missing else format_yaml_value(value)
+            record[name] = (
+                "–" if value is missing
+                else value if raw and _is_number(value)
+                else format_yaml_value(value)
+            )
             if sources[name]:
                 record[f"{name} source"] = sources[name].get(path, "")
         records.append(record)
@@ -150,6 +155,10 @@ def differing_parameters(
         if sources[name]:
             columns.append(f"{name} source")
     return pd.DataFrame(records, columns=columns)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def differing_parameters_html(
@@ -184,6 +193,35 @@ def differing_parameters_html(
         f'<table class="leadsim-table"><thead><tr>{header}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
     )
+
+
+def funnel_table(leads: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """The funnel as a table: per step, per scenario the mean leads per replication and the share.
+
+    Built from :func:`sim.charts.funnel_data` (which counts :func:`sim.metrics.funnel`), so the
+    table, the funnel chart and the workbook's funnel sheet show the same counts and shares.
+    """
+    from sim.charts.funnel import funnel_data
+
+    data = funnel_data(leads)
+    share_title = label("share_of_leads", language)
+    rows = []
+    for step, group in data.groupby("order", sort=True):
+        row = {label("funnel_step", language): label(str(group["step"].iloc[0]), language)}
+        for record in group.to_dict("records"):
+            row[f"{record['scenario']}: {label('leads_per_run', language)}"] = kpis.format_number(
+                record["leads"], "count", language
+            )
+            row[f"{record['scenario']}: {share_title}"] = kpis.format_number(
+                record["share_of_leads"], "share", language
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def funnel_table_html(leads: pd.DataFrame, language: str = "en") -> str:
+    """:func:`funnel_table` as an escaped HTML table."""
+    return table_html(funnel_table(leads, language))
 
 
 def channel_table(leads: pd.DataFrame, language: str = "en") -> pd.DataFrame:

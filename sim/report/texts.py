@@ -28,7 +28,10 @@ _T: dict[str, dict[str, str]] = {
         "files": "files",
         "no_description": "(no description)",
         "funnel_note": "Mean number of leads of the measured cohort (per replication) reaching "
-        "each step, per scenario; in brackets the share of all leads.",
+        "each step, per scenario; in brackets the share of all leads. The steps nest: handed to "
+        "sales, contacted, reached (a conversation), qualified (in the first contact series or "
+        "later), won – each a part of the step before. MQL and SQL are stages, not steps (leads "
+        "created as SQL skip MQL, some are handed over below SQL): see the KPI table.",
         "losses_note": "Final outcome of the leads that were not won, as a share of all leads.",
         "response_note": "Share of the leads handed to sales whose first contact attempt came "
         "within the given business hours (log-like scale). The dashed line is the agreed "
@@ -115,7 +118,11 @@ _T: dict[str, dict[str, str]] = {
         "files": "Dateien",
         "no_description": "(keine Beschreibung)",
         "funnel_note": "Mittlere Zahl der Leads der gemessenen Kohorte (je Replikation), die "
-        "jede Stufe erreichen, je Szenario; in Klammern der Anteil an allen Leads.",
+        "jede Stufe erreichen, je Szenario; in Klammern der Anteil an allen Leads. Die Stufen sind "
+        "verschachtelt: übergeben, kontaktiert, erreicht (ein Gespräch), qualifiziert (in der "
+        "ersten Kontaktserie oder später), gewonnen – jede ein Teil der vorigen. MQL und SQL sind "
+        "Phasen, keine Stufen (als SQL angelegte Leads überspringen MQL, manche werden unter SQL "
+        "übergeben): siehe KPI-Tabelle.",
         "losses_note": "Endergebnis der nicht gewonnenen Leads, als Anteil an allen Leads.",
         "response_note": "Anteil der an den Vertrieb übergebenen Leads, deren erster "
         "Kontaktversuch innerhalb der angegebenen Arbeitsstunden erfolgte. Die gestrichelte "

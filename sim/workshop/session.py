@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from sim import kpis, stats
-from sim.metrics import funnel
+from sim.metrics import FUNNEL_STEPS, funnel
 from sim.scenario.loader import ScenarioValidationError, resolve_scenario
 from sim.scenario.schema import Scenario
 from sim.workshop.control_table import ControlTable, WorkshopError, load_control_table
@@ -37,9 +37,6 @@ from sim.workshop.controls import (
 from sim.workshop.settings import RunSettings
 from sim.workshop.values import MISSING, complete_distribution, override_text, same, value_at
 from sim.workshop.words import change_words, signed_text
-
-FUNNEL_STEPS = ("leads", "handed_over", "contacted", "reached", "qualified", "won")
-"""The funnel steps a lead passes in order (labels from :mod:`sim.kpis`)."""
 
 
 def result_kpis() -> tuple[str, ...]:
@@ -274,12 +271,10 @@ def run_scenario(scenario: Scenario, run: RunSettings) -> RunSummary:
 def mean_funnel(leads: pd.DataFrame, replications: int) -> pd.DataFrame:
     """Leads per funnel step, averaged over replications (columns ``step``, ``leads``).
 
-    The steps a lead passes in order (``FUNNEL_STEPS``); the stage steps MQL and SQL of
-    :func:`sim.metrics.funnel` are left out, because marketing hands over some leads before they
-    reach the SQL stage and a funnel that widens again confuses more than it tells.
+    The nested steps of :func:`sim.metrics.funnel` (``FUNNEL_STEPS``, labels from :mod:`sim.kpis`).
     """
-    table = funnel(leads)
-    table = table[table["step"].isin(list(FUNNEL_STEPS))].reset_index(drop=True)
+    table = funnel(leads)[["step", "leads"]]
+    assert tuple(table["step"]) == FUNNEL_STEPS
     table["leads"] = table["leads"] / replications
     return table
 

@@ -176,7 +176,7 @@ def test_write_tables(comparison, tmp_path):
         "comparison.xlsx",
     }
     workbook = openpyxl.load_workbook(tmp_path / "tables" / "comparison.xlsx")
-    assert workbook.sheetnames == ["summary", "comparison", "kpis", "assumptions", "method"]
+    assert workbook.sheetnames == ["summary", "funnel", "assumptions", "comparison", "kpis", "method"]
 
 
 # --------------------------------------------------------------------------- the built report
