@@ -41,7 +41,7 @@ DEFAULT_MAX_SUBSETS = 64
 """Exact Shapley values over all 2^k subsets up to this many (k ≤ 6 levers); the bundled pair has
 ten levers (1,024 subsets), so by default its orders are sampled – the CI includes that error."""
 DEFAULT_PERMUTATIONS = 8
-"""Lever orders sampled (4 antithetic pairs, ≤ 74 subsets for ten levers) beyond ``max_subsets``."""
+"""Lever orders sampled (4 antithetic pairs: ≤ 74 subsets for ten levers, plus each lever alone and last)."""
 REFERENCE = "reference"
 TARGET = "target"
 """Scenario label of the target file when it adds settings beyond its levers."""
