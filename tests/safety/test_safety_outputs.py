@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -120,13 +121,19 @@ def test_a_scenario_name_never_becomes_a_path(workdir: Path, cli) -> None:
     assert not Path("/tmp/evil-leadsim.yaml").exists()
 
 
-@pytest.mark.parametrize("name", ["../../../../tmp/leadsim-composed-evil", "Marketing/Sales one team", "/abs"])
-def test_composed_scenarios_are_written_under_a_fixed_name(workdir: Path, name: str) -> None:
+@pytest.mark.parametrize("name", ["../../../../leadsim-composed-evil", "Marketing/Sales one team", "/abs"])
+def test_composed_scenarios_are_written_under_a_fixed_name(
+    workdir: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from sim.experiment.attribution import compose
 
+    # Temporary folders four levels below the sandbox: a name used as a path would escape to it.
+    deep = workdir / "a" / "b" / "c" / "d"
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
     lever = workdir / "lever.yaml"
     lever.write_text("sales:\n  reps: 4\n")
     composed = compose(workdir / "small.yaml", [lever], name)
     assert composed.name == name and composed.sales.reps == 4
-    assert not Path("/tmp/leadsim-composed-evil step 1.yaml").exists()
-    assert not Path("/tmp/leadsim-composed-evil.yaml").exists()
+    assert not list(workdir.rglob("*leadsim-composed-evil*"))
+    assert not list(workdir.rglob("*Sales one team*"))
