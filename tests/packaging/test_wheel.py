@@ -79,3 +79,25 @@ def test_the_wheel_carries_the_bundled_scenarios_and_runs_them(installed: Path, 
     assert helped.returncode == 0 and "report" in helped.stdout.lower(), helped.stderr
     version = _leadsim(installed, "--version", cwd=tmp_path)
     assert version.stdout.strip().startswith("leadsim ")
+
+
+def test_the_wheel_carries_every_subpackage_of_the_checkout(installed: Path, tmp_path: Path) -> None:
+    subpackages = sorted(
+        "sim." + init.parent.name for init in (ROOT / "sim").glob("*/__init__.py")
+    )
+    imported = subprocess.run(
+        [str(installed / "bin" / "python"), "-c",
+         "import importlib, sys\n"
+         "for name in sys.argv[1:]:\n"
+         "    print(name, importlib.import_module(name).__file__)",
+         *subpackages],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )
+    assert imported.returncode == 0, imported.stderr
+    for line in imported.stdout.splitlines():
+        name, location = line.split(" ", 1)
+        assert not location.startswith(str(ROOT)), f"{name} imported from the checkout: {location}"
+    assert len(imported.stdout.splitlines()) == len(subpackages)
+    for command in ("calibrate", "workshop", "attribute", "portfolio"):
+        helped = _leadsim(installed, command, "--help", cwd=tmp_path)
+        assert helped.returncode == 0, f"leadsim {command} --help: {helped.stderr}"
