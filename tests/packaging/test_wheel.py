@@ -87,9 +87,9 @@ def test_the_wheel_carries_every_subpackage_of_the_checkout(installed: Path, tmp
     )
     imported = subprocess.run(
         [str(installed / "bin" / "python"), "-c",
-         "import importlib, sys\n"
-         "for name in sys.argv[1:]:\n"
-         "    print(name, importlib.import_module(name).__file__)",
+         ("import importlib, sys\n"
+          "for name in sys.argv[1:]:\n"
+          "    print(name, importlib.import_module(name).__file__)"),
          *subpackages],
         cwd=tmp_path, capture_output=True, text=True, check=False,
     )

@@ -12,6 +12,7 @@ import os
 import stat
 import subprocess
 import sys
+import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,9 +169,14 @@ def _lever_setup(folder: Path, name: str) -> Path:
 
 
 @pytest.mark.parametrize("kind", ["escaping", "slash"])
-def test_scenario_names_never_become_paths(tmp_path: Path, kind: str):
+def test_scenario_names_never_become_paths(tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch):
     marker = f"leadsim-escape-{uuid.uuid4().hex[:8]}"
-    name = f"../../../../tmp/{marker}" if kind == "escaping" else "Marketing/Sales one team"
+    name = f"../../../../{marker}" if kind == "escaping" else "Marketing/Sales one team"
+    # Temporary folders four levels below the sandbox: a name used as a path would escape to
+    # the sandbox (found below), not to the machine's /tmp.
+    deep = tmp_path / "a" / "b" / "c" / "d"
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
     target = _lever_setup(tmp_path / "scenarios", name)
     comparison = report.run_comparison(
         [str(FIXTURES / "weekly_list.yaml"), str(target)], replications=2, workers=1
@@ -178,7 +184,8 @@ def test_scenario_names_never_become_paths(tmp_path: Path, kind: str):
     effects = report.attribute_levers(comparison, kpi="won", workers=1)
     assert [e.target for e in effects] == [name]
     assert "crm_tasks" in set(effects[0].table["lever"])
-    assert not list(Path("/tmp").glob(f"{marker}*"))
+    assert not list(tmp_path.rglob(f"{marker}*"))
+    assert not list(tmp_path.rglob("*Sales one team*"))
     assert report.lever_table(effects[0]).shape[0] == len(effects[0].table)
 
 

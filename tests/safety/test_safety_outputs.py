@@ -110,15 +110,19 @@ def test_slug_turns_user_text_into_one_safe_file_name(text: str, expected: str) 
 
 
 def test_a_scenario_name_never_becomes_a_path(workdir: Path, cli) -> None:
-    (workdir / "evil.yaml").write_text('extends: small.yaml\nname: "../../../../tmp/evil-leadsim"\n')
+    # The output folder sits deep in the sandbox, so a name used as a path would land inside
+    # it (and be found below) instead of probing the machine's /tmp.
+    (workdir / "evil.yaml").write_text('extends: small.yaml\nname: "../../../../../evil-leadsim"\n')
     (workdir / "slash.yaml").write_text('extends: small.yaml\nname: "Marketing/Sales one team"\n')
+    out = workdir / "a" / "b" / "c" / "cmp"
     outcome = cli("compare", "small.yaml", "evil.yaml", "slash.yaml", "-r", "2", "--workers", "1",
-                  "--no-cache", "--out", "cmp")
+                  "--no-cache", "--out", str(out))
     assert outcome.code == 0, outcome.err
-    written = sorted(path.relative_to(workdir / "cmp").as_posix() for path in (workdir / "cmp").rglob("*.yaml"))
-    assert written == ["scenarios/Marketing_Sales_one_team.yaml", "scenarios/small.yaml",
-                       "scenarios/tmp_evil-leadsim.yaml"]
-    assert not Path("/tmp/evil-leadsim.yaml").exists()
+    written = sorted(path.relative_to(out).as_posix() for path in out.rglob("*.yaml"))
+    assert written == ["scenarios/Marketing_Sales_one_team.yaml", "scenarios/evil-leadsim.yaml",
+                       "scenarios/small.yaml"]
+    escaped = [path for path in workdir.rglob("*evil-leadsim*") if path.parent != out / "scenarios"]
+    assert escaped == []
 
 
 @pytest.mark.parametrize("name", ["../../../../leadsim-composed-evil", "Marketing/Sales one team", "/abs"])
