@@ -92,15 +92,19 @@ def make_report(
     }
     arguments.update({key: given.pop(key) for key in ARGUMENT_PARAMETERS if key in given})
     files = [find_scenario_file(f) for f in scenario_files]
-    if not files:
+    takes_scenarios = "scenario_files" in known or "scenario_file" in known
+    if takes_scenarios and not files:
         raise ReportError("no scenario files given")
+    if not takes_scenarios and files:
+        # The calibration notebook reads a CRM export, not scenario files.
+        raise ReportError(f"the {name} notebook takes no scenario files, got {len(files)}")
     if "scenario_files" in known and len(files) == 1:
         start = starting_point(files[0])
         if start is not None:
             files.insert(0, start)
-    loaded = load_scenario_files(files)
+    loaded = load_scenario_files(files) if files else {}
     title = str(arguments["title"]) if arguments["title"] is not None else _default_title(name, list(loaded))
-    params: dict[str, Any] = {
+    common: dict[str, Any] = {
         "replications": arguments["replications"],
         "seed": arguments["seed"],
         "title": title,
@@ -108,6 +112,8 @@ def make_report(
         "workers": arguments["workers"],
         "cache_dir": None if cache_dir is None else os.path.abspath(cache_dir),
     }
+    # A notebook gets the common parameters it declares (every comparison notebook declares all).
+    params: dict[str, Any] = {key: value for key, value in common.items() if key in known}
     if "attribute_levers" in known:
         params["attribute_levers"] = bool(attribute_levers)
     if "scenario_files" in known:
@@ -115,7 +121,7 @@ def make_report(
         params["reference"] = arguments["reference"]
         if arguments["kpi_focus"] is not None:
             params["kpi_focus"] = list(arguments["kpi_focus"])
-    else:
+    elif takes_scenarios:
         if len(files) != 1:
             raise ReportError(f"the {name} notebook takes one scenario file, got {len(files)}")
         params["scenario_file"] = str(files[0])
@@ -138,14 +144,11 @@ def make_report(
     try:
         params["output_dir"] = "."  # the notebook runs in the temporary folder
         executed = temporary / f"{name}.ipynb"
-        echo(
-            log,
-            f"running notebook {name} ({', '.join(loaded)}; "
-            f"{params['replications']} replications)",
-        )
+        what = f" ({', '.join(loaded)}; {arguments['replications']} replications)" if loaded else ""
+        echo(log, f"running notebook {name}{what}")
         execute_notebook(source, executed, params, name, start_timeout, progress)
         echo(log, "converting to HTML")
-        page = notebook_to_html(executed, language=params["language"], title=title)
+        page = notebook_to_html(executed, language=params.get("language", arguments["language"]), title=title)
         (temporary / "report.html").write_text(page, encoding="utf-8")
         final = claim_dated_folder(root, slugify(title), now)
         manifest = {
@@ -154,9 +157,9 @@ def make_report(
             "folder": final.name,
             "created": now.isoformat(timespec="seconds"),
             "status": "ok",
-            "seed": params["seed"],
-            "replications": params["replications"],
-            "language": params["language"],
+            "seed": params.get("seed", arguments["seed"]),
+            "replications": params.get("replications"),
+            "language": params.get("language", arguments["language"]),
             "parameters": {k: v for k, v in params.items() if k not in ("output_dir", "cache_dir")},
             "scenarios": [
                 {

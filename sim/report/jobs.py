@@ -2,18 +2,21 @@
 
 An analyst lists jobs (title, notebook, scenario files, replications, parameters); every job
 runs even when another fails, and the run then fails with the list of failed jobs, so the good
-reports are kept and the cron log names what broke.
+reports are kept and the cron log names what broke. A job may name a CRM ``export:`` (a file or
+a glob such as ``exports/leads_*.csv``) instead of scenarios: each run re-calibrates from the
+newest matching export and flags what drifted since the job's previous report.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sim.errors import LeadsimError, ReportError
-from sim.report.build import echo, make_report
+from sim.report.build import echo, make_report, slugify
 from sim.report.index import JobStatus, write_index
 from sim.report.notebooks import notebook_parameters, notebook_path
 from sim.report.scenarios import DEFAULT_SCENARIOS
@@ -29,6 +32,7 @@ _JOB_KEYS = {
     "kpi_focus",
     "workers",
     "parameters",
+    "export",
 }
 
 
@@ -78,7 +82,7 @@ def _check_job_parameters(path: Path, data: dict[str, Any]) -> None:
         where = f"{path}: jobs[{index}]: parameters"
         if not isinstance(parameters, dict):
             raise ReportError(f"{where}: must be a mapping of notebook parameters, got {parameters!r}")
-        source = notebook_path(merged.get("notebook", "compare"))
+        source = notebook_path(merged.get("notebook", "calibration" if "export" in merged else "compare"))
         known = notebook_parameters(source)
         unknown = sorted(set(parameters) - set(known))
         if unknown:
@@ -114,6 +118,14 @@ def run_report_config(
     for index, job in enumerate(data["jobs"]):
         merged = {**defaults, **job}
         label = str(merged.get("title") or f"jobs[{index}]")
+        if "export" in merged:
+            try:
+                _calibration_job(merged, base, root, index)
+            except ReportError as error:
+                failures.append(f"{path}: jobs[{index}] ({label}): {error}")
+                statuses.append(JobStatus(label, "failed", str(error)))
+                echo(log, f"FAILED {label}: {error}")
+                continue
         scenarios = merged.pop("scenarios", list(DEFAULT_SCENARIOS))
         if isinstance(scenarios, str):
             scenarios = [scenarios]
@@ -158,3 +170,51 @@ def run_report_config(
             f"{len(failures)} of {len(data['jobs'])} report jobs failed:\n" + "\n".join(failures)
         )
     return produced
+
+
+def _calibration_job(job: dict[str, Any], base: Path, root: Path, index: int) -> None:
+    """Turn a job naming an ``export:`` into a calibration-notebook job (in place).
+
+    The newest matching export is calibrated; the job's previous report (same title, newest
+    dated folder holding a ``fit.csv``) is passed on so the report flags what drifted since.
+    """
+    if "scenarios" in job:
+        raise ReportError(f"jobs[{index}]: give either export: or scenarios:, not both")
+    pattern = job.pop("export")
+    if not isinstance(pattern, str) or not pattern:
+        raise ReportError(f"jobs[{index}]: export: must be a file name or glob pattern, got {pattern!r}")
+    job["export"] = latest_export(pattern, base)
+    job.setdefault("notebook", "calibration")
+    title = job.setdefault("title", f"calibration {Path(pattern).stem}")
+    parameters = dict(job.get("parameters") or {})
+    parameters["export_file"] = str(job.pop("export"))
+    previous = previous_report(root, str(title), "fit.csv")
+    if previous is not None:
+        parameters["previous_fit"] = str(previous / "fit.csv")
+    job["parameters"] = parameters
+    job["scenarios"] = []
+
+
+def latest_export(pattern: str, base: Path) -> Path:
+    """The newest file matching ``pattern`` (relative to ``base``): last modified, then by name."""
+    anchored = pattern if Path(pattern).is_absolute() else str(base / pattern)
+    matches = [Path(name) for name in glob.glob(anchored) if Path(name).is_file()]
+    if not matches:
+        raise ReportError(f"export: no file matches {pattern} (looked in {base})")
+    return max(matches, key=lambda path: (path.stat().st_mtime_ns, path.name))
+
+
+def previous_report(root: Path, title: str, needs: str) -> Path | None:
+    """The newest finished report folder of the job titled ``title`` that holds ``needs``."""
+    if not root.is_dir():
+        return None
+    name = slugify(title)
+    candidates = []
+    for folder in root.iterdir():
+        # YYYY-MM-DD_HHMMSS_<slug>[-N]: the dated name sorts in time order.
+        stem = folder.name[len("YYYY-MM-DD_HHMMSS_"):]
+        head, _, number = stem.rpartition("-")
+        same_job = stem == name or (head == name and number.isdigit())
+        if folder.is_dir() and same_job and (folder / needs).is_file():
+            candidates.append(folder)
+    return max(candidates, key=lambda folder: folder.name, default=None)
