@@ -2,7 +2,9 @@
 
 The facilitator runs one command before the meeting; it starts Voila on
 ``notebooks/workshop.ipynb`` (code hidden) on 127.0.0.1, waits until the page answers, prints its
-address and opens it in the browser. Ctrl-C stops the server and its kernels. The page's settings
+address and opens it in the browser. Ctrl-C stops the server and its kernels. With ``--lan``
+participants follow on their own laptops: the server listens on the network behind a generated
+access token, and the address with the token is printed as text and as a QR code. The page's settings
 (scenario folder, starting file, replications, seed, horizon, cache) reach the notebook's kernel as
 ``LEADSIM_WORKSHOP_*`` environment variables (see :class:`sim.workshop.config.WorkshopConfig`).
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -35,6 +38,8 @@ from sim.workshop.settings import (
 )
 
 HOST = "127.0.0.1"
+LAN_HOST = "0.0.0.0"
+"""``--lan``: every interface, so laptops in the room reach the page (behind a token)."""
 NOTEBOOK = notebooks_dir() / "workshop.ipynb"
 IDLE_TIMEOUT_SECONDS = 600
 """A kernel whose page was never opened or was left without closing it is shut down after this."""
@@ -61,21 +66,26 @@ def voila_command(
     notebook: Path = NOTEBOOK,
     idle_timeout: int = IDLE_TIMEOUT_SECONDS,
     max_kernels: int = MAX_KERNELS,
+    lan_token: str | None = None,
 ) -> list[str]:
-    """The Voila command line: localhost only, code hidden, no port hopping, no token.
+    """The Voila command line: localhost only without a token, code hidden, no port hopping.
 
     Kernels: a closed page shuts its kernel down (Voila's own beacon); a kernel without a
     connected page is culled after ``idle_timeout`` seconds idle (a connected page keeps its
     kernel however long the discussion takes); at most ``max_kernels`` run at once. Requests whose
     ``Host`` is not this machine's loopback name are refused (no DNS rebinding: Voila turns the
     check off by default, ``allow_remote_access``), and so are cross-site kernel requests.
+    With ``lan_token`` the server listens on every interface and every request needs the token
+    (in the URL once, then the login cookie): the Host check cannot know the room's addresses,
+    and a page elsewhere cannot know the token.
     """
     interval = max(1, min(60, idle_timeout // 2))
+    remote = "True" if lan_token is not None else "False"
     command = [
         sys.executable, "-m", "sim.workshop.server", str(notebook),
         f"--port={port}",
         "--no-browser",
-        f"--Voila.ip={HOST}",
+        f"--Voila.ip={HOST if lan_token is None else LAN_HOST}",
         "--Voila.port_retries=0",
         "--strip_sources=True",
         "--theme=light",
@@ -87,9 +97,11 @@ def voila_command(
         f"--MappingKernelManager.cull_interval={interval}",
         "--MappingKernelManager.cull_connected=False",
         "--MappingKernelManager.cull_busy=False",
-        ('--Voila.tornado_settings={"allow_remote_access": False,'
+        ('--Voila.tornado_settings={"allow_remote_access": ' + remote + ','
         ' "local_hostnames": ["localhost"]}'),
     ]  # fmt: skip
+    if lan_token is not None:
+        command.append(f"--Voila.token={lan_token}")
     if (TEMPLATE_ROOT / "voila" / "templates" / TEMPLATE / "index.html.j2").is_file():
         command.append(f"--template={TEMPLATE}")
     return command
@@ -106,18 +118,43 @@ def voila_environment(
     return environment
 
 
-def check_port(port: int) -> None:
+def check_port(port: int, host: str = HOST) -> None:
     """Fail with a clear message when the port is out of range or already in use."""
     if not 1 <= port <= 65535:
         raise WorkshopServerError(f"--port must be between 1 and 65535, got {port}")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind((HOST, port))
+            probe.bind((host, port))
         except OSError:
             raise WorkshopServerError(
-                f"port {port} on {HOST} is already in use; choose another with --port"
+                f"port {port} on {host} is already in use; choose another with --port"
             ) from None
+
+
+def lan_address() -> str:
+    """This machine's address on the local network (the interface of its default route).
+
+    Connecting a UDP socket sends nothing; it only asks the kernel which interface it would
+    use. Without a network the loopback address is all there is.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed, never contacted
+            return str(probe.getsockname()[0])
+        except OSError:
+            return HOST
+
+
+def lan_invitation(url: str) -> str:
+    """The address participants open, as text and as a QR code for phones and laptops."""
+    import io
+
+    import segno
+
+    drawing = io.StringIO()
+    segno.make(url, error="m").terminal(out=drawing, compact=True)
+    return f"{drawing.getvalue()}\nParticipants open: {url}\n"
 
 
 def wait_until_listening(process: subprocess.Popen[bytes], port: int, timeout: float) -> None:
@@ -199,6 +236,13 @@ def workshop_command(
     max_kernels: Annotated[
         int, typer.Option("--max-kernels", min=1, help="Pages open at the same time.")
     ] = MAX_KERNELS,
+    lan: Annotated[
+        bool,
+        typer.Option(
+            "--lan",
+            help="Listen on the network behind a generated access token (printed with a QR code).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the interactive what-if page (Voila) on 127.0.0.1 and print its address."""
     if importlib.util.find_spec("voila") is None or importlib.util.find_spec("ipywidgets") is None:
@@ -225,15 +269,20 @@ def workshop_command(
             cache_dir=None if no_cache else (cache_dir or default_cache_dir()).resolve(),
         ),
     )
-    check_port(port)
+    token = secrets.token_urlsafe(16) if lan else None
+    check_port(port, HOST if token is None else LAN_HOST)
     environment = voila_environment(config)
     process = subprocess.Popen(
-        voila_command(port, idle_timeout=idle_timeout, max_kernels=max_kernels), env=environment
+        voila_command(port, idle_timeout=idle_timeout, max_kernels=max_kernels, lan_token=token),
+        env=environment,
     )
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         wait_until_listening(process, port, READY_TIMEOUT_SECONDS)
-        url = f"http://{HOST}:{port}/"
+        query = "" if token is None else f"?token={token}"
+        url = f"http://{HOST}:{port}/{query}"
+        if token is not None:
+            typer.echo(lan_invitation(f"http://{lan_address()}:{port}/{query}"))
         typer.echo(f"Workshop page: {url}  (Ctrl-C stops it)", err=False)
         sys.stdout.flush()
         if not no_browser:
