@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from sim.errors import LeadsimError
 
-Kind = Literal["count", "money", "share", "percent", "hours", "ratio"]
+Kind = Literal["count", "money", "share", "percent", "hours", "ratio", "months"]
 Direction = Literal[-1, 0, 1]
 LANGUAGES = ("en", "de")
 ID_COLUMNS = ("scenario", "replication")
@@ -51,7 +51,7 @@ class Kpi:
     @property
     def unit(self) -> str:
         """The unit written after the number ("", "€", "%", "h")."""
-        return {"money": "€", "share": "%", "percent": "%", "hours": "h"}.get(self.kind, "")
+        return {"money": "€", "share": "%", "percent": "%", "hours": "h", "months": "months"}.get(self.kind, "")
 
     def title(self, language: str = "en") -> str:
         """The display name in ``language``."""
@@ -60,6 +60,12 @@ class Kpi:
     def format(self, value: Any, language: str = "en", signed: bool = False, compact: bool = False) -> str:
         """The value as a reader expects it (see :func:`format_number`)."""
         return format_number(value, self.kind, language, signed=signed, compact=compact)
+
+
+def _per_year(row: Mapping[str, Any], column: str) -> float:
+    """A measured-window amount annualised (``measured_years`` is the window in years)."""
+    years = float(row["measured_years"])
+    return float(row[column]) / years if years else math.nan
 
 
 def _roi(row: Mapping[str, Any]) -> float:
@@ -137,19 +143,38 @@ KPIS: tuple[Kpi, ...] = (
         "rep hours on conversations with leads that did not qualify"),
     Kpi("rep_utilization", "Rep utilisation", "Auslastung Vertrieb", "share", 0,
         "busy share of the reps' business hours in the measurement window", headline=True),
-    Kpi("lead_cost", "Lead cost", "Lead-Kosten", "money", -1, "cost of generating the cohort's leads"),
-    Kpi("staff_cost", "Staff cost", "Personalkosten", "money", -1,
-        "sales and marketing staff cost over the measurement window"),
-    Kpi("org_cost", "Tools and programme cost", "Tool- und Programmkosten", "money", -1,
-        "yearly cost of the org measures over the measurement window"),
-    Kpi("cost", "Total cost", "Gesamtkosten", "money", -1, "lead + staff + org cost", headline=True),
-    Kpi("total_revenue", "Total revenue (first deals + upsell)", "Gesamtumsatz (Erstabschlüsse + Upselling)",
-        "money", 1, "first-deal value of the won cohort leads plus their upsell revenue (€)", headline=True),
-    Kpi("net_contribution", "Net contribution", "Nettobeitrag", "money", 1,
-        "total revenue − total cost (€)", headline=True),
-    Kpi("roi", "ROI", "ROI", "percent", 1,
-        "(total revenue − total cost) / total cost, total cost = lead + staff + org cost over the "
-        "measurement window; a return on everything spent, not on the change alone", headline=True,
+    Kpi("lead_cost", "Lead cost (measured window)", "Lead-Kosten (Messzeitraum)", "money", -1,
+        "cost of generating the cohort's leads"),
+    Kpi("staff_cost", "Staff cost (measured window)", "Personalkosten (Messzeitraum)", "money", -1,
+        "staff cost of every role (sales, marketing) over the measurement window"),
+    Kpi("org_cost", "Running cost of org measures (measured window)",
+        "Laufende Kosten der Maßnahmen (Messzeitraum)", "money", -1,
+        "yearly cost of the org measures (tools, programmes) over the measurement window"),
+    Kpi("cost", "Total cost (measured window)", "Gesamtkosten (Messzeitraum)", "money", -1,
+        "lead + staff + running org cost over the measurement window"),
+    Kpi("total_revenue", "Total revenue, first deals + upsell (measured window)",
+        "Gesamtumsatz, Erstabschlüsse + Upselling (Messzeitraum)",
+        "money", 1, "first-deal value of the won cohort leads plus their upsell revenue (€)"),
+    Kpi("net_contribution", "Net contribution (measured window)", "Nettobeitrag (Messzeitraum)", "money", 1,
+        "total revenue − total cost over the measurement window (€)"),
+    Kpi("total_revenue_per_year", "Total revenue per year (first deals + upsell, annualised)",
+        "Gesamtumsatz pro Jahr (Erstabschlüsse + Upselling, hochgerechnet)", "money", 1,
+        "total revenue of the measured cohort × 365 / measurement days", headline=True,
+        formula=lambda row: _per_year(row, "total_revenue")),
+    Kpi("cost_per_year", "Running cost per year (annualised)", "Laufende Kosten pro Jahr (hochgerechnet)",
+        "money", -1, "lead cost × 365 / measurement days + yearly staff cost of every role + yearly "
+        "cost of the org measures; one-off costs not included", headline=True,
+        formula=lambda row: _per_year(row, "cost")),
+    Kpi("net_contribution_per_year", "Net contribution per year (annualised)",
+        "Nettobeitrag pro Jahr (hochgerechnet)", "money", 1,
+        "total revenue per year − running cost per year", headline=True,
+        formula=lambda row: float(row["total_revenue_per_year"]) - float(row["cost_per_year"])),
+    Kpi("one_off_cost", "One-off cost of org measures", "Einmalkosten der Maßnahmen", "money", -1,
+        "what the setup's org measures cost once to introduce (costs.org_costs_one_off)"),
+    Kpi("roi", "ROI (net contribution / running cost)", "ROI (Nettobeitrag / laufende Kosten)", "percent", 1,
+        "(total revenue − running cost) / running cost, running cost = lead + staff + org cost "
+        "(one-off costs excluded); the same ratio per year or per measured window; a return on "
+        "everything spent, not on the change alone", headline=True,
         formula=_roi),
     Kpi("customers_satisfied_share", "Satisfied customers", "Zufriedene Kunden", "share", 1,
         "won customers who are satisfied"),
@@ -162,6 +187,23 @@ KPIS: tuple[Kpi, ...] = (
 )
 
 
+COMPARISON_KPIS: tuple[Kpi, ...] = (
+    Kpi("revenue_difference_per_year", "Δ total revenue per year (incl. upsell)",
+        "Δ Gesamtumsatz pro Jahr (inkl. Upselling)", "money", 1,
+        "setup's total revenue per year − the reference's (annualised from the measured window)"),
+    Kpi("yearly_cost_difference", "Δ running cost per year", "Δ laufende Kosten pro Jahr", "money", -1,
+        "setup's running cost per year (lead, staff, org measures) − the reference's"),
+    Kpi("net_benefit_per_year", "Net benefit per year", "Nettonutzen pro Jahr", "money", 1,
+        "Δ total revenue per year (incl. upsell) − Δ running cost per year, against the reference; "
+        "paired 95 % CI over the replications"),
+    Kpi("one_off_cost_difference", "Δ one-off cost", "Δ Einmalkosten", "money", -1,
+        "setup's one-off cost of org measures − the reference's"),
+    Kpi("payback_months", "Payback", "Amortisation", "months", -1,
+        "Δ one-off cost / (net benefit per year / 12); 'never' when the net benefit is not positive"),
+)
+"""Figures of setup B against setup A (not per replication): computed by :mod:`sim.money`."""
+
+
 # Columns of the weekly series (warm-up analysis): volumes and loads per simulated week.
 WEEKLY_KPIS = (
     "mean_queue_length", "handoffs", "lead_work_hours", "leads_created", "own_pipeline_hours",
@@ -171,6 +213,10 @@ WEEKLY_KPIS = (
 
 def _index() -> dict[str, Kpi]:
     return {kpi.column: kpi for kpi in KPIS}
+
+
+def _any_index() -> dict[str, Kpi]:
+    return {kpi.column: kpi for kpi in (*KPIS, *COMPARISON_KPIS)}
 
 
 def kpi_columns() -> tuple[str, ...]:
@@ -189,8 +235,8 @@ def headline_kpis() -> tuple[str, ...]:
 
 
 def get(name: str) -> Kpi:
-    """The KPI called ``name``; an unknown name is a clear error listing the allowed ones."""
-    found = _index().get(name)
+    """The KPI (or comparison KPI) called ``name``; an unknown name is a clear error."""
+    found = _any_index().get(name)
     if found is None:
         raise KpiError(f"unknown KPI {name!r}; allowed: {', '.join(kpi_names())}")
     return found
@@ -252,7 +298,7 @@ def format_number(
     German uses decimal commas and puts the euro sign after the number.
     """
     check_language(language)
-    if value is None or not math.isfinite(float(value)):
+    if value is None or math.isnan(float(value)) or (kind != "months" and math.isinf(float(value))):
         return "–"
     value = float(value)
     sign = "+" if signed and value > 0 else ""
@@ -272,6 +318,11 @@ def format_number(
     if kind == "hours":
         digits = 1 if magnitude < 10 and not magnitude.is_integer() else 0
         return f"{sign}{minus}{_digits(magnitude, digits, language)} h"
+    if kind == "months":
+        if math.isinf(value) and value > 0:
+            return "never" if language == "en" else "nie"
+        unit = " months" if language == "en" else " Monate"
+        return f"{sign}{minus}{_digits(magnitude, 1 if magnitude < 10 else 0, language)}{unit}"
     if kind == "ratio":
         return f"{sign}{minus}{_digits(magnitude, 2, language)}"
     digits = 0 if magnitude >= 100 or magnitude.is_integer() else 1
@@ -282,7 +333,7 @@ def format_kpi(
     name: str, value: Any, language: str = "en", signed: bool = False, compact: bool = False
 ) -> str:
     """``value`` of KPI ``name`` formatted by the KPI's kind (unknown names: a plain number)."""
-    known = _index().get(name)
+    known = _any_index().get(name)
     kind = known.kind if known is not None else "count"
     return format_number(value, kind, language, signed=signed, compact=compact)
 

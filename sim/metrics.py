@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import money
 from sim.kpis import complete_row, kpi_columns
 from sim.model.calendar import BusinessCalendar
 from sim.scenario.schema import STAGES, Scenario
@@ -25,15 +26,16 @@ KPI_COLUMNS = kpi_columns()
 
 
 def staff_cost(scenario: Scenario) -> float:
-    """Reps and marketing staff over the measured window (a year's cost × measurement_days / 365)."""
-    years = scenario.horizon.measurement_days / 365.0
-    return years * (scenario.sales.reps * scenario.sales.rep_cost_per_year
-                    + scenario.costs.marketing_staff_cost_per_year)
+    """Every role's staff cost over the measured window (a year's cost × measurement_days / 365).
+
+    The roles and their yearly costs are :func:`sim.money.staff_cost_per_year_by_role`.
+    """
+    return money.years_measured(scenario) * money.staff_cost_per_year(scenario)
 
 
 def org_cost(scenario: Scenario) -> float:
     """The yearly cost of every org measure (``costs.org_costs_per_year``) over the measured window."""
-    return scenario.horizon.measurement_days / 365.0 * sum(scenario.costs.org_costs_per_year.values())
+    return money.years_measured(scenario) * money.org_cost_per_year(scenario)
 
 
 def response_hours(leads: pd.DataFrame, start_column: str = "sales_ready_at") -> pd.Series:
@@ -152,6 +154,9 @@ def replication_kpis(
         "cost": cost,
         "total_revenue": total_revenue,
         "net_contribution": total_revenue - cost,
+        "one_off_cost": money.one_off_cost(scenario),
+        # Not a KPI column: the window in years, for the annualised KPIs' formulas.
+        "measured_years": money.years_measured(scenario),
         "customers_satisfied_share": (
             float(customers["satisfied"].astype(float).mean()) if "satisfied" in leads and len(customers) else float("nan")
         ),

@@ -13,6 +13,7 @@ Notebooks write ``from sim import report`` and call ``report.executive_summary(.
 
 from sim.errors import ReportError
 from sim.outputs import git_revision
+from sim.report.board import comparison_money, money_table_html
 from sim.report.build import make_report, slugify
 from sim.report.comparison import Comparison, calendars, kpi_row, run_comparison, sla_hours, verdict
 from sim.report.content import (
@@ -74,6 +75,7 @@ __all__ = [
     "channel_table",
     "channel_table_html",
     "check_parameters",
+    "comparison_money",
     "differing_parameters",
     "differing_parameters_html",
     "executive_summary",
@@ -97,6 +99,7 @@ __all__ = [
     "make_report",
     "method_appendix",
     "method_appendix_html",
+    "money_table_html",
     "note",
     "notebook_path",
     "notebook_to_html",

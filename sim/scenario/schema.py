@@ -358,7 +358,7 @@ class AfterSale(Frozen):
 
 
 class Costs(Frozen):
-    """Costs besides leads and reps, per year."""
+    """Costs besides leads and reps: per year, and once for introducing an org measure."""
 
     marketing_staff_cost_per_year: NonNegative = 0.0
     org_costs_per_year: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], NonNegative] = Field(
@@ -366,6 +366,13 @@ class Costs(Frozen):
         description=(
             "yearly cost of each org measure by name (tools, licences, meetings, rotation); "
             "overlays add their own entry, so the costs of several levers add up"
+        ),
+    )
+    org_costs_one_off: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], NonNegative] = Field(
+        default_factory=dict,
+        description=(
+            "what each org measure costs once to introduce, by name (a project, training, "
+            "workshops); counts in the payback, not in the yearly cost"
         ),
     )
 
