@@ -6,8 +6,12 @@ the CLI summary, the report's tables and the workshop's result list are built fr
 none of them keeps its own list, label or number format, so a KPI added here appears everywhere
 (a view that cannot show it fails loudly instead of dropping it).
 
-Units are fixed per KPI: response times are *calendar* hours from the moment the clock starts
-(inquiry or sales-ready, as the KPI says), the way the speed-to-lead studies measure them.
+One clock per response KPI, chosen here and nowhere else (``Kpi.clock``): the response from
+*sales-ready* – what the hand-off and the SLA control – is counted in **business hours** of the
+scenario's calendar (a lead handed over on Friday evening and called on Monday at 9 waited 0
+business hours), as the SLA and the response chart count it; the response from the *inquiry* is
+counted in **calendar hours**, the way the speed-to-lead studies measure it (F1-F5). The clock is
+part of every label (``Kpi.title``), so summary, tables, charts, CLI and workshop say it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,12 @@ from sim.errors import LeadsimError
 
 Kind = Literal["count", "money", "share", "percent", "hours", "ratio", "months"]
 Direction = Literal[-1, 0, 1]
+Clock = Literal["business", "calendar"]
+CLOCK_WORDS: dict[str, dict[str, str]] = {
+    "business": {"en": "business hours", "de": "Geschäftsstunden"},
+    "calendar": {"en": "calendar hours", "de": "Kalenderstunden"},
+}
+"""How each clock is named after a KPI's label."""
 LANGUAGES = ("en", "de")
 ID_COLUMNS = ("scenario", "replication")
 
@@ -47,6 +57,7 @@ class Kpi:
     description: str
     headline: bool = False
     formula: Callable[[Mapping[str, Any]], float] | None = None
+    clock: Clock | None = None
 
     @property
     def unit(self) -> str:
@@ -54,8 +65,13 @@ class Kpi:
         return {"money": "€", "share": "%", "percent": "%", "hours": "h", "months": "months"}.get(self.kind, "")
 
     def title(self, language: str = "en") -> str:
-        """The display name in ``language``."""
-        return self.label_de if check_language(language) == "de" else self.label
+        """The display name in ``language``, with the clock of a response KPI."""
+        name = self.label_de if check_language(language) == "de" else self.label
+        return f"{name} ({self.clock_words(language)})" if self.clock else name
+
+    def clock_words(self, language: str = "en") -> str:
+        """"business hours" or "calendar hours" ("" for a KPI without a clock)."""
+        return CLOCK_WORDS[self.clock][check_language(language)] if self.clock else ""
 
     def format(self, value: Any, language: str = "en", signed: bool = False, compact: bool = False) -> str:
         """The value as a reader expects it (see :func:`format_number`)."""
@@ -96,31 +112,34 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("conversion_rate", "Lead-to-deal rate", "Abschlussquote", "share", 1,
         "won / leads", headline=True),
     Kpi("median_response_hours", "Median first response", "Median Erstreaktion", "hours", -1,
-        "median calendar hours from sales-ready to the first contact attempt (attempted leads)",
-        headline=True),
+        "median business hours from sales-ready to the first contact attempt (attempted leads)",
+        headline=True, clock="business"),
     Kpi("mean_response_hours", "Mean first response", "Mittlere Erstreaktion", "hours", -1,
-        "mean calendar hours from sales-ready to the first contact attempt"),
+        "mean business hours from sales-ready to the first contact attempt", clock="business"),
     Kpi("p90_response_hours", "90th percentile first response", "90-%-Perzentil Erstreaktion",
-        "hours", -1, "90th percentile of calendar hours from sales-ready to the first attempt"),
+        "hours", -1, "90th percentile of business hours from sales-ready to the first attempt",
+        clock="business"),
     Kpi("median_response_from_inquiry_hours", "Median response from inquiry",
         "Median Reaktion ab Anfrage", "hours", -1,
         "median calendar hours from the inquiry (lead created) to the first attempt, as the "
-        "speed-to-lead studies measure it; includes time in nurturing", headline=True),
+        "speed-to-lead studies measure it; includes time in nurturing", headline=True,
+        clock="calendar"),
     Kpi("mean_response_from_inquiry_hours", "Mean response from inquiry", "Mittlere Reaktion ab Anfrage",
-        "hours", -1, "mean calendar hours from the inquiry to the first attempt"),
+        "hours", -1, "mean calendar hours from the inquiry to the first attempt", clock="calendar"),
     Kpi("p90_response_from_inquiry_hours", "90th percentile response from inquiry",
         "90-%-Perzentil Reaktion ab Anfrage", "hours", -1,
-        "90th percentile of calendar hours from the inquiry to the first attempt"),
+        "90th percentile of calendar hours from the inquiry to the first attempt", clock="calendar"),
     Kpi("sla_met_share", "SLA met (own target)", "SLA eingehalten (eigenes Ziel)", "share", 1,
         "handed-over leads attempted within the scenario's SLA target (business hours)",
-        headline=True),
+        headline=True, clock="business"),
     Kpi("sla_escalated_share", "Escalated past the SLA deadline", "Nach SLA-Frist eskaliert", "share", -1,
         "handed-over leads still waiting at their SLA deadline and moved to the head of the queue"),
     Kpi("first_hour_share", "First attempt within 1 h", "Erster Anruf binnen 1 h", "share", 1,
-        "handed-over leads first attempted within one calendar hour of being sales-ready"),
+        "handed-over leads first attempted within one business hour of being sales-ready",
+        clock="business"),
     Kpi("first_hour_share_from_inquiry", "Answered within 1 h of the inquiry",
         "Binnen 1 h nach Anfrage angerufen", "share", 1,
-        "handed-over leads first attempted within one calendar hour of the inquiry"),
+        "handed-over leads first attempted within one calendar hour of the inquiry", clock="calendar"),
     Kpi("never_contacted_share", "Handed over, never contacted", "Übergeben, nie kontaktiert",
         "share", -1, "handed-over leads without any contact attempt"),
     Kpi("never_handed_over_share", "Marketing leads never handed over", "Nie übergebene Marketing-Leads",
@@ -171,7 +190,7 @@ KPIS: tuple[Kpi, ...] = (
         formula=lambda row: float(row["total_revenue_per_year"]) - float(row["cost_per_year"])),
     Kpi("one_off_cost", "One-off cost of org measures", "Einmalkosten der Maßnahmen", "money", -1,
         "what the setup's org measures cost once to introduce (costs.org_costs_one_off)"),
-    Kpi("roi", "ROI (net contribution / running cost)", "ROI (Nettobeitrag / laufende Kosten)", "percent", 1,
+    Kpi("roi", "ROI", "ROI", "percent", 1,
         "(total revenue − running cost) / running cost, running cost = lead + staff + org cost "
         "(one-off costs excluded); the same ratio per year or per measured window; a return on "
         "everything spent, not on the change alone", headline=True,

@@ -47,6 +47,19 @@ def response_hours(leads: pd.DataFrame, start_column: str = "sales_ready_at") ->
     return (leads.loc[contacted, "first_contact_at"] - leads.loc[contacted, start_column]).astype(float)
 
 
+def business_response_hours(leads: pd.DataFrame, calendar: BusinessCalendar) -> pd.Series:
+    """Business hours from sales-ready to the first attempt (the clock of ``median_response_hours``).
+
+    Only attempted leads with a sales-ready time; the clock is chosen in :mod:`sim.kpis`.
+    """
+    attempted = leads[leads["first_contact_at"].notna() & leads["sales_ready_at"].notna()]
+    hours = [
+        calendar.business_hours_between(ready, first)
+        for ready, first in zip(attempted["sales_ready_at"], attempted["first_contact_at"], strict=True)
+    ]
+    return pd.Series(hours, index=attempted.index, dtype=float)
+
+
 def _median(values: pd.Series) -> float:
     return float(np.median(values)) if len(values) else float("nan")
 
@@ -90,7 +103,8 @@ def replication_kpis(
     handed = leads["handoff_at"].notna()
     contacted = leads["first_contact_at"].notna()
     won = leads["outcome"] == "won"
-    responses = response_hours(leads)
+    # The clocks of sim.kpis: business hours from sales-ready, calendar hours from the inquiry.
+    responses = business_response_hours(leads, calendar)
     from_inquiry = response_hours(leads, "created_at")
     marketing = leads["marketing_sourced"].astype(bool)
     marketing_handed = handed & marketing
@@ -103,7 +117,11 @@ def replication_kpis(
     org = org_cost(scenario)
     cost = lead_cost + staff + org
     available = float(run["available_rep_hours"])
-    met = sla_met(leads, calendar, scenario.sla.first_contact_business_hours)
+    # sla_met on the business hours computed above (never attempted: not met).
+    target = scenario.sla.first_contact_business_hours + 1e-9
+    met = pd.Series(False, index=leads.index[handed], dtype=bool)
+    on_time = responses[responses <= target].index
+    met.loc[met.index.intersection(on_time)] = True
     cold = leads.loc[contacted, "cold_at_first_contact"].astype(bool)
     unanswered = float(leads["unanswered_dial_hours"].sum()) if "unanswered_dial_hours" in leads else float("nan")
     unqualified = (

@@ -332,6 +332,15 @@ def _interval(low: float, high: float, kpi: str, difference: bool = False) -> st
     return f"{show(low, kpi)} … {show(high, kpi)}"
 
 
+def _kpi_cell(kpi: str) -> str:
+    """The KPI's column name, with its clock for a response KPI (the clock chosen in sim.kpis)."""
+    try:
+        words = kpi_vocabulary.get(kpi).clock_words()
+    except kpi_vocabulary.KpiError:
+        words = ""
+    return f"{kpi} ({words})" if words else kpi
+
+
 def _table(title: str, columns: Sequence[tuple[str, JustifyMethod]]) -> Table:
     table = Table(title=title)
     for column, justify in columns:
@@ -359,7 +368,7 @@ def print_run_summary(result: ExperimentResult, console: Console) -> None:
     )
     for row in described.itertuples(index=False):
         table.add_row(
-            row.kpi, format_number(row.mean, row.kpi), _interval(row.ci_low, row.ci_high, row.kpi),
+            _kpi_cell(row.kpi), format_number(row.mean, row.kpi), _interval(row.ci_low, row.ci_high, row.kpi),
             format_number(row.sd, row.kpi),
         )
     console.print(table)
@@ -379,7 +388,7 @@ def print_comparison(summary: pd.DataFrame, result: ExperimentResult, console: C
             is_reference = row.scenario == result.reference
             better = "–" if math.isnan(row.share_better) else f"{100 * row.share_better:.0f}%"
             table.add_row(
-                str(kpi) if position == 0 else "",
+                _kpi_cell(str(kpi)) if position == 0 else "",
                 row.scenario,
                 format_number(row.mean, row.kpi),
                 _interval(row.ci_low, row.ci_high, row.kpi),

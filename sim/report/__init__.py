@@ -15,7 +15,15 @@ from sim.errors import ReportError
 from sim.outputs import git_revision
 from sim.report.board import comparison_money, money_table_html
 from sim.report.build import make_report, slugify
-from sim.report.comparison import Comparison, calendars, kpi_row, run_comparison, sla_hours, verdict
+from sim.report.comparison import (
+    Comparison,
+    calendars,
+    kpi_row,
+    response_markers,
+    run_comparison,
+    sla_hours,
+    verdict,
+)
 from sim.report.content import (
     executive_summary,
     scenario_overview_html,
@@ -103,6 +111,7 @@ __all__ = [
     "note",
     "notebook_path",
     "notebook_to_html",
+    "response_markers",
     "run_comparison",
     "run_report_config",
     "scenario_overview_html",

@@ -127,8 +127,18 @@ def calendars(comparison: Comparison) -> dict[str, Any]:
 
 
 def sla_hours(comparison: Comparison) -> dict[str, float]:
-    """Each scenario's first-response target in business hours."""
+    """The first-response target in business hours of each scenario with an agreed SLA.
+
+    A setup without a written SLA (``sla.agreed: false``) has no line in the response chart:
+    its target is only the yardstick of ``sla_met_share``.
+    """
     return {
         name: comparison.scenario(name).sla.first_contact_business_hours
         for name in comparison.names
+        if comparison.scenario(name).sla.agreed
     }
+
+
+def response_markers(comparison: Comparison, kpi: str = "median_response_hours") -> dict[str, float]:
+    """Each scenario's mean of the response KPI the chart marks (the summary's value)."""
+    return {name: float(kpi_row(comparison, kpi, name)["mean"]) for name in comparison.names}

@@ -34,8 +34,10 @@ _T: dict[str, dict[str, str]] = {
         "created as SQL skip MQL, some are handed over below SQL): see the KPI table.",
         "losses_note": "Final outcome of the leads that were not won, as a share of all leads.",
         "response_note": "Share of the leads handed to sales whose first contact attempt came "
-        "within the given business hours (log-like scale). The dashed line is the agreed "
-        "first-response target (SLA). Leads never contacted keep the curve below 100 %.",
+        "within the given business hours (log-like scale), the clock of the median first response "
+        "in the summary and the KPI table; the triangles mark each setup's median. A dashed line "
+        "marks the first-response target of a setup with an agreed SLA (none without one). "
+        "Leads never contacted keep the curve below 100 %.",
         "decay_note": "Share of contacted leads that sales qualified, by the calendar hours "
         "between sales-ready and the first contact attempt, over all replications: the decay "
         "of interest as the simulation measures it. Buckets with fewer than 5 leads are left out.",
@@ -125,9 +127,10 @@ _T: dict[str, dict[str, str]] = {
         "übergeben): siehe KPI-Tabelle.",
         "losses_note": "Endergebnis der nicht gewonnenen Leads, als Anteil an allen Leads.",
         "response_note": "Anteil der an den Vertrieb übergebenen Leads, deren erster "
-        "Kontaktversuch innerhalb der angegebenen Arbeitsstunden erfolgte. Die gestrichelte "
-        "Linie ist das vereinbarte Reaktionsziel (SLA). Nie kontaktierte Leads halten die "
-        "Kurve unter 100 %.",
+        "Kontaktversuch innerhalb der angegebenen Geschäftsstunden erfolgte – dieselbe Uhr wie die "
+        "mittlere Erstreaktion in Zusammenfassung und KPI-Tabelle; die Dreiecke markieren den "
+        "Median jedes Setups. Eine gestrichelte Linie zeigt das Reaktionsziel eines Setups mit "
+        "vereinbartem SLA (ohne SLA keine). Nie kontaktierte Leads halten die Kurve unter 100 %.",
         "decay_note": "Anteil der kontaktierten Leads, die der Vertrieb qualifiziert hat, nach "
         "Stunden zwischen Vertriebsreife und erstem Kontaktversuch, über alle Replikationen: "
         "der Interessenverfall, wie die Simulation ihn misst. Klassen mit weniger als 5 Leads "
