@@ -75,6 +75,11 @@ def run_comparison(
         else load_scenario_files(scenario_files)
     )
     if reference is not None and reference not in loaded:
+        # A reference given by the scenario's name (as in kpis.csv) finds its titled entry.
+        reference = next(
+            (key for key, file in loaded.items() if file.scenario.name == reference), reference
+        )
+    if reference is not None and reference not in loaded:
         raise ReportError(
             f"reference {reference!r} is not one of the scenarios: {', '.join(loaded)}"
         )

@@ -381,6 +381,14 @@ class Scenario(Frozen):
     """One company setup: the complete, validated input of a simulation run."""
 
     name: str = "scenario"
+    title: str = Field(
+        "",
+        max_length=120,
+        description=(
+            "a human name for reports, charts, tables and the workshop (the file name when empty); "
+            "not inherited through extends"
+        ),
+    )
     description: str = ""
     horizon: Horizon = Horizon()
     calendar: Calendar = Calendar()
@@ -414,6 +422,11 @@ class Scenario(Frozen):
         if self.after_sale.referrals_per_year > 0 and wanted is None:
             raise ValueError("after_sale.referrals_per_year > 0 needs after_sale.referral_channel")
         return self
+
+    @property
+    def display_title(self) -> str:
+        """The name a reader sees: the ``title``, else the scenario's name (its file name)."""
+        return self.title.strip() or self.name
 
     def channel(self, name: str) -> Channel:
         """The channel called ``name``."""
