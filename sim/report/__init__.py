@@ -13,7 +13,14 @@ Notebooks write ``from sim import report`` and call ``report.executive_summary(.
 
 from sim.errors import ReportError
 from sim.outputs import git_revision
-from sim.report.board import comparison_money, money_table_html
+from sim.report.board import (
+    comparison_money,
+    front_page_html,
+    key_figures_table,
+    money_table_html,
+    three_sentences,
+    why_notes,
+)
 from sim.report.build import make_report, slugify
 from sim.report.comparison import (
     Comparison,
@@ -89,12 +96,14 @@ __all__ = [
     "executive_summary",
     "external_references",
     "find_scenario_file",
+    "front_page_html",
     "funnel_table",
     "funnel_table_html",
     "git_revision",
     "heading",
     "journey_table",
     "journey_table_html",
+    "key_figures_table",
     "kpi_row",
     "kpi_table",
     "kpi_table_html",
@@ -121,8 +130,10 @@ __all__ = [
     "software_versions",
     "starting_point",
     "text",
+    "three_sentences",
     "title_html",
     "verdict",
+    "why_notes",
     "write_index",
     "write_scenario_tables",
     "write_tables",
