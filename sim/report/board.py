@@ -84,6 +84,10 @@ MECHANISM_COUNTS = (
 """Per replication, leads counted at a funnel step or with an outcome: what the "why" reads."""
 
 
+EXTRA_MEASURES = ("wasted_sales_hours", "median_response_from_inquiry_hours", "median_hours_to_sales_ready")
+"""Per replication, hours the "why"s read besides the counts."""
+
+
 def mechanism_counts(leads: pd.DataFrame) -> pd.DataFrame:
     """Per scenario and replication: leads per funnel step and per final outcome."""
     rows = []
@@ -93,8 +97,19 @@ def mechanism_counts(leads: pd.DataFrame) -> pd.DataFrame:
         for name in MECHANISM_COUNTS:
             row[name] = int(masks[name].sum()) if name in masks else int((group["outcome"] == name).sum())
         row["wasted_sales_hours"] = float(group["wasted_sales_hours"].sum())
+        contacted = group[group["first_contact_at"].notna()]
+        if "created_at" in group and "sales_ready_at" in group:
+            row["median_response_from_inquiry_hours"] = _median(
+                contacted["first_contact_at"] - contacted["created_at"]
+            )
+            row["median_hours_to_sales_ready"] = _median(contacted["sales_ready_at"] - contacted["created_at"])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _median(values: pd.Series) -> float:
+    values = values.dropna()
+    return float(values.median()) if len(values) else math.nan
 
 
 @dataclass(frozen=True)
@@ -119,7 +134,10 @@ class Change:
 
 def _changes(counts: pd.DataFrame, scenario: str, reference: str) -> dict[str, Change]:
     found = {}
-    for name in (*MECHANISM_COUNTS, "wasted_sales_hours"):
+    for name in (*MECHANISM_COUNTS, *EXTRA_MEASURES):
+        if name not in counts:
+            found[name] = Change(name, math.nan, math.nan, math.nan)
+            continue
         by_replication = counts.pivot(index="replication", columns="scenario", values=name)
         paired = by_replication[[scenario, reference]].dropna()
         mean, low, high = stats.paired_difference(paired[scenario], paired[reference])
@@ -175,8 +193,17 @@ def _why_more_lost_cold(changes: dict[str, Change], language: str) -> str | None
                 contacted=_count(reached.difference, language))
 
 
+def _why_slower_from_inquiry(changes: dict[str, Change], language: str) -> str | None:
+    response, ready = changes["median_response_from_inquiry_hours"], changes["median_hours_to_sales_ready"]
+    if not response.up or not ready.up:
+        return None
+    return text("why_slower_from_inquiry", language, hours=_hours(response.difference, language),
+                ready=_hours(ready.difference, language))
+
+
 WHY_RULES: tuple[WhyRule, ...] = (
     _why_bought_elsewhere, _why_wasted_hours, _why_fewer_contacted, _why_more_lost_cold,
+    _why_slower_from_inquiry,
 )
 """Each rule reads the mechanisms' counts and explains one counter-intuitive change (or None)."""
 

@@ -106,3 +106,27 @@ def test_no_why_without_a_clear_change():
     changes = board._changes(counts, "b", "a")
     assert all(not change.up and not change.down for change in changes.values())
     assert [rule(changes, "en") for rule in board.WHY_RULES] == [None] * len(board.WHY_RULES)
+
+
+def test_a_slower_response_from_the_inquiry_is_explained_by_the_wait_in_nurturing():
+    rows = []
+    for replication, extra in enumerate((100.0, 120.0, 110.0)):
+        for scenario, wait in (("a", 0.0), ("b", extra)):
+            for lead in range(3):
+                created = 10.0 * lead
+                ready = created + wait + lead
+                rows.append({
+                    "scenario": scenario, "replication": replication, "created_at": created,
+                    "sales_ready_at": ready, "handoff_at": ready, "first_contact_at": ready + 2.0,
+                    "reached": True, "qualified": True, "qualified_later": False,
+                    "outcome": "won", "wasted_sales_hours": 0.0,
+                })
+    counts = board.mechanism_counts(pd.DataFrame(rows))
+    changes = board._changes(counts, "b", "a")
+    assert changes["median_hours_to_sales_ready"].difference == pytest.approx(110.0)
+    notes = [note for rule in board.WHY_RULES if (note := rule(changes, "en")) is not None]
+    assert notes == [
+        ("The median response from the inquiry is 110 h longer (calendar hours), because leads now "
+         "stay in nurturing until they are sales-ready – 110 h longer at the median – and sales "
+         "answers them from then on.")
+    ]
