@@ -6,8 +6,12 @@ the CLI summary, the report's tables and the workshop's result list are built fr
 none of them keeps its own list, label or number format, so a KPI added here appears everywhere
 (a view that cannot show it fails loudly instead of dropping it).
 
-Units are fixed per KPI: response times are *calendar* hours from the moment the clock starts
-(inquiry or sales-ready, as the KPI says), the way the speed-to-lead studies measure them.
+One clock per response KPI, chosen here and nowhere else (``Kpi.clock``): the response from
+*sales-ready* – what the hand-off and the SLA control – is counted in **business hours** of the
+scenario's calendar (a lead handed over on Friday evening and called on Monday at 9 waited 0
+business hours), as the SLA and the response chart count it; the response from the *inquiry* is
+counted in **calendar hours**, the way the speed-to-lead studies measure it (F1-F5). The clock is
+part of every label (``Kpi.title``), so summary, tables, charts, CLI and workshop say it.
 """
 
 from __future__ import annotations
@@ -19,8 +23,14 @@ from typing import Any, Literal
 
 from sim.errors import LeadsimError
 
-Kind = Literal["count", "money", "share", "percent", "hours", "ratio"]
+Kind = Literal["count", "money", "share", "percent", "hours", "ratio", "months"]
 Direction = Literal[-1, 0, 1]
+Clock = Literal["business", "calendar"]
+CLOCK_WORDS: dict[str, dict[str, str]] = {
+    "business": {"en": "business hours", "de": "Geschäftsstunden"},
+    "calendar": {"en": "calendar hours", "de": "Kalenderstunden"},
+}
+"""How each clock is named after a KPI's label."""
 LANGUAGES = ("en", "de")
 ID_COLUMNS = ("scenario", "replication")
 
@@ -47,19 +57,31 @@ class Kpi:
     description: str
     headline: bool = False
     formula: Callable[[Mapping[str, Any]], float] | None = None
+    clock: Clock | None = None
 
     @property
     def unit(self) -> str:
         """The unit written after the number ("", "€", "%", "h")."""
-        return {"money": "€", "share": "%", "percent": "%", "hours": "h"}.get(self.kind, "")
+        return {"money": "€", "share": "%", "percent": "%", "hours": "h", "months": "months"}.get(self.kind, "")
 
     def title(self, language: str = "en") -> str:
-        """The display name in ``language``."""
-        return self.label_de if check_language(language) == "de" else self.label
+        """The display name in ``language``, with the clock of a response KPI."""
+        name = self.label_de if check_language(language) == "de" else self.label
+        return f"{name} ({self.clock_words(language)})" if self.clock else name
+
+    def clock_words(self, language: str = "en") -> str:
+        """"business hours" or "calendar hours" ("" for a KPI without a clock)."""
+        return CLOCK_WORDS[self.clock][check_language(language)] if self.clock else ""
 
     def format(self, value: Any, language: str = "en", signed: bool = False, compact: bool = False) -> str:
         """The value as a reader expects it (see :func:`format_number`)."""
         return format_number(value, self.kind, language, signed=signed, compact=compact)
+
+
+def _per_year(row: Mapping[str, Any], column: str) -> float:
+    """A measured-window amount annualised (``measured_years`` is the window in years)."""
+    years = float(row["measured_years"])
+    return float(row[column]) / years if years else math.nan
 
 
 def _roi(row: Mapping[str, Any]) -> float:
@@ -90,31 +112,34 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("conversion_rate", "Lead-to-deal rate", "Abschlussquote", "share", 1,
         "won / leads", headline=True),
     Kpi("median_response_hours", "Median first response", "Median Erstreaktion", "hours", -1,
-        "median calendar hours from sales-ready to the first contact attempt (attempted leads)",
-        headline=True),
+        "median business hours from sales-ready to the first contact attempt (attempted leads)",
+        headline=True, clock="business"),
     Kpi("mean_response_hours", "Mean first response", "Mittlere Erstreaktion", "hours", -1,
-        "mean calendar hours from sales-ready to the first contact attempt"),
+        "mean business hours from sales-ready to the first contact attempt", clock="business"),
     Kpi("p90_response_hours", "90th percentile first response", "90-%-Perzentil Erstreaktion",
-        "hours", -1, "90th percentile of calendar hours from sales-ready to the first attempt"),
+        "hours", -1, "90th percentile of business hours from sales-ready to the first attempt",
+        clock="business"),
     Kpi("median_response_from_inquiry_hours", "Median response from inquiry",
         "Median Reaktion ab Anfrage", "hours", -1,
         "median calendar hours from the inquiry (lead created) to the first attempt, as the "
-        "speed-to-lead studies measure it; includes time in nurturing", headline=True),
+        "speed-to-lead studies measure it; includes time in nurturing", headline=True,
+        clock="calendar"),
     Kpi("mean_response_from_inquiry_hours", "Mean response from inquiry", "Mittlere Reaktion ab Anfrage",
-        "hours", -1, "mean calendar hours from the inquiry to the first attempt"),
+        "hours", -1, "mean calendar hours from the inquiry to the first attempt", clock="calendar"),
     Kpi("p90_response_from_inquiry_hours", "90th percentile response from inquiry",
         "90-%-Perzentil Reaktion ab Anfrage", "hours", -1,
-        "90th percentile of calendar hours from the inquiry to the first attempt"),
+        "90th percentile of calendar hours from the inquiry to the first attempt", clock="calendar"),
     Kpi("sla_met_share", "SLA met (own target)", "SLA eingehalten (eigenes Ziel)", "share", 1,
         "handed-over leads attempted within the scenario's SLA target (business hours)",
-        headline=True),
+        headline=True, clock="business"),
     Kpi("sla_escalated_share", "Escalated past the SLA deadline", "Nach SLA-Frist eskaliert", "share", -1,
         "handed-over leads still waiting at their SLA deadline and moved to the head of the queue"),
     Kpi("first_hour_share", "First attempt within 1 h", "Erster Anruf binnen 1 h", "share", 1,
-        "handed-over leads first attempted within one calendar hour of being sales-ready"),
+        "handed-over leads first attempted within one business hour of being sales-ready",
+        clock="business"),
     Kpi("first_hour_share_from_inquiry", "Answered within 1 h of the inquiry",
         "Binnen 1 h nach Anfrage angerufen", "share", 1,
-        "handed-over leads first attempted within one calendar hour of the inquiry"),
+        "handed-over leads first attempted within one calendar hour of the inquiry", clock="calendar"),
     Kpi("never_contacted_share", "Handed over, never contacted", "Übergeben, nie kontaktiert",
         "share", -1, "handed-over leads without any contact attempt"),
     Kpi("never_handed_over_share", "Marketing leads never handed over", "Nie übergebene Marketing-Leads",
@@ -137,19 +162,38 @@ KPIS: tuple[Kpi, ...] = (
         "rep hours on conversations with leads that did not qualify"),
     Kpi("rep_utilization", "Rep utilisation", "Auslastung Vertrieb", "share", 0,
         "busy share of the reps' business hours in the measurement window", headline=True),
-    Kpi("lead_cost", "Lead cost", "Lead-Kosten", "money", -1, "cost of generating the cohort's leads"),
-    Kpi("staff_cost", "Staff cost", "Personalkosten", "money", -1,
-        "sales and marketing staff cost over the measurement window"),
-    Kpi("org_cost", "Tools and programme cost", "Tool- und Programmkosten", "money", -1,
-        "yearly cost of the org measures over the measurement window"),
-    Kpi("cost", "Total cost", "Gesamtkosten", "money", -1, "lead + staff + org cost", headline=True),
-    Kpi("total_revenue", "Total revenue (first deals + upsell)", "Gesamtumsatz (Erstabschlüsse + Upselling)",
-        "money", 1, "first-deal value of the won cohort leads plus their upsell revenue (€)", headline=True),
-    Kpi("net_contribution", "Net contribution", "Nettobeitrag", "money", 1,
-        "total revenue − total cost (€)", headline=True),
+    Kpi("lead_cost", "Lead cost (measured window)", "Lead-Kosten (Messzeitraum)", "money", -1,
+        "cost of generating the cohort's leads"),
+    Kpi("staff_cost", "Staff cost (measured window)", "Personalkosten (Messzeitraum)", "money", -1,
+        "staff cost of every role (sales, marketing) over the measurement window"),
+    Kpi("org_cost", "Running cost of org measures (measured window)",
+        "Laufende Kosten der Maßnahmen (Messzeitraum)", "money", -1,
+        "yearly cost of the org measures (tools, programmes) over the measurement window"),
+    Kpi("cost", "Total cost (measured window)", "Gesamtkosten (Messzeitraum)", "money", -1,
+        "lead + staff + running org cost over the measurement window"),
+    Kpi("total_revenue", "Total revenue, first deals + upsell (measured window)",
+        "Gesamtumsatz, Erstabschlüsse + Upselling (Messzeitraum)",
+        "money", 1, "first-deal value of the won cohort leads plus their upsell revenue (€)"),
+    Kpi("net_contribution", "Net contribution (measured window)", "Nettobeitrag (Messzeitraum)", "money", 1,
+        "total revenue − total cost over the measurement window (€)"),
+    Kpi("total_revenue_per_year", "Total revenue per year (first deals + upsell, annualised)",
+        "Gesamtumsatz pro Jahr (Erstabschlüsse + Upselling, hochgerechnet)", "money", 1,
+        "total revenue of the measured cohort × 365 / measurement days", headline=True,
+        formula=lambda row: _per_year(row, "total_revenue")),
+    Kpi("cost_per_year", "Running cost per year (annualised)", "Laufende Kosten pro Jahr (hochgerechnet)",
+        "money", -1, "lead cost × 365 / measurement days + yearly staff cost of every role + yearly "
+        "cost of the org measures; one-off costs not included", headline=True,
+        formula=lambda row: _per_year(row, "cost")),
+    Kpi("net_contribution_per_year", "Net contribution per year (annualised)",
+        "Nettobeitrag pro Jahr (hochgerechnet)", "money", 1,
+        "total revenue per year − running cost per year", headline=True,
+        formula=lambda row: float(row["total_revenue_per_year"]) - float(row["cost_per_year"])),
+    Kpi("one_off_cost", "One-off cost of org measures", "Einmalkosten der Maßnahmen", "money", -1,
+        "what the setup's org measures cost once to introduce (costs.org_costs_one_off)"),
     Kpi("roi", "ROI", "ROI", "percent", 1,
-        "(total revenue − total cost) / total cost, total cost = lead + staff + org cost over the "
-        "measurement window; a return on everything spent, not on the change alone", headline=True,
+        "(total revenue − running cost) / running cost, running cost = lead + staff + org cost "
+        "(one-off costs excluded); the same ratio per year or per measured window; a return on "
+        "everything spent, not on the change alone", headline=True,
         formula=_roi),
     Kpi("customers_satisfied_share", "Satisfied customers", "Zufriedene Kunden", "share", 1,
         "won customers who are satisfied"),
@@ -162,6 +206,23 @@ KPIS: tuple[Kpi, ...] = (
 )
 
 
+COMPARISON_KPIS: tuple[Kpi, ...] = (
+    Kpi("revenue_difference_per_year", "Δ total revenue per year (incl. upsell)",
+        "Δ Gesamtumsatz pro Jahr (inkl. Upselling)", "money", 1,
+        "setup's total revenue per year − the reference's (annualised from the measured window)"),
+    Kpi("yearly_cost_difference", "Δ running cost per year", "Δ laufende Kosten pro Jahr", "money", -1,
+        "setup's running cost per year (lead, staff, org measures) − the reference's"),
+    Kpi("net_benefit_per_year", "Net benefit per year", "Nettonutzen pro Jahr", "money", 1,
+        "Δ total revenue per year (incl. upsell) − Δ running cost per year, against the reference; "
+        "paired 95 % CI over the replications"),
+    Kpi("one_off_cost_difference", "Δ one-off cost", "Δ Einmalkosten", "money", -1,
+        "setup's one-off cost of org measures − the reference's"),
+    Kpi("payback_months", "Payback", "Amortisation", "months", -1,
+        "Δ one-off cost / (net benefit per year / 12); 'never' when the net benefit is not positive"),
+)
+"""Figures of setup B against setup A (not per replication): computed by :mod:`sim.money`."""
+
+
 # Columns of the weekly series (warm-up analysis): volumes and loads per simulated week.
 WEEKLY_KPIS = (
     "mean_queue_length", "handoffs", "lead_work_hours", "leads_created", "own_pipeline_hours",
@@ -171,6 +232,10 @@ WEEKLY_KPIS = (
 
 def _index() -> dict[str, Kpi]:
     return {kpi.column: kpi for kpi in KPIS}
+
+
+def _any_index() -> dict[str, Kpi]:
+    return {kpi.column: kpi for kpi in (*KPIS, *COMPARISON_KPIS)}
 
 
 def kpi_columns() -> tuple[str, ...]:
@@ -189,8 +254,8 @@ def headline_kpis() -> tuple[str, ...]:
 
 
 def get(name: str) -> Kpi:
-    """The KPI called ``name``; an unknown name is a clear error listing the allowed ones."""
-    found = _index().get(name)
+    """The KPI (or comparison KPI) called ``name``; an unknown name is a clear error."""
+    found = _any_index().get(name)
     if found is None:
         raise KpiError(f"unknown KPI {name!r}; allowed: {', '.join(kpi_names())}")
     return found
@@ -252,7 +317,7 @@ def format_number(
     German uses decimal commas and puts the euro sign after the number.
     """
     check_language(language)
-    if value is None or not math.isfinite(float(value)):
+    if value is None or math.isnan(float(value)) or (kind != "months" and math.isinf(float(value))):
         return "–"
     value = float(value)
     sign = "+" if signed and value > 0 else ""
@@ -272,6 +337,11 @@ def format_number(
     if kind == "hours":
         digits = 1 if magnitude < 10 and not magnitude.is_integer() else 0
         return f"{sign}{minus}{_digits(magnitude, digits, language)} h"
+    if kind == "months":
+        if math.isinf(value) and value > 0:
+            return "never" if language == "en" else "nie"
+        unit = " months" if language == "en" else " Monate"
+        return f"{sign}{minus}{_digits(magnitude, 1 if magnitude < 10 else 0, language)}{unit}"
     if kind == "ratio":
         return f"{sign}{minus}{_digits(magnitude, 2, language)}"
     digits = 0 if magnitude >= 100 or magnitude.is_integer() else 1
@@ -282,7 +352,7 @@ def format_kpi(
     name: str, value: Any, language: str = "en", signed: bool = False, compact: bool = False
 ) -> str:
     """``value`` of KPI ``name`` formatted by the KPI's kind (unknown names: a plain number)."""
-    known = _index().get(name)
+    known = _any_index().get(name)
     kind = known.kind if known is not None else "count"
     return format_number(value, kind, language, signed=signed, compact=compact)
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import money
 from sim.kpis import complete_row, kpi_columns
 from sim.model.calendar import BusinessCalendar
 from sim.scenario.schema import STAGES, Scenario
@@ -25,15 +26,16 @@ KPI_COLUMNS = kpi_columns()
 
 
 def staff_cost(scenario: Scenario) -> float:
-    """Reps and marketing staff over the measured window (a year's cost × measurement_days / 365)."""
-    years = scenario.horizon.measurement_days / 365.0
-    return years * (scenario.sales.reps * scenario.sales.rep_cost_per_year
-                    + scenario.costs.marketing_staff_cost_per_year)
+    """Every role's staff cost over the measured window (a year's cost × measurement_days / 365).
+
+    The roles and their yearly costs are :func:`sim.money.staff_cost_per_year_by_role`.
+    """
+    return money.years_measured(scenario) * money.staff_cost_per_year(scenario)
 
 
 def org_cost(scenario: Scenario) -> float:
     """The yearly cost of every org measure (``costs.org_costs_per_year``) over the measured window."""
-    return scenario.horizon.measurement_days / 365.0 * sum(scenario.costs.org_costs_per_year.values())
+    return money.years_measured(scenario) * money.org_cost_per_year(scenario)
 
 
 def response_hours(leads: pd.DataFrame, start_column: str = "sales_ready_at") -> pd.Series:
@@ -43,6 +45,19 @@ def response_hours(leads: pd.DataFrame, start_column: str = "sales_ready_at") ->
     """
     contacted = leads["first_contact_at"].notna()
     return (leads.loc[contacted, "first_contact_at"] - leads.loc[contacted, start_column]).astype(float)
+
+
+def business_response_hours(leads: pd.DataFrame, calendar: BusinessCalendar) -> pd.Series:
+    """Business hours from sales-ready to the first attempt (the clock of ``median_response_hours``).
+
+    Only attempted leads with a sales-ready time; the clock is chosen in :mod:`sim.kpis`.
+    """
+    attempted = leads[leads["first_contact_at"].notna() & leads["sales_ready_at"].notna()]
+    hours = [
+        calendar.business_hours_between(ready, first)
+        for ready, first in zip(attempted["sales_ready_at"], attempted["first_contact_at"], strict=True)
+    ]
+    return pd.Series(hours, index=attempted.index, dtype=float)
 
 
 def _median(values: pd.Series) -> float:
@@ -88,7 +103,8 @@ def replication_kpis(
     handed = leads["handoff_at"].notna()
     contacted = leads["first_contact_at"].notna()
     won = leads["outcome"] == "won"
-    responses = response_hours(leads)
+    # The clocks of sim.kpis: business hours from sales-ready, calendar hours from the inquiry.
+    responses = business_response_hours(leads, calendar)
     from_inquiry = response_hours(leads, "created_at")
     marketing = leads["marketing_sourced"].astype(bool)
     marketing_handed = handed & marketing
@@ -101,7 +117,11 @@ def replication_kpis(
     org = org_cost(scenario)
     cost = lead_cost + staff + org
     available = float(run["available_rep_hours"])
-    met = sla_met(leads, calendar, scenario.sla.first_contact_business_hours)
+    # sla_met on the business hours computed above (never attempted: not met).
+    target = scenario.sla.first_contact_business_hours + 1e-9
+    met = pd.Series(False, index=leads.index[handed], dtype=bool)
+    on_time = responses[responses <= target].index
+    met.loc[met.index.intersection(on_time)] = True
     cold = leads.loc[contacted, "cold_at_first_contact"].astype(bool)
     unanswered = float(leads["unanswered_dial_hours"].sum()) if "unanswered_dial_hours" in leads else float("nan")
     unqualified = (
@@ -152,6 +172,9 @@ def replication_kpis(
         "cost": cost,
         "total_revenue": total_revenue,
         "net_contribution": total_revenue - cost,
+        "one_off_cost": money.one_off_cost(scenario),
+        # Not a KPI column: the window in years, for the annualised KPIs' formulas.
+        "measured_years": money.years_measured(scenario),
         "customers_satisfied_share": (
             float(customers["satisfied"].astype(float).mean()) if "satisfied" in leads and len(customers) else float("nan")
         ),

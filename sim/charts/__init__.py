@@ -25,6 +25,7 @@ from sim.charts.response import (
     RESPONSE_BUCKETS_HOURS,
     qualification_by_response_chart,
     qualification_by_response_data,
+    response_marker_data,
     response_time_chart,
     response_time_data,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "loss_data",
     "qualification_by_response_chart",
     "qualification_by_response_data",
+    "response_marker_data",
     "response_time_chart",
     "response_time_data",
     "to_svg",

@@ -9,6 +9,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from sim import kpis
 from sim.charts.common import WIDTH, check_rows, label, scenario_color, scenario_order
 from sim.kpis import format_number
 from sim.metrics import qualification_by_response
@@ -70,12 +71,38 @@ def response_time_data(
     return pd.concat(rows, ignore_index=True)
 
 
-def response_time_chart(
-    data: pd.DataFrame, sla_hours: Mapping[str, float] | float | None = None, language: str = "en"
-) -> alt.TopLevelMixin:
-    """Cumulative response-time curves per scenario with the SLA target as a vertical line.
+RESPONSE_KPI = "median_response_hours"
+"""The KPI the response chart shows: its clock (sim.kpis) is the chart's x axis."""
 
-    ``sla_hours`` is the first-contact target in business hours, one number or one per scenario.
+
+def response_marker_data(
+    medians: Mapping[str, float], language: str = "en", kpi: str = RESPONSE_KPI
+) -> pd.DataFrame:
+    """One marker per scenario at the KPI's value, labelled as summary and KPI table label it."""
+    entry = kpis.get(kpi)
+    rows = [
+        {
+            "scenario": name,
+            "kpi": kpi,
+            "hours": float(value),
+            "text": f"{entry.title(language)}: {entry.format(value, language)}",
+        }
+        for name, value in medians.items()
+    ]
+    return pd.DataFrame(rows, columns=["scenario", "kpi", "hours", "text"])
+
+
+def response_time_chart(
+    data: pd.DataFrame,
+    sla_hours: Mapping[str, float] | float | None = None,
+    language: str = "en",
+    markers: pd.DataFrame | None = None,
+) -> alt.TopLevelMixin:
+    """Cumulative response-time curves per scenario, in the clock of ``RESPONSE_KPI``.
+
+    ``sla_hours`` is the first-contact target in business hours, one number or one per scenario
+    with an agreed SLA (none: no line). ``markers`` (:func:`response_marker_data`) marks each
+    scenario's median response as the summary and the KPI table state it.
     """
     check_rows(data, "response_time_chart")
     order = scenario_order(data) if len(data) else []
@@ -87,7 +114,7 @@ def response_time_chart(
         .encode(
             x=alt.X(
                 "hours:Q",
-                title=label("response_axis", language),
+                title=f"{label('response_axis', language)} ({kpis.get(RESPONSE_KPI).clock_words(language)})",
                 scale=alt.Scale(type="symlog", constant=1),
                 axis=alt.Axis(values=ticks),
             ),
@@ -101,16 +128,28 @@ def response_time_chart(
         )
     )
     layers: list[alt.Chart] = [curves]
-    if sla_hours is not None:
-        if isinstance(sla_hours, Mapping):
-            values = sorted({float(v) for v in sla_hours.values()})
-        else:
-            values = [float(sla_hours)]
+    if markers is not None and len(markers):
+        layers.append(
+            alt.Chart(markers)
+            .mark_point(shape="triangle-up", size=120, filled=True)
+            .encode(
+                x="hours:Q", y=alt.datum(0.0), color=scenario_color(order, language),
+                tooltip=["scenario:N", "text:N"],
+            )
+        )
+    values: list[float] = []
+    if isinstance(sla_hours, Mapping):
+        values = sorted({float(v) for v in sla_hours.values()})
+    elif sla_hours is not None:
+        values = [float(sla_hours)]
+    if values:
+        clock = kpis.CLOCK_WORDS["business"][language]
         sla = pd.DataFrame(
             {
                 "sla_hours": values,
                 "text": [
-                    f"{label('sla', language)} {format_number(v, 'hours', language)}" for v in values
+                    f"{label('sla', language)} {format_number(v, 'hours', language)} ({clock})"
+                    for v in values
                 ],
             }
         )

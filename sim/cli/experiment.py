@@ -50,7 +50,7 @@ from sim.outputs import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim import kpi_notes, stats
+    from sim import kpi_notes, money, stats
     from sim.experiment import cache, runner
     from sim.experiment.runner import ExperimentResult
     from sim.scenario.loader import ResolvedScenario
@@ -60,6 +60,7 @@ else:  # imported on first use, so that --help and validate start fast
     cache = lazy_module("sim.experiment.cache")
     runner = lazy_module("sim.experiment.runner")
     kpi_notes = lazy_module("sim.kpi_notes")
+    money = lazy_module("sim.money")
 
 DEFAULT_OUT_ROOT = Path("out")
 
@@ -331,6 +332,15 @@ def _interval(low: float, high: float, kpi: str, difference: bool = False) -> st
     return f"{show(low, kpi)} … {show(high, kpi)}"
 
 
+def _kpi_cell(kpi: str) -> str:
+    """The KPI's column name, with its clock for a response KPI (the clock chosen in sim.kpis)."""
+    try:
+        words = kpi_vocabulary.get(kpi).clock_words()
+    except kpi_vocabulary.KpiError:
+        words = ""
+    return f"{kpi} ({words})" if words else kpi
+
+
 def _table(title: str, columns: Sequence[tuple[str, JustifyMethod]]) -> Table:
     table = Table(title=title)
     for column, justify in columns:
@@ -358,7 +368,7 @@ def print_run_summary(result: ExperimentResult, console: Console) -> None:
     )
     for row in described.itertuples(index=False):
         table.add_row(
-            row.kpi, format_number(row.mean, row.kpi), _interval(row.ci_low, row.ci_high, row.kpi),
+            _kpi_cell(row.kpi), format_number(row.mean, row.kpi), _interval(row.ci_low, row.ci_high, row.kpi),
             format_number(row.sd, row.kpi),
         )
     console.print(table)
@@ -378,7 +388,7 @@ def print_comparison(summary: pd.DataFrame, result: ExperimentResult, console: C
             is_reference = row.scenario == result.reference
             better = "–" if math.isnan(row.share_better) else f"{100 * row.share_better:.0f}%"
             table.add_row(
-                str(kpi) if position == 0 else "",
+                _kpi_cell(str(kpi)) if position == 0 else "",
                 row.scenario,
                 format_number(row.mean, row.kpi),
                 _interval(row.ci_low, row.ci_high, row.kpi),
@@ -388,6 +398,24 @@ def print_comparison(summary: pd.DataFrame, result: ExperimentResult, console: C
                 ),
                 "" if is_reference else better,
                 end_section=position == len(rows) - 1,
+            )
+    console.print(table)
+
+
+def print_money(items: Sequence[money.MoneyComparison], result: ExperimentResult, console: Console) -> None:
+    """Per alternative: revenue and cost differences per year, net benefit and payback (sim.money)."""
+    if not items:
+        return
+    days = round(next(iter(result.scenarios.values())).horizon.measurement_days)
+    table = _table(
+        f"money vs {result.reference}: per year (annualised from {days} measured days), one-off once",
+        [("scenario", "left"), ("figure", "left"), ("value", "right")],
+    )
+    for item in items:
+        lines = money.money_lines(item)
+        for position, (figure, value) in enumerate(lines):
+            table.add_row(
+                item.scenario if position == 0 else "", figure, value, end_section=position == len(lines) - 1
             )
     console.print(table)
 
@@ -518,12 +546,17 @@ def compare_command(
         result = _run_into(folder, resolved, options, values["csv"])
         summary = stats.summarize(result.kpis, reference=result.reference)
         folder.write_csv("comparison.csv", summary[list(stats.COMPARISON_COLUMNS)])
+        money_rows = money.money_comparisons(result.kpis, result.reference)
+        folder.write_csv(
+            "money.csv", pd.DataFrame([item.as_row() for item in money_rows], columns=list(money.MONEY_COLUMNS))
+        )
         scenario_files = _unique_files([f"scenarios/{slug(name, fallback='scenario')}.yaml" for name in result.scenarios])
         for item, name in zip(resolved, scenario_files, strict=True):
             folder.write_text(name, dump_resolved_yaml(item))
         _write_manifest(folder, "compare", result, resolved, options, scenario_files)
     console = _console()
     print_comparison(summary[summary["kpi"].isin(_shown(result))], result, console)
+    print_money(money_rows, result, console)
     print_notes(result, folder.shown, console)
 
 

@@ -45,7 +45,7 @@ _TEMP_PREFIX = ".tmp-"
 _STALE_TEMP_SECONDS = 3600.0
 _NUMERIC_LIBRARIES = ("numpy", "scipy", "pandas", "simpy")
 # Labels, not mechanics: renaming a scenario must not force a re-run.
-_LABEL_FIELDS = frozenset({"name", "description"})
+_LABEL_FIELDS = frozenset({"name", "title", "description"})  # labels: the simulation never reads them
 
 
 @dataclass(frozen=True)

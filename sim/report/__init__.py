@@ -13,8 +13,24 @@ Notebooks write ``from sim import report`` and call ``report.executive_summary(.
 
 from sim.errors import ReportError
 from sim.outputs import git_revision
+from sim.report.board import (
+    comparison_money,
+    front_page_html,
+    key_figures_table,
+    money_table_html,
+    three_sentences,
+    why_notes,
+)
 from sim.report.build import make_report, slugify
-from sim.report.comparison import Comparison, calendars, kpi_row, run_comparison, sla_hours, verdict
+from sim.report.comparison import (
+    Comparison,
+    calendars,
+    kpi_row,
+    response_markers,
+    run_comparison,
+    sla_hours,
+    verdict,
+)
 from sim.report.content import (
     executive_summary,
     scenario_overview_html,
@@ -74,17 +90,20 @@ __all__ = [
     "channel_table",
     "channel_table_html",
     "check_parameters",
+    "comparison_money",
     "differing_parameters",
     "differing_parameters_html",
     "executive_summary",
     "external_references",
     "find_scenario_file",
+    "front_page_html",
     "funnel_table",
     "funnel_table_html",
     "git_revision",
     "heading",
     "journey_table",
     "journey_table_html",
+    "key_figures_table",
     "kpi_row",
     "kpi_table",
     "kpi_table_html",
@@ -97,9 +116,11 @@ __all__ = [
     "make_report",
     "method_appendix",
     "method_appendix_html",
+    "money_table_html",
     "note",
     "notebook_path",
     "notebook_to_html",
+    "response_markers",
     "run_comparison",
     "run_report_config",
     "scenario_overview_html",
@@ -109,8 +130,10 @@ __all__ = [
     "software_versions",
     "starting_point",
     "text",
+    "three_sentences",
     "title_html",
     "verdict",
+    "why_notes",
     "write_index",
     "write_scenario_tables",
     "write_tables",

@@ -49,6 +49,10 @@ class Comparison:
         """The scenario called ``name``."""
         return self.scenarios[name].scenario
 
+    def display_name(self, name: str) -> str:
+        """The name a reader sees for scenario ``name``."""
+        return name
+
 
 def run_comparison(
     scenario_files: Sequence[str | os.PathLike[str]] | Mapping[str, ScenarioFile],
@@ -70,6 +74,11 @@ def run_comparison(
         if isinstance(scenario_files, Mapping)
         else load_scenario_files(scenario_files)
     )
+    if reference is not None and reference not in loaded:
+        # A reference given by the scenario's name (as in kpis.csv) finds its titled entry.
+        reference = next(
+            (key for key, file in loaded.items() if file.scenario.name == reference), reference
+        )
     if reference is not None and reference not in loaded:
         raise ReportError(
             f"reference {reference!r} is not one of the scenarios: {', '.join(loaded)}"
@@ -123,8 +132,18 @@ def calendars(comparison: Comparison) -> dict[str, Any]:
 
 
 def sla_hours(comparison: Comparison) -> dict[str, float]:
-    """Each scenario's first-response target in business hours."""
+    """The first-response target in business hours of each scenario with an agreed SLA.
+
+    A setup without a written SLA (``sla.agreed: false``) has no line in the response chart:
+    its target is only the yardstick of ``sla_met_share``.
+    """
     return {
         name: comparison.scenario(name).sla.first_contact_business_hours
         for name in comparison.names
+        if comparison.scenario(name).sla.agreed
     }
+
+
+def response_markers(comparison: Comparison, kpi: str = "median_response_hours") -> dict[str, float]:
+    """Each scenario's mean of the response KPI the chart marks (the summary's value)."""
+    return {name: float(kpi_row(comparison, kpi, name)["mean"]) for name in comparison.names}

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from openpyxl.styles import Font
 
-from sim import kpis
+from sim import kpis, money
 from sim.charts.common import label
 from sim.charts.funnel import funnel_data
 from sim.charts.weekly import weekly_data
@@ -42,6 +42,7 @@ NUMBER_FORMATS: dict[str, str] = {
     "hours": '0.0 "h"',
     "count": "#,##0",
     "ratio": "0.00",
+    "months": '0.0 "months"',
 }
 """The Excel number format of each KPI kind (:data:`sim.kpis.Kind`)."""
 
@@ -160,6 +161,29 @@ def summary_sheet(comparison: Comparison, shown: Sequence[str] | None = None) ->
                 "_format": number_format(kind),
             })
     return pd.DataFrame(rows)
+
+
+def money_sheet(comparison: Comparison) -> pd.DataFrame:
+    """Per alternative: the :mod:`sim.money` figures as numbers, then as the report words them."""
+    items = money.money_comparisons(comparison.result.kpis, comparison.reference)
+    rows = []
+    for item in items:
+        row: dict[str, Any] = dict(item.as_row())
+        for column in ("payback_months", "payback_months_ci_low", "payback_months_ci_high"):
+            if math.isinf(float(row[column])):
+                row[column] = None  # never pays back: an empty cell, the text column says "never"
+        texts = money.money_texts(item, comparison.language)
+        row.update({f"{name} (text)": texts[name] for name in money.COMPARISON_ORDER})
+        rows.append(row)
+    columns = [*money.MONEY_COLUMNS, *(f"{name} (text)" for name in money.COMPARISON_ORDER)]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _money_formats(columns: Sequence[str]) -> dict[str, str]:
+    formats = {column: NUMBER_FORMATS["money"] for column in columns if "months" not in column}
+    formats.update({column: NUMBER_FORMATS["months"] for column in columns if "months" in column})
+    formats["replications"] = NUMBER_FORMATS["count"]
+    return formats
 
 
 SUMMARY_VALUE_COLUMNS = ("mean", "ci_low", "ci_high", "diff_vs_reference", "diff_ci_low", "diff_ci_high")
@@ -309,7 +333,7 @@ def write_tables(
     output_dir: str | os.PathLike[str],
     lever_effects: Sequence[LeverEffects] | None = None,
 ) -> list[Path]:
-    """Write kpis.csv, comparison.csv, assumptions.csv and comparison.xlsx into ``output_dir``.
+    """Write kpis.csv, comparison.csv, money.csv, assumptions.csv and comparison.xlsx into ``output_dir``.
 
     ``lever_effects`` (from :func:`sim.report.attribute_levers`) adds the workbook's lever sheet.
     """
@@ -320,9 +344,11 @@ def write_tables(
     assumptions = differing_parameters(comparison.scenarios)
     method = method_appendix(comparison)
     written = []
+    money_rows = money_sheet(comparison)
     for name, frame in (
         ("kpis.csv", kpi_rows),
         ("comparison.csv", summary),
+        ("money.csv", money_rows[list(money.MONEY_COLUMNS)]),
         ("assumptions.csv", assumptions),
     ):
         frame.to_csv(folder / name, index=False)
@@ -331,6 +357,7 @@ def write_tables(
     _write_common(workbook, comparison, lever_effects)
     write_sheet(workbook, "assumptions", differing_parameters(comparison.scenarios, raw=True))
     _write_summary(workbook, "comparison", summary_sheet(comparison))
+    write_sheet(workbook, "money", money_rows, column_formats=_money_formats(list(money_rows.columns)))
     write_sheet(workbook, "kpis", kpi_rows, column_formats=_kpi_formats(list(kpi_rows.columns)))
     write_sheet(workbook, "method", method)
     path = folder / "comparison.xlsx"

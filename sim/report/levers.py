@@ -21,6 +21,7 @@ from sim.report.comparison import Comparison
 from sim.report.scenarios import ScenarioFile
 from sim.report.tables import table_html
 from sim.report.texts import note
+from sim.scenario.loader import file_title
 
 MIN_REPLICATIONS = 2
 """Paired intervals of lever effects need at least two replications."""
@@ -84,6 +85,9 @@ def attribute_levers(
                 cache_dir=cache_dir,
                 progress=shown,
             )
+        titles = {attribution.lever_name(path): file_title(path) for path in lever_overlays(reference, target)}
+        if "lever" in table.columns:
+            table = table.assign(lever=[titles.get(str(lever), str(lever)) for lever in table["lever"]])
         found.append(LeverEffects(name, kpi, table))
     return found
 

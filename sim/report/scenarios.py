@@ -90,14 +90,17 @@ def find_scenario_file(path: str | os.PathLike[str]) -> Path:
 def load_scenario_files(
     files: Sequence[str | os.PathLike[str]], overrides: Sequence[str] = ()
 ) -> dict[str, ScenarioFile]:
-    """Load and validate scenario files; names are the scenarios' names, made unique (-2, -3)."""
+    """Load and validate scenario files, keyed by their display titles made unique (-2, -3)."""
     if isinstance(files, (str, os.PathLike)):
         files = [files]
     loaded: dict[str, ScenarioFile] = {}
     for file in files:
         path = find_scenario_file(file)
         resolved = resolve_scenario(path, overrides)
-        base, name, suffix = resolved.scenario.name, resolved.scenario.name, 2
+        # Keyed by the title a reader sees (the scenario's name without one), so every table,
+        # chart and sentence of a report shows it.
+        shown = resolved.scenario.display_title
+        base, name, suffix = shown, shown, 2
         while name in loaded:
             name, suffix = f"{base}-{suffix}", suffix + 1
         loaded[name] = ScenarioFile(name=name, path=path, resolved=resolved)

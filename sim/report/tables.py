@@ -125,7 +125,7 @@ def differing_parameters(
     missing = object()
     records = []
     for path in paths:
-        if not include_labels and path in ("name", "description"):
+        if not include_labels and path in ("name", "title", "description"):
             continue
         seen = [values[name].get(path, missing) for name in values]
         if (

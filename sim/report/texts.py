@@ -13,6 +13,24 @@ from sim.errors import ReportError
 
 _T: dict[str, dict[str, str]] = {
     "en": {
+        "front_page": "At a glance",
+        "board_changes_levers": "{target} changes {count} things against {reference}: {levers}.",
+        "board_changes_settings": "{target} differs from {reference} in the settings listed under “Assumptions that differ”.",
+        "board_worth": "It is worth {net} net per year: {revenue} total revenue per year (incl. upsell) against {cost} running cost per year.",
+        "board_pays": "Introducing it costs {one_off} once; it pays back in {payback}.",
+        "board_pays_never": "Introducing it costs {one_off} once; it never pays back at this net benefit ({payback}).",
+        "board_why_heading": "Why some figures move the other way (leads and hours per measured window)",
+        "board_roi": "ROI, as used in this report: {definition}.",
+        "board_uncertainty": "Ranges are 95 % intervals over {reps} paired replications: they show simulation noise only, not how wrong the assumptions could be.",
+        "board_robustness": "How the result holds when the assumptions vary: see {link}Robustness{end}.",
+        "board_no_robustness": "The assumptions behind the figures are listed under “Assumptions that differ”; this report has no robustness analysis of them.",
+        'why_bought_elsewhere': "{lost} more leads bought elsewhere, because {qualified} more leads reach a sales cycle, and a cycle can outlast the lead's buying window (an ignored lead never gets that far).",
+        "why_bought_elsewhere_wait": "{lost} more leads bought elsewhere, because more of them wait for sales past their buying window.",
+        "why_wasted_hours": "{hours} more sales hours on leads that never qualify, because sales now contacts {contacted} more leads, and the ones that do not qualify take time too.",
+        "why_wasted_hours_recycled": "{hours} more sales hours on leads that never qualify, because leads come back from nurturing and are called again.",
+        "why_fewer_contacted": "{contacted} fewer leads contacted, because {handed} fewer leads are handed to sales: a stricter bar or the agreed capacity keeps the rest in nurturing.",
+        "why_slower_from_inquiry": "The median response from the inquiry is {hours} longer (calendar hours), because leads now stay in nurturing until they are sales-ready – {ready} longer at the median – and sales answers them from then on.",
+        "why_more_lost_cold": "{cold} more leads lost because they went cold, because sales now contacts {contacted} more leads, some of them late.",
         "scenarios": "Scenarios compared",
         "summary": "Executive summary",
         "funnel": "Funnel: from lead to deal",
@@ -34,8 +52,10 @@ _T: dict[str, dict[str, str]] = {
         "created as SQL skip MQL, some are handed over below SQL): see the KPI table.",
         "losses_note": "Final outcome of the leads that were not won, as a share of all leads.",
         "response_note": "Share of the leads handed to sales whose first contact attempt came "
-        "within the given business hours (log-like scale). The dashed line is the agreed "
-        "first-response target (SLA). Leads never contacted keep the curve below 100 %.",
+        "within the given business hours (log-like scale), the clock of the median first response "
+        "in the summary and the KPI table; the triangles mark each setup's median. A dashed line "
+        "marks the first-response target of a setup with an agreed SLA (none without one). "
+        "Leads never contacted keep the curve below 100 %.",
         "decay_note": "Share of contacted leads that sales qualified, by the calendar hours "
         "between sales-ready and the first contact attempt, over all replications: the decay "
         "of interest as the simulation measures it. Buckets with fewer than 5 leads are left out.",
@@ -103,6 +123,24 @@ _T: dict[str, dict[str, str]] = {
         "open when the simulation stopped; they count as not won.",
     },
     "de": {
+        "front_page": "Auf einen Blick",
+        "board_changes_levers": "{target} ändert {count} Dinge gegenüber {reference}: {levers}.",
+        "board_changes_settings": "{target} unterscheidet sich von {reference} in den Einstellungen unter „Abweichende Annahmen“.",
+        "board_worth": "Der Nettonutzen beträgt {net} pro Jahr: {revenue} Gesamtumsatz pro Jahr (inkl. Upselling) gegenüber {cost} laufenden Kosten pro Jahr.",
+        "board_pays": "Die Einführung kostet einmalig {one_off}; sie amortisiert sich in {payback}.",
+        "board_pays_never": "Die Einführung kostet einmalig {one_off}; bei diesem Nettonutzen amortisiert sie sich nie ({payback}).",
+        "board_why_heading": "Warum sich manche Zahlen in die andere Richtung bewegen (Leads und Stunden pro Messzeitraum)",
+        "board_roi": "ROI in diesem Bericht: {definition}.",
+        "board_uncertainty": "Spannen sind 95-%-Intervalle über {reps} gepaarte Replikationen: sie zeigen nur das Simulationsrauschen, nicht wie falsch die Annahmen sein könnten.",
+        "board_robustness": "Wie das Ergebnis hält, wenn die Annahmen variieren: siehe {link}Robustheit{end}.",
+        "board_no_robustness": "Die Annahmen hinter den Zahlen stehen unter „Abweichende Annahmen“; dieser Bericht enthält keine Robustheitsanalyse.",
+        "why_bought_elsewhere": "{lost} Leads mehr kaufen woanders, weil {qualified} Leads mehr einen Verkaufszyklus erreichen, und ein Zyklus kann länger dauern als das Kauffenster des Leads (ein ignorierter Lead kommt nie so weit).",
+        "why_bought_elsewhere_wait": "{lost} Leads mehr kaufen woanders, weil mehr von ihnen über ihr Kauffenster hinaus auf den Vertrieb warten.",
+        "why_wasted_hours": "{hours} mehr Vertriebsstunden für Leads, die nie qualifiziert werden, weil der Vertrieb {contacted} Leads mehr kontaktiert – auch die Unqualifizierten kosten Zeit.",
+        "why_wasted_hours_recycled": "{hours} mehr Vertriebsstunden für Leads, die nie qualifiziert werden, weil Leads aus dem Nurturing zurückkommen und erneut angerufen werden.",
+        "why_fewer_contacted": "{contacted} Leads weniger kontaktiert, weil {handed} Leads weniger an den Vertrieb gehen: eine strengere Schwelle oder die vereinbarte Kapazität hält den Rest im Nurturing.",
+        "why_slower_from_inquiry": "Die mittlere Reaktion ab Anfrage ist {hours} länger (Kalenderstunden), weil Leads jetzt im Nurturing bleiben, bis sie vertriebsreif sind – im Median {ready} länger – und der Vertrieb sie erst dann beantwortet.",
+        "why_more_lost_cold": "{cold} Leads mehr erkaltet verloren, weil der Vertrieb {contacted} Leads mehr kontaktiert, manche davon spät.",
         "scenarios": "Verglichene Szenarien",
         "summary": "Zusammenfassung für das Management",
         "funnel": "Trichter: vom Lead zum Abschluss",
@@ -125,9 +163,10 @@ _T: dict[str, dict[str, str]] = {
         "übergeben): siehe KPI-Tabelle.",
         "losses_note": "Endergebnis der nicht gewonnenen Leads, als Anteil an allen Leads.",
         "response_note": "Anteil der an den Vertrieb übergebenen Leads, deren erster "
-        "Kontaktversuch innerhalb der angegebenen Arbeitsstunden erfolgte. Die gestrichelte "
-        "Linie ist das vereinbarte Reaktionsziel (SLA). Nie kontaktierte Leads halten die "
-        "Kurve unter 100 %.",
+        "Kontaktversuch innerhalb der angegebenen Geschäftsstunden erfolgte – dieselbe Uhr wie die "
+        "mittlere Erstreaktion in Zusammenfassung und KPI-Tabelle; die Dreiecke markieren den "
+        "Median jedes Setups. Eine gestrichelte Linie zeigt das Reaktionsziel eines Setups mit "
+        "vereinbartem SLA (ohne SLA keine). Nie kontaktierte Leads halten die Kurve unter 100 %.",
         "decay_note": "Anteil der kontaktierten Leads, die der Vertrieb qualifiziert hat, nach "
         "Stunden zwischen Vertriebsreife und erstem Kontaktversuch, über alle Replikationen: "
         "der Interessenverfall, wie die Simulation ihn misst. Klassen mit weniger als 5 Leads "

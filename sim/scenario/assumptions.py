@@ -18,7 +18,7 @@ BUNDLED_SCENARIOS = (
     "scenarios/separate_departments.yaml",
     "scenarios/customer_happiness_team.yaml",
 )
-SKIPPED = ("name", "description")
+SKIPPED = ("name", "title", "description")
 
 
 def _cell(text: str) -> str:

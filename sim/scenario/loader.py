@@ -60,6 +60,7 @@ __all__ = [
     "ScenarioValidationError",
     "dump_resolved_yaml",
     "explain_rows",
+    "file_title",
     "format_value",
     "load_scenario",
     "resolve_scenario",
@@ -86,10 +87,28 @@ def resolve_scenario(
         data["name"] = top.stem
         _drop_prefix(provenance, ("name",))
         provenance[("name",)] = Origin(_display(top), comment="from the file name")
+    if "title" not in own_keys:
+        # A title names one file's setup: a composition or a lever overlay does not pass it on.
+        data.pop("title", None)
+        _drop_prefix(provenance, ("title",))
     for text in overrides:
         _apply_override(data, provenance, text)
     scenario = _validate(data, provenance, _display(top))
     return ResolvedScenario(scenario, data, provenance, chain, tuple(overrides))
+
+
+def file_title(path: str | os.PathLike[str]) -> str:
+    """The ``title:`` written in a scenario or lever file itself, else its file name (stem).
+
+    Read without merging: a lever overlay's title names the lever, not a setup.
+    """
+    file = Path(path)
+    try:
+        root = YAML(typ="safe").load(file.read_text(encoding="utf-8"))
+    except (OSError, YAMLError, UnicodeDecodeError):
+        return file.stem
+    title = root.get("title") if isinstance(root, dict) else None
+    return str(title).strip() if isinstance(title, str) and title.strip() else file.stem
 
 
 def explain_rows(resolved: ResolvedScenario) -> list[ExplainRow]:

@@ -358,7 +358,7 @@ class AfterSale(Frozen):
 
 
 class Costs(Frozen):
-    """Costs besides leads and reps, per year."""
+    """Costs besides leads and reps: per year, and once for introducing an org measure."""
 
     marketing_staff_cost_per_year: NonNegative = 0.0
     org_costs_per_year: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], NonNegative] = Field(
@@ -368,12 +368,27 @@ class Costs(Frozen):
             "overlays add their own entry, so the costs of several levers add up"
         ),
     )
+    org_costs_one_off: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], NonNegative] = Field(
+        default_factory=dict,
+        description=(
+            "what each org measure costs once to introduce, by name (a project, training, "
+            "workshops); counts in the payback, not in the yearly cost"
+        ),
+    )
 
 
 class Scenario(Frozen):
     """One company setup: the complete, validated input of a simulation run."""
 
     name: str = "scenario"
+    title: str = Field(
+        "",
+        max_length=120,
+        description=(
+            "a human name for reports, charts, tables and the workshop (the file name when empty); "
+            "not inherited through extends"
+        ),
+    )
     description: str = ""
     horizon: Horizon = Horizon()
     calendar: Calendar = Calendar()
@@ -407,6 +422,11 @@ class Scenario(Frozen):
         if self.after_sale.referrals_per_year > 0 and wanted is None:
             raise ValueError("after_sale.referrals_per_year > 0 needs after_sale.referral_channel")
         return self
+
+    @property
+    def display_title(self) -> str:
+        """The name a reader sees: the ``title``, else the scenario's name (its file name)."""
+        return self.title.strip() or self.name
 
     def channel(self, name: str) -> Channel:
         """The channel called ``name``."""

@@ -180,6 +180,14 @@ class WorkshopApp:
         self.rows[name] = row
         return row
 
+    def _start_title(self) -> str:
+        """The starting point as people read it: its title (the file name without one)."""
+        if self.start is None:
+            return ""
+        title = self.start.scenario.title.strip()
+        label = self._file_label(self.start.file)
+        return f"{title} ({label})" if title else label
+
     def _file_label(self, path: Path) -> str:
         try:
             return path.relative_to(self.config.scenarios_dir).as_posix()
@@ -224,7 +232,7 @@ class WorkshopApp:
             self._fail(error)
             return
         self.results.value = render_results(
-            self.baseline, None, self._file_label(self.start.file), self.run_number,
+            self.baseline, None, self._start_title(), self.run_number,
             period_text(self.start),
         )  # fmt: skip
         self.funnel.value = render_funnel(self.baseline, None, self._period())
@@ -255,7 +263,7 @@ class WorkshopApp:
         self.comparison = comparison
         self.baseline = comparison.baseline
         self.results.value = render_results(
-            comparison.baseline, comparison, self._file_label(self.start.file), self.run_number,
+            comparison.baseline, comparison, self._start_title(), self.run_number,
             period_text(self.start),
         )  # fmt: skip
         self.funnel.value = render_funnel(comparison.baseline, comparison.edited, self._period())

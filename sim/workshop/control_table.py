@@ -287,8 +287,14 @@ def _value_path(data: Mapping[str, Any], parts: Sequence[str]) -> str | None:
 
 
 def matches(choice: Choice, data: Mapping[str, Any]) -> bool:
-    """Whether a dumped scenario already has every value the choice sets."""
+    """Whether a dumped scenario already has every value the choice sets.
+
+    Costs are the price of a lever, not its mechanism: a file that sets the mechanism has the
+    lever even if it prices it differently (or not at all).
+    """
     for path, wanted in choice.settings.items():
+        if path.startswith("costs."):
+            continue
         current = value_at(data, path)
         if wanted is ABSENT:
             if current is not MISSING and not same(current, 0):

@@ -12,6 +12,7 @@ import math
 import re
 
 from sim import kpis
+from sim.money import COMPARISON_ORDER, money_texts
 from sim.workshop.session import Comparison, RunSummary, result_kpis
 from sim.workshop.words import figure
 
@@ -145,7 +146,34 @@ def render_results(
                 f'<div class="ws-ci">{esc(change.verdict)} · {esc(change.interval)}</div></td>'
             )
         rows.append("".join(cells) + "</tr>")
+    if comparison is not None and comparison.money is not None:
+        rows.extend(_money_rows(comparison))
     return head + "".join(rows) + "</tbody></table>"
+
+
+WORKSHOP_MONEY = ("net_benefit_per_year", "payback_months")
+"""The money figures of :mod:`sim.money` shown beside the KPIs (texts as in report and CLI)."""
+
+
+def _money_rows(comparison: Comparison) -> list[str]:
+    """Net benefit per year and payback of the edited setup, worded by :func:`money_texts`."""
+    assert comparison.money is not None
+    texts = money_texts(comparison.money)
+    values = {
+        "net_benefit_per_year": comparison.money.net_benefit_per_year,
+        "payback_months": comparison.money.payback_months,
+    }
+    rows = []
+    for name in WORKSHOP_MONEY:
+        assert name in COMPARISON_ORDER
+        ident = _kpi_id(name)
+        rows.append(
+            f'<tr id="ws-row-{ident}" data-kpi="{name}" class="ws-money">'
+            f'<th scope="row">{html.escape(kpis.label(name))}</th>'
+            f'<td id="ws-{ident}-change" class="ws-change" colspan="3" '
+            f'data-value="{_attr(values[name])}"><div class="ws-words">{html.escape(texts[name])}</div></td></tr>'
+        )
+    return rows
 
 
 def render_funnel(baseline: RunSummary, edited: RunSummary | None, period: str = "") -> str:

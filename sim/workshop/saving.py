@@ -64,8 +64,8 @@ def setup_diff(start: Scenario, edited: Scenario) -> list[tuple[tuple[Any, ...],
 
     A distribution (a mapping with ``distribution``) and a list count as one value.
     """
-    old = start.model_dump(mode="json", exclude={"name", "description"})
-    new = edited.model_dump(mode="json", exclude={"name", "description"})
+    old = start.model_dump(mode="json", exclude={"name", "title", "description"})
+    new = edited.model_dump(mode="json", exclude={"name", "title", "description"})
     differences: list[tuple[tuple[Any, ...], Any, Any]] = []
     _diff(old, new, (), differences)
     return differences

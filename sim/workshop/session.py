@@ -24,6 +24,7 @@ import pandas as pd
 
 from sim import kpis, stats
 from sim.metrics import FUNNEL_STEPS, funnel
+from sim.money import MoneyComparison, compare_money
 from sim.scenario.loader import ScenarioValidationError, resolve_scenario
 from sim.scenario.schema import Scenario
 from sim.workshop.control_table import ControlTable, WorkshopError, load_control_table
@@ -349,6 +350,8 @@ class Comparison:
     edited: RunSummary
     changes: tuple[KpiChange, ...]
     seconds: float
+    money: MoneyComparison | None = None
+    """Net benefit per year and payback of the edited setup against the starting point."""
 
     def change(self, kpi: str) -> KpiChange:
         """The change of one KPI."""
@@ -383,11 +386,21 @@ def compare_runs(
     return tuple(changes)
 
 
+def compare_money_of_runs(baseline: RunSummary, edited: RunSummary) -> MoneyComparison:
+    """Net benefit per year and payback of ``edited`` against ``baseline`` (:mod:`sim.money`)."""
+    table = pd.concat(
+        [baseline.kpis.assign(scenario="baseline"), edited.kpis.assign(scenario="edited")],
+        ignore_index=True,
+    )
+    return compare_money(table, "edited", "baseline")
+
+
 def compare_setup(setup: Setup) -> Comparison:
     """Run the starting point (kept in memory) and the edited setup; compare them."""
     started = time.perf_counter()
     baseline = run_scenario(setup.baseline, setup.run)
     edited = run_scenario(setup.edited_run, setup.run)
     return Comparison(
-        setup, baseline, edited, compare_runs(baseline, edited), time.perf_counter() - started
+        setup, baseline, edited, compare_runs(baseline, edited), time.perf_counter() - started,
+        compare_money_of_runs(baseline, edited),
     )

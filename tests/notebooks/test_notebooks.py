@@ -78,7 +78,7 @@ def test_compare_in_german_with_lever_attribution(tmp_path):
     assert len(svgs) == 7
     assert any("crm_tasks" in svg and "shared_goals" in svg for svg in svgs)  # lever effects
     written = sorted(p.name for p in (tmp_path / "tables").iterdir())
-    assert written == ["assumptions.csv", "comparison.csv", "comparison.xlsx", "kpis.csv"]
+    assert written == ["assumptions.csv", "comparison.csv", "comparison.xlsx", "kpis.csv", "money.csv"]
 
 
 def test_scenario_deep_dive(tmp_path):

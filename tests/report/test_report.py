@@ -172,11 +172,12 @@ def test_write_tables(comparison, tmp_path):
     assert {p.name for p in written} == {
         "kpis.csv",
         "comparison.csv",
+        "money.csv",
         "assumptions.csv",
         "comparison.xlsx",
     }
     workbook = openpyxl.load_workbook(tmp_path / "tables" / "comparison.xlsx")
-    assert workbook.sheetnames == ["summary", "funnel", "assumptions", "comparison", "kpis", "method"]
+    assert workbook.sheetnames == ["summary", "funnel", "assumptions", "comparison", "money", "kpis", "method"]
 
 
 # --------------------------------------------------------------------------- the built report
@@ -194,6 +195,7 @@ def test_report_command_prints_the_new_report(built_report: BuiltReport):
         "comparison.xlsx",
         "kpis.csv",
         "manifest.json",
+        "money.csv",
         "report.html",
     ]
     assert not [p for p in built_report.root.iterdir() if p.name.startswith(".")]

@@ -44,16 +44,16 @@ def test_reference_plus_all_levers_is_the_target() -> None:
     plan = plan_levers(SILO, TEAM)
     composed = compose(plan.reference_file, plan.lever_files, "all")
     target = load_scenario(TEAM)
-    assert composed.model_dump(exclude={"name", "description"}) == target.model_dump(
-        exclude={"name", "description"}
+    assert composed.model_dump(exclude={"name", "title", "description"}) == target.model_dump(
+        exclude={"name", "title", "description"}
     )
 
 
 def test_one_lever_changes_only_its_keys() -> None:
     silo = load_scenario(SILO).model_dump()
     with_sla = compose(SILO.resolve(), [ROOT / "scenarios" / "levers" / "sla.yaml"], "+sla").model_dump()
-    changed = {section for section in silo if silo[section] != with_sla[section]} - {"name"}
-    assert changed == {"sla", "sales"}
+    changed = {section for section in silo if silo[section] != with_sla[section]} - {"name", "title"}
+    assert changed == {"sla", "sales", "costs"}  # costs: the lever's own one-off price
 
 
 def test_a_target_that_does_not_extend_the_reference_is_refused() -> None:

@@ -39,7 +39,7 @@ def parameter_paths(node: Any, prefix: str = "") -> Iterator[str]:
     """Dotted paths of every value an overlay sets; channel entries are addressed by name."""
     if isinstance(node, dict):
         for key, value in node.items():
-            if key in ("extends",) and not prefix:
+            if key in ("extends", "title") and not prefix:  # labels, not parameters
                 continue
             yield from parameter_paths(value, f"{prefix}{key}.")
     elif isinstance(node, list) and node and all(isinstance(item, dict) and "name" in item for item in node):

@@ -98,9 +98,10 @@ def test_replication_kpis_by_hand(leads: pd.DataFrame) -> None:
         "won": 2,
         "revenue": 4000.0,
         "conversion_rate": 2 / 7,
-        "median_response_hours": 47.0,
-        "mean_response_hours": (1 + 47 + 68 + 70 + 2) / 5,
-        "p90_response_hours": 68 + 0.6 * (70 - 68),  # linear interpolation at rank 3.6
+        # Business hours from sales-ready (the clock of sim.kpis): 1, 1, 23, 25, 0.
+        "median_response_hours": 1.0,
+        "mean_response_hours": (1 + 1 + 23 + 25 + 0) / 5,
+        "p90_response_hours": 23 + 0.6 * (25 - 23),  # linear interpolation at rank 3.6
         "sla_met_share": 4 / 6,
         "never_contacted_share": 1 / 6,
         "cold_share": 2 / 5,
@@ -118,7 +119,7 @@ def test_replication_kpis_by_hand(leads: pd.DataFrame) -> None:
         "roi": (4500.0 - 10665.0) / 10665.0,
         "median_response_from_inquiry_hours": 49.0,
         "first_hour_share_from_inquiry": 0.0,
-        "first_hour_share": 1 / 6,
+        "first_hour_share": 3 / 6,  # leads 0, 1 and 6 within one business hour
         "never_handed_over_share": 1 / 6,  # lead 5 of the six marketing leads
         "capacity_held_leads": 1,
     }
@@ -179,7 +180,8 @@ def test_qualification_by_response_bucket_edges_are_left_closed(leads: pd.DataFr
 
 
 def test_first_hour_share_is_the_same_yardstick_for_every_scenario(leads: pd.DataFrame) -> None:
-    # Handed over: leads 0-4 and 6. Within 1 h of sales-ready: lead 0 (1.0 h exactly) only;
-    # lead 6 took 2 h, lead 4 was never contacted.
+    # Handed over: leads 0-4 and 6. Within 1 business hour of sales-ready: lead 0 (1.0 h
+    # exactly), lead 1 (Saturday to Monday 09:00, 1 business hour) and lead 6 (ready before
+    # opening, called at 08:00: 0 business hours); lead 4 was never contacted.
     kpis = replication_kpis(leads, RUN, SCENARIO)
-    assert kpis["first_hour_share"] == pytest.approx(1 / 6)
+    assert kpis["first_hour_share"] == pytest.approx(3 / 6)

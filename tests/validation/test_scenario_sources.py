@@ -21,7 +21,7 @@ SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 FILES = sorted(SCENARIOS_DIR.glob("*.yaml")) + sorted(SCENARIOS_DIR.glob("levers/*.yaml"))
 SOURCE = re.compile(r"#\s*(source|assumption):\s*\S")
 # Labels, not parameters: they name things rather than quantify them.
-NOT_PARAMETERS = {"name", "description", "extends"}
+NOT_PARAMETERS = {"name", "title", "description", "extends"}
 
 
 def _leaves(node: Any) -> Iterator[tuple[str, int]]:

@@ -41,7 +41,8 @@ def flat(data: Any, prefix: str = "") -> dict[str, Any]:
 
 def lever(name: str, folder: Path = SCENARIOS) -> dict[str, Any]:
     """The parameters a lever overlay sets, as ``--set`` paths."""
-    return flat(YAML(typ="safe", pure=True).load((folder / "levers" / f"{name}.yaml").read_text()))
+    overlay = YAML(typ="safe", pure=True).load((folder / "levers" / f"{name}.yaml").read_text())
+    return flat({key: value for key, value in overlay.items() if key != "title"})  # a label
 
 
 def silo() -> dict[str, Any]:
@@ -81,6 +82,9 @@ def test_a_lever_off_is_the_silo_setup_for_the_same_keys():
         table = load_control_table()
         off = table.lever(key).choices[0].settings
         for path, value in off.items():
+            if value is ABSENT:  # the lever's own cost entry: the silo has none
+                assert value_at(reference, path) is MISSING, (key, path)
+                continue
             assert same(value, value_at(reference, path)), (key, path)
 
 

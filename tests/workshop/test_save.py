@@ -183,6 +183,7 @@ def test_a_saved_setup_can_be_the_next_starting_point(setup, scenario_copy, fast
     ) == {
         ("qualification", "scoring_noise"),
         ("qualification", "threshold"),
+        ("costs", "org_costs_one_off", "shared_lead_definition"),  # the lever's one-off price
     }
     loaded = resolve_scenario(second.path).scenario
     assert scenario_content_hash(loaded) == scenario_content_hash(second_setup.edited)
