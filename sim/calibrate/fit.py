@@ -273,8 +273,8 @@ def targets(estimates: ExportEstimates) -> dict[str, Target]:
         )
     found["direct_contact_share"] = Target("direct_contact_share", estimates.direct_contact_share, direct_share)
     if estimates.response_median_hours is not None and estimates.response_p90_hours is not None:
-        found["median_response_hours"] = Target("median_response_hours", estimates.response_median_hours, response_quantile(0.5))
-        found["p90_response_hours"] = Target("p90_response_hours", estimates.response_p90_hours, response_quantile(0.9))
+        found["median_response_from_inquiry_hours"] = Target("median_response_from_inquiry_hours", estimates.response_median_hours, response_quantile(0.5))
+        found["p90_response_from_inquiry_hours"] = Target("p90_response_from_inquiry_hours", estimates.response_p90_hours, response_quantile(0.9))
     if estimates.won_rate is not None:
         found["won_rate"] = Target("won_rate", estimates.won_rate, won_rate())
     for channel in estimates.channels:
@@ -310,7 +310,7 @@ def default_parameters(scenario: Scenario, estimates: ExportEstimates) -> list[F
             why="marketing's hand-off threshold decides which leads sales works at once",
         ),
         FitParameter(
-            "handoff.admin_delay_hours.mean", "median_response_hours", 0.05, 336.0,
+            "handoff.admin_delay_hours.mean", "median_response_from_inquiry_hours", 0.05, 336.0,
             scenario.handoff.admin_delay_hours.mean, log_scale=True,
             why="the delay before a handed-over lead reaches a rep's queue",
         ),

@@ -28,9 +28,9 @@ def test_second_export_with_slower_responses_is_flagged(tmp_path: Path) -> None:
     _calibrate(first, tmp_path / "week_1")
     _calibrate(second, tmp_path / "week_2", "--previous", str(tmp_path / "week_1"))
     drift = pd.read_csv(tmp_path / "week_2" / "drift.csv").set_index("target")
-    assert drift.loc["median_response_hours", "drift"]
-    assert drift.loc["median_response_hours", "relative_change"] == pytest.approx(2.0, abs=0.5)
-    assert drift.loc["p90_response_hours", "drift"]
+    assert drift.loc["median_response_from_inquiry_hours", "drift"]
+    assert drift.loc["median_response_from_inquiry_hours", "relative_change"] == pytest.approx(2.0, abs=0.5)
+    assert drift.loc["p90_response_from_inquiry_hours", "drift"]
     assert not drift.loc["leads_per_week[web_inquiry]", "drift"]
     summary = (tmp_path / "week_2" / "calibration.md").read_text(encoding="utf-8")
-    assert "**drift** median_response_hours" in summary
+    assert "**drift** median_response_from_inquiry_hours" in summary

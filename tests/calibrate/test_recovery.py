@@ -127,7 +127,7 @@ def test_calibrated_folder_validates_runs_and_reproduces_the_funnel(calibrated: 
     fit = pd.read_csv(calibrated / "fit.csv").set_index("target")
     # The fitted targets, and the volumes set directly, are reproduced within the fit table's CIs.
     for target in ("leads_per_week[web_inquiry]", "leads_per_week[webinar]", "direct_contact_share",
-                   "median_response_hours", "won_rate"):
+                   "median_response_from_inquiry_hours", "won_rate"):
         assert bool(fit.loc[target, "within_tolerance"]), fit.loc[target].to_dict()
 
 

@@ -51,11 +51,11 @@ def test_a_job_run_twice_on_two_exports_flags_the_slower_responses(tmp_path: Pat
     week_1_again, week_2 = _job_folders(tmp_path / "reports")
     assert week_1_again == week_1
     drift = pd.read_csv(week_2 / "drift.csv").set_index("target")
-    assert drift.loc["median_response_hours", "drift"]
-    assert drift.loc["median_response_hours", "relative_change"] == pytest.approx(2.0, abs=0.5)
+    assert drift.loc["median_response_from_inquiry_hours", "drift"]
+    assert drift.loc["median_response_from_inquiry_hours", "relative_change"] == pytest.approx(2.0, abs=0.5)
     assert not drift.loc["leads_per_week[web_inquiry]", "drift"]
     page = (week_2 / "report.html").read_text(encoding="utf-8")
-    assert "Changes since" in page and "drift" in page and "median_response_hours" in page
+    assert "Changes since" in page and "drift" in page and "median_response_from_inquiry_hours" in page
     assert "leads_w02.csv" in page
     # Nothing personal from the export reaches the report.
     assert "Zacharias" not in page and "@example.com" not in page
