@@ -238,12 +238,14 @@ from sim.cli import attribute as cli_attribute
 from sim.cli import calibrate as cli_calibrate
 from sim.cli import experiment as cli_experiment
 from sim.cli import report as cli_report
+from sim.cli import robustness as cli_robustness
 from sim.cli import workshop as cli_workshop
 
 cli_experiment.register(app)
 cli_attribute.register(app)
 cli_calibrate.register(app)
 cli_report.register(app)
+cli_robustness.register(app)
 cli_workshop.register(app)
 
 
