@@ -36,6 +36,7 @@ from sim.report.levers import (
 from sim.report.method import method_appendix, method_appendix_html, software_versions
 from sim.report.notebooks import NOTEBOOKS, notebook_path
 from sim.report.parameters import check_parameters
+from sim.report.robustness import assess_robustness, robustness_html, tornado_inputs
 from sim.report.scenarios import (
     DEFAULT_SCENARIOS,
     PROJECT_ROOT,
@@ -69,6 +70,7 @@ __all__ = [
     "LeverEffects",
     "ReportError",
     "ScenarioFile",
+    "assess_robustness",
     "attribute_levers",
     "calendars",
     "channel_table",
@@ -100,6 +102,7 @@ __all__ = [
     "note",
     "notebook_path",
     "notebook_to_html",
+    "robustness_html",
     "run_comparison",
     "run_report_config",
     "scenario_overview_html",
@@ -110,6 +113,7 @@ __all__ = [
     "starting_point",
     "text",
     "title_html",
+    "tornado_inputs",
     "verdict",
     "write_index",
     "write_scenario_tables",
