@@ -65,7 +65,17 @@ def tornado_chart(
         )
     )
     rule = alt.Chart().mark_rule(color="#333333").encode(x=alt.datum(base_value))
-    return alt.layer(bars, rule).properties(width=WIDTH - 100, height=alt.Step(28))
+    layers: list[alt.Chart] = [bars]
+    if {"ci_low", "ci_high"} <= set(frame.columns):  # 95 % CI of each variant's mean
+        layers.append(
+            alt.Chart(frame).mark_errorbar(ticks=True, color="#222222").encode(
+                y=alt.Y("parameter_label:N", sort=order),
+                yOffset=alt.YOffset("setting_label:N", sort=[label("low", language), label("high", language)]),
+                x=alt.X("ci_low:Q", title=kpis.label(kpi, language)),
+                x2="ci_high:Q",
+            )
+        )
+    return alt.layer(*layers, rule).properties(width=WIDTH - 100, height=alt.Step(28))
 
 
 def heatmap_chart(
@@ -77,6 +87,12 @@ def heatmap_chart(
     # Parameter paths contain dots, which Vega-Lite reads as nested fields: rename them.
     frame = data.rename(columns={x: "x_value", y: "y_value"}).copy()
     frame["text"] = [format_number(v, kind, language, compact=True) for v in frame["value"]]
+    if {"ci_low", "ci_high"} <= set(frame.columns):  # the mean ± half-width of its 95 % CI
+        half = (frame["ci_high"] - frame["ci_low"]) / 2
+        frame["text"] = [
+            f"{text} ±{format_number(h, kind, language, compact=True)}" if pd.notna(h) else text
+            for text, h in zip(frame["text"], half, strict=True)
+        ]
     base = alt.Chart(frame).encode(
         x=alt.X("x_value:O", title=x, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("y_value:O", title=y, sort="descending"),
@@ -97,7 +113,7 @@ def heatmap_chart(
             alt.value("black"),
         ),
     )
-    return alt.layer(cells, text).properties(width=alt.Step(90), height=alt.Step(40))
+    return alt.layer(cells, text).properties(width=alt.Step(120), height=alt.Step(40))
 
 
 def robustness_tornado_data(break_even: pd.DataFrame, mean_difference: float) -> pd.DataFrame:

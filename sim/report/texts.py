@@ -107,9 +107,14 @@ _T: dict[str, dict[str, str]] = {
         "tornado": "One parameter at a time",
         "tornado_note": "{kpi} (mean over replications) when one parameter is set to its low "
         "or high value and everything else stays as in the scenario; the vertical line is "
-        "the unchanged scenario. The widest bars matter most.",
+        "the unchanged scenario. The widest bars matter most; the black lines are 95 % "
+        "confidence intervals over the replications.",
+        "sensitivity_run": "Run length: {warmup_days} days warm-up, then the leads of {measurement_days} "
+        "measured days followed until they finish (at most {drain_cap_days} days more); {replications} "
+        "replications per variant, the same leads in every variant (common random numbers).",
         "sweep": "Two parameters together",
-        "sweep_note": "{kpi} (mean over replications) for each combination of the two parameters.",
+        "sweep_note": "{kpi} (mean over replications, ± the half-width of its 95 % confidence "
+        "interval) for each combination of the two parameters.",
         "unfinished": "In {count} of {total} runs some leads of the measured cohort were still "
         "open when the simulation stopped; they count as not won.",
     },
@@ -211,10 +216,15 @@ _T: dict[str, dict[str, str]] = {
         "tornado": "Ein Parameter nach dem anderen",
         "tornado_note": "{kpi} (Mittel über die Replikationen), wenn ein Parameter auf seinen "
         "niedrigen oder hohen Wert gesetzt wird und alles andere wie im Szenario bleibt; die "
-        "senkrechte Linie ist das unveränderte Szenario. Die breitesten Balken zählen am meisten.",
+        "senkrechte Linie ist das unveränderte Szenario. Die breitesten Balken zählen am meisten; "
+        "die schwarzen Linien sind 95-%-Konfidenzintervalle über die Replikationen.",
+        "sensitivity_run": "Laufzeit: {warmup_days} Tage Einschwingen, dann die Leads von "
+        "{measurement_days} gemessenen Tagen bis zu ihrem Abschluss verfolgt (höchstens "
+        "{drain_cap_days} Tage länger); {replications} Replikationen je Variante, dieselben Leads in "
+        "jeder Variante (gemeinsame Zufallszahlen).",
         "sweep": "Zwei Parameter zusammen",
-        "sweep_note": "{kpi} (Mittel über die Replikationen) für jede Kombination der beiden "
-        "Parameter.",
+        "sweep_note": "{kpi} (Mittel über die Replikationen, ± halbe Breite des "
+        "95-%-Konfidenzintervalls) für jede Kombination der beiden Parameter.",
         "unfinished": "In {count} von {total} Läufen waren Leads der gemessenen Kohorte beim "
         "Ende der Simulation noch offen; sie zählen als nicht gewonnen.",
     },

@@ -64,3 +64,22 @@ def test_robustness_section_says_when_it_is_off(tmp_path):
     html = "".join(outputs(notebook, "text/html"))
     assert "How robust is this conclusion?" in html
     assert "off by default" in html
+
+
+def test_sensitivity_states_run_length_and_replications(tmp_path):
+    output = tmp_path / "sensitivity.ipynb"
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "sensitivity.ipynb"), str(output),
+        parameters={
+            "scenario_file": str(FIXTURES / "weekly_list.yaml"), "kpi": "won",
+            "ranges": {"sales.reps": [1, 6]}, "sweep_x": "sales.reps", "sweep_x_values": [1, 6],
+            "sweep_y": "handoff.batch_every_hours", "sweep_y_values": [24, 168],
+            "overrides": {"horizon.measurement_days": 60}, "replications": 2, "workers": 1,
+        },
+        kernel_name="python3", start_timeout=180, progress_bar=False, cwd=str(tmp_path),
+    )
+    notebook = nbformat.read(output, as_version=4)
+    html = "".join(outputs(notebook, "text/html"))
+    assert "Run length: 14 days warm-up, then the leads of 60 measured days" in html
+    assert "2 replications per variant" in html
+    assert "95 % confidence intervals" in html
