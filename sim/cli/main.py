@@ -207,10 +207,10 @@ def _explain_markdown(rows: Sequence[ExplainRow], ranges: Mapping[str, str]) -> 
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
-    typer.echo("| parameter | value | range | source | comment |")
+    typer.echo("| parameter | value | source | comment | range |")
     typer.echo("|---|---|---|---|---|")
     for row in rows:
-        cells = (row.path, format_value(row.value), ranges.get(row.path, ""), row.source, row.comment)
+        cells = (row.path, format_value(row.value), row.source, row.comment, ranges.get(row.path, ""))
         typer.echo("| " + " | ".join(cell(c) for c in cells) + " |")
 
 
@@ -218,7 +218,7 @@ def _explain_table(rows: Sequence[ExplainRow], ranges: Mapping[str, str], title:
     table = Table(title=title, show_lines=False)
     table.add_column("parameter", overflow="fold")
     table.add_column("value", overflow="fold")
-    table.add_column("range", overflow="fold")
+    table.add_column("range", overflow="fold")  # next to the value it bounds
     table.add_column("source", overflow="fold")
     table.add_column("comment", overflow="fold")
     for row in rows:
