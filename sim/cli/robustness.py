@@ -42,8 +42,10 @@ def _number(value: float) -> str:
 def robustness_command(
     files: Annotated[list[Path], typer.Argument(metavar="A B …", help="Setups; differences are taken against the first.")],
     metric: Annotated[str, typer.Option("--metric", help="What decides: net_benefit (revenue + upsell − cost) or a KPI.")] = "net_benefit",
-    samples: Annotated[int, typer.Option("--samples", "-n", help="Sampled worlds (Sobol: a power of two).")] = 32,
-    design: Annotated[str, typer.Option("--design", help="Sampling design: lhs (Latin hypercube) or sobol.")] = "lhs",
+    samples: Annotated[int, typer.Option("--samples", "-n", help="Sampled worlds (Sobol: a power of two; Morris: trajectories).")] = 32,
+    design: Annotated[str, typer.Option(
+        "--design", help="lhs (Latin hypercube) or sobol: --samples worlds, Sobol indices; morris: --samples "
+        "trajectories over the mechanism groups (screening many assumptions).")] = "lhs",
     top: Annotated[int, typer.Option("--top", help="Assumptions shown with tornado bars and break-even values.")] = 5,
     **values: Any,
 ) -> None:
@@ -83,8 +85,11 @@ def robustness_command(
         )
     console.print(summary)
     flips = _table(
-        "what the difference depends on (first-order Sobol index, RBD-FAST) and where the decision flips",
-        [("comparison", "left"), ("assumption", "left"), ("S1 ± 95%", "right"), ("value", "right"),
+        "what the difference depends on ("
+        + ("Morris mu* of the mechanism group" if result.design == "morris" else "first-order Sobol index, RBD-FAST")
+        + ") and where the decision flips",
+        [("comparison", "left"), ("assumption", "left"),
+         ("mu* ± 95%" if result.design == "morris" else "S1 ± 95%", "right"), ("value", "right"),
          ("range", "right"), ("at low", "right"), ("at high", "right"), ("break-even", "right")],
     )
     for row in result.break_even.itertuples():
@@ -92,7 +97,8 @@ def robustness_command(
             f"{_number(row.break_even)} ({_number(row.break_even_ci_low)} … {_number(row.break_even_ci_high)})"
         )
         flips.add_row(
-            str(row.comparison), str(row.parameter), f"{row.sobol_s1:.2f} ± {row.sobol_s1_conf:.2f}",
+            str(row.comparison), str(row.parameter),
+            f"{_number(row.importance)} ± {_number(row.importance_conf)}",
             _number(row.value), f"{_number(row.low)} … {_number(row.high)}",
             _amount(row.at_low, metric), _amount(row.at_high, metric), flip,
         )

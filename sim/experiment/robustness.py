@@ -2,11 +2,13 @@
 
 The confidence intervals of a comparison cover simulation noise only; most inputs of a company
 profile are assumptions. This design samples every assumption's plausible range (the companion
-range files, ``sim.scenario.ranges``) with a Latin hypercube or a scrambled Sobol sequence, the
+range files, ``sim.scenario.ranges``) with a Latin hypercube, a scrambled Sobol sequence or Morris
+trajectories over the mechanisms (many assumptions, few runs), the
 same sample for every setup, and runs each setup in each sampled world with common random
 numbers (one experiment: the runner's workers, Dask and cache). From the per-world results it
 reports how often each setup is best and B beats A, which assumptions the difference depends on
-(first-order Sobol indices by RBD-FAST from SALib, estimated from the same sample), how the
+(first-order Sobol indices by RBD-FAST from SALib on the same sample, or Morris screening of
+mechanism groups), how the
 difference moves across each top assumption's range (a tornado, from a linear fit along the
 sample with bootstrap intervals) and the value at which the decision flips (the fit's root).
 
@@ -36,10 +38,11 @@ from sim.scenario.ranges import Parameter, uncertain_parameters
 from sim.scenario.records import ResolvedScenario
 from sim.scenario.schema import Scenario
 
-DESIGNS = ("lhs", "sobol")
+DESIGNS = ("lhs", "sobol", "morris")
 DEFAULT_SAMPLES = 32
 DEFAULT_TOP = 5
 BOOTSTRAP = 400
+MORRIS_LEVELS = 4
 SAMPLE_SEPARATOR = "@"
 
 
@@ -103,14 +106,36 @@ def _overridden(overrides: Sequence[str]) -> set[str]:
     return {text.partition("=")[0].strip() for text in overrides}
 
 
-def unit_sample(dimensions: int, samples: int, design: str, seed: int) -> np.ndarray:
-    """``samples`` points in the unit cube: Latin hypercube or scrambled Sobol (scipy.stats.qmc)."""
+def mechanism_group(path: str) -> str:
+    """The mechanism a parameter belongs to, for grouped Morris screening: ``channels.<name>`` or its section."""
+    parts = path.split(".")
+    return ".".join(parts[:2]) if parts[0] == "channels" and len(parts) > 2 else parts[0]
+
+
+def morris_problem(parameters: Sequence[Parameter]) -> dict[str, Any]:
+    """The SALib problem on the unit cube, parameters grouped by mechanism."""
+    return {
+        "num_vars": len(parameters), "names": parameter_labels(parameters),
+        "bounds": [[0.0, 1.0]] * len(parameters), "groups": [mechanism_group(p.path) for p in parameters],
+    }
+
+
+def unit_sample(parameters: Sequence[Parameter], samples: int, design: str, seed: int) -> np.ndarray:
+    """Points in the unit cube: Latin hypercube or scrambled Sobol (``samples`` worlds, scipy.stats.qmc),
+    or Morris trajectories over the mechanism groups (``samples`` trajectories of groups + 1 worlds, SALib)."""
     from scipy.stats import qmc
 
     if design not in DESIGNS:
         raise ExperimentError(f"--design {design!r}: choose from {', '.join(DESIGNS)}")
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 16:
-        raise ExperimentError(f"--samples must be a whole number >= 16 (the sensitivity estimate needs them), got {samples!r}")
+    minimum = 4 if design == "morris" else 16
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < minimum:
+        what = "trajectories" if design == "morris" else "worlds (the sensitivity estimate needs them)"
+        raise ExperimentError(f"--samples must be a whole number >= {minimum} {what}, got {samples!r}")
+    dimensions = len(parameters)
+    if design == "morris":
+        from SALib.sample import morris as morris_sample
+
+        return np.asarray(morris_sample.sample(morris_problem(parameters), samples, num_levels=MORRIS_LEVELS, seed=seed))
     if design == "sobol":
         if samples & (samples - 1):
             raise ExperimentError(f"--samples {samples}: a Sobol sequence needs a power of two (16, 32, 64 …)")
@@ -203,6 +228,24 @@ def sensitivity_table(x: np.ndarray, y: np.ndarray, labels: Sequence[str], seed:
     return table
 
 
+def morris_table(unit: np.ndarray, y: np.ndarray, parameters: Sequence[Parameter], seed: int) -> pd.DataFrame:
+    """Morris screening of ``y`` by mechanism group (SALib): mu* with its 95 % CI, and sigma."""
+    from SALib.analyze import morris as morris_analyze
+
+    problem = morris_problem(parameters)
+    found = morris_analyze.analyze(
+        problem, unit, y, num_resamples=200, conf_level=0.95, num_levels=MORRIS_LEVELS, seed=seed
+    )
+    table = pd.DataFrame({
+        "parameter": list(found["names"]), "morris_mu_star": np.asarray(found["mu_star"], dtype=float),
+        "morris_mu_star_conf": np.asarray(found["mu_star_conf"], dtype=float),
+        "morris_sigma": np.asarray(found["sigma"], dtype=float),
+    })
+    table = table.sort_values(["morris_mu_star", "parameter"], ascending=[False, True]).reset_index(drop=True)
+    table.insert(1, "rank", np.arange(1, len(table) + 1))
+    return table
+
+
 def _spearman(a: np.ndarray, b: np.ndarray) -> float:
     from scipy.stats import spearmanr
 
@@ -254,10 +297,14 @@ def analyse(
     per_world: pd.DataFrame,
     seed: int,
     top: int = DEFAULT_TOP,
+    design: str = "lhs",
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(samples, summary, sensitivity, break_even) from each setup's metric per world and replication.
 
-    ``per_world`` has columns ``setup, sample, replication, value``.
+    ``per_world`` has columns ``setup, sample, replication, value``. Sensitivity: first-order
+    Sobol indices per assumption (lhs, sobol) or Morris mu* per mechanism group (morris); the
+    break-even rows are the top assumptions (for Morris: in each top group, the assumption
+    whose rank correlation with the difference is strongest).
     """
     better = direction(metric)
     labels = parameter_labels(parameters)
@@ -292,17 +339,23 @@ def analyse(
                 "difference_p05": float(np.quantile(diff, 0.05)),
                 "difference_p95": float(np.quantile(diff, 0.95)),
             })
-            table = sensitivity_table(unit, diff, labels, seed)
+            if design == "morris":
+                table = morris_table(unit, diff, parameters, seed)
+                measure, width = "morris_mu_star", "morris_mu_star_conf"
+            else:
+                table = sensitivity_table(unit, diff, labels, seed)
+                measure, width = "sobol_s1", "sobol_s1_conf"
             table.insert(0, "comparison", f"{setup} - {reference}")
             sensitivity_frames.append(table)
-            index = {label: i for i, label in enumerate(labels)}
-            for item in table.head(top).itertuples():
-                parameter = parameters[index[str(item.parameter)]]
-                fitted = linear_break_even(values[:, index[str(item.parameter)]], diff, parameter.low, parameter.high, seed)
+            for item in table.head(top).to_dict("records"):
+                position = _representative(str(item["parameter"]), labels, parameters, unit, diff, design)
+                parameter = parameters[position]
+                fitted = linear_break_even(values[:, position], diff, parameter.low, parameter.high, seed)
                 break_even_rows.append({
-                    "comparison": f"{setup} - {reference}", "rank": item.rank, "parameter": item.parameter,
-                    "value": parameter.value, "low": parameter.low, "high": parameter.high,
-                    "sobol_s1": item.sobol_s1, "sobol_s1_conf": item.sobol_s1_conf, **fitted,
+                    "comparison": f"{setup} - {reference}", "rank": item["rank"], "parameter": labels[position],
+                    "group": mechanism_group(parameter.path), "value": parameter.value,
+                    "low": parameter.low, "high": parameter.high, "importance_measure": measure,
+                    "importance": item[measure], "importance_conf": item[width], **fitted,
                     "reason": parameter.reason, "range_file_line": parameter.origin.location,
                 })
         summary_rows.append(row)
@@ -310,11 +363,23 @@ def analyse(
     return samples, pd.DataFrame(summary_rows), sensitivity, pd.DataFrame(break_even_rows)
 
 
+def _representative(
+    name: str, labels: Sequence[str], parameters: Sequence[Parameter], unit: np.ndarray, diff: np.ndarray, design: str
+) -> int:
+    """The column of a sensitivity row: the assumption itself, or for a Morris group its member
+    whose rank correlation with the difference is strongest."""
+    if design != "morris":
+        return list(labels).index(name)
+    members = [i for i, p in enumerate(parameters) if mechanism_group(p.path) == name]
+    return max(members, key=lambda i: (abs(_spearman(unit[:, i], diff)), -i))
+
+
 def parameters_table(parameters: Sequence[Parameter]) -> pd.DataFrame:
     """One row per sampled parameter: its value, range, distribution, reason and range-file line."""
     return pd.DataFrame([
         {
-            "parameter": label, "file": _display(p.file), "path": p.path, "value": p.value,
+            "parameter": label, "group": mechanism_group(p.path), "file": _display(p.file), "path": p.path,
+            "value": p.value,
             "low": p.low, "high": p.high, "distribution": p.distribution, "reason": p.reason,
             "range_file_line": p.origin.location,
         }
@@ -347,11 +412,11 @@ def run_robustness(
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 2:
         raise ExperimentError(f"--replications: robustness needs at least 2 per world for intervals, got {replications!r}")
     setups, parameters = plan_setups([Path(file) for file in files], overrides)
-    unit = unit_sample(len(parameters), samples, design, seed)
+    unit = unit_sample(parameters, samples, design, seed)
     values = to_values(unit, parameters)
     worlds = {
         world_label(setup.name, sample): world_scenario(setup, parameters, values[sample], sample)
-        for sample in range(samples)
+        for sample in range(len(unit))
         for setup in setups
     }
     result = run_experiment(worlds, replications, seed, **experiment_options)
@@ -363,7 +428,7 @@ def run_robustness(
     })
     names = [setup.name for setup in setups]
     table_samples, summary, sensitivity, break_even = analyse(
-        metric, names, parameters, values, unit, per_world, seed, top
+        metric, names, parameters, values, unit, per_world, seed, top, design
     )
     return RobustnessResult(
         metric=metric, setups=names, parameters=parameters_table(parameters), samples=table_samples,

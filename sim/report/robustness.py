@@ -50,15 +50,16 @@ def robustness_html(result: Any, language: str = "en") -> str:
             f"<td>{f'{_money(row.difference_p05)} … {_money(row.difference_p95)}' if versus else ''}</td></tr>"
         )
     table = "<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>" + "".join(rows) + "</table>"
-    flip_head = ("Annahme", "Wert", "Spanne", "Sobol S1 ± 95 %", "kippt bei") if german else (
-        "assumption", "value", "range", "Sobol S1 ± 95 %", "decision flips at")
+    measure = "Morris mu* ± 95 %" if result.design == "morris" else "Sobol S1 ± 95 %"
+    flip_head = ("Annahme", "Wert", "Spanne", measure, "kippt bei") if german else (
+        "assumption", "value", "range", measure, "decision flips at")
     flips = []
     for row in result.break_even.itertuples():
         flip = ("nicht in der Spanne" if german else "not within the range") if math.isnan(row.break_even) else (
             f"{row.break_even:.4g} ({row.break_even_ci_low:.4g} … {row.break_even_ci_high:.4g})")
         flips.append(
             f"<tr><td>{escape(row.parameter)}</td><td>{row.value:.4g}</td><td>{row.low:.4g} … {row.high:.4g}</td>"
-            f"<td>{row.sobol_s1:.2f} ± {row.sobol_s1_conf:.2f}</td><td>{escape(flip)}</td></tr>"
+            f"<td>{row.importance:.3g} ± {row.importance_conf:.2g}</td><td>{escape(flip)}</td></tr>"
         )
     flip_table = "<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in flip_head) + "</tr>" + "".join(flips) + "</table>"
     return table + flip_table

@@ -42,7 +42,7 @@ handoff.batch_every_hours: {fixed: true, reason: "the org design"}
 """
 
 
-def _write(folder: Path, org_cost_high: float) -> tuple[Path, Path]:
+def _write(folder: Path, org_cost_high: float, a_ranges: str = A_RANGES) -> tuple[Path, Path]:
     (folder / "ranges").mkdir(exist_ok=True)
     (folder / "a.yaml").write_text(A_YAML, encoding="utf-8")
     (folder / "b.yaml").write_text(
@@ -50,7 +50,7 @@ def _write(folder: Path, org_cost_high: float) -> tuple[Path, Path]:
         "costs:\n  org_costs_per_year:\n    crm: 0  # assumption: the tool's yearly cost\n",
         encoding="utf-8",
     )
-    (folder / "ranges" / "a.ranges.yaml").write_text(A_RANGES, encoding="utf-8")
+    (folder / "ranges" / "a.ranges.yaml").write_text(a_ranges, encoding="utf-8")
     (folder / "ranges" / "b.ranges.yaml").write_text(
         f'handoff.mode: {{fixed: true, reason: "the org design"}}\n'
         f'costs.org_costs_per_year.crm: {{range: [0, {org_cost_high:.0f}], reason: "quote pending"}}\n',
@@ -59,9 +59,9 @@ def _write(folder: Path, org_cost_high: float) -> tuple[Path, Path]:
     return folder / "a.yaml", folder / "b.yaml"
 
 
-def _yearly_gain(a: Path, b: Path, replications: int) -> float:
+def _yearly_gain(a: Path, b: Path, replications: int, seed: int = 3) -> float:
     """The pilot: B's net-benefit gain over A at the file values, as a yearly amount."""
-    result = run_experiment({"a": load_scenario(a), "b": load_scenario(b)}, replications, seed=3, workers=1, cache_dir=None)
+    result = run_experiment({"a": load_scenario(a), "b": load_scenario(b)}, replications, seed=seed, workers=1, cache_dir=None)
     kpis = result.kpis
     net = kpis["revenue"] + kpis["upsell_revenue"] - kpis["cost"]
     gain = net[kpis["scenario"] == "b"].mean() - net[kpis["scenario"] == "a"].mean()
@@ -130,3 +130,31 @@ def test_the_same_sample_is_used_for_every_setup(tmp_path):
     wide = by_world.pivot(index="world", columns="setup", values="leads")
     assert (wide["a"] == wide["b"]).all()
     assert wide["a"].nunique() > 1  # and the worlds differ
+
+
+def test_morris_screening_ranks_the_deciding_mechanism_first(tmp_path):
+    """Morris over two mechanism groups: the lead cost (A and B alike) and B's org cost.
+
+    The lead volume stays fixed here, so every world sees the same leads: B's gain before its
+    org cost is the pilot's gain in every world, and the break-even is known exactly.
+    """
+    same_leads = A_RANGES.replace(
+        'channels.web_inquiry.leads_per_week: {range: [28, 32], reason: "a little volume uncertainty"}\n', ""
+    )
+    a, b = _write(tmp_path, 1.0, same_leads)
+    gain = _yearly_gain(a, b, 2, seed=4)  # the same seed and replications as the run below
+    high = 2.0 * gain
+    a, b = _write(tmp_path, high, same_leads)
+    result = run_robustness(
+        [a, b], samples=6, replications=2, seed=4, design="morris", workers=1, cache_dir=None, progress=False
+    )
+    groups = {"costs", "channels.web_inquiry"}
+    assert len(result.samples) == 6 * (len(groups) + 1)  # a trajectory moves one group at a time
+    sensitivity = result.sensitivity.set_index("parameter")
+    assert set(sensitivity.index) == groups
+    assert result.sensitivity.iloc[0]["parameter"] == "costs"
+    # the lead cost is charged to A and B alike on the same leads: no elementary effect at all
+    assert sensitivity.loc["channels.web_inquiry", "morris_mu_star"] == pytest.approx(0.0, abs=1e-6)
+    top = result.break_even.iloc[0]
+    assert top["parameter"] == "costs.org_costs_per_year.crm" and top["importance_measure"] == "morris_mu_star"
+    assert top["break_even"] == pytest.approx(gain, rel=1e-6)
