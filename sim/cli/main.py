@@ -127,11 +127,13 @@ def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files.")],
     overrides: SetOption = None,
 ) -> None:
-    """Check scenario files; print OK per file, or the problems with file:line and exit 2."""
+    """Check scenario files (and their assumption range files); print OK per file, or the problems with file:line and exit 2."""
+    from sim.scenario.ranges import chain_ranges
+
     failed = False
     for file in files:
         try:
-            load_for_cli(file, overrides)
+            chain_ranges(load_for_cli(file, overrides))  # the range files of every file in the chain
         except LeadsimError as error:
             failed = True
             if _state["debug"]:

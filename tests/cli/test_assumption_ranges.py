@@ -88,3 +88,17 @@ def test_missing_ranges_names_uncovered_assumptions(tmp_path):
 )
 def test_every_bundled_assumption_has_a_range_or_a_reason_to_stay_fixed(scenario):
     assert missing_ranges(scenario) == []
+
+
+def test_validate_checks_the_range_files_of_the_whole_chain(tmp_path, run_leadsim):
+    _files(tmp_path, 'sales.reps: {range: [5, 9], reason: "head count"}\n')
+    (tmp_path / "child.yaml").write_text("extends: s.yaml\n", encoding="utf-8")
+    result = run_leadsim("validate", "child.yaml", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "ranges/s.ranges.yaml:1:1: sales.reps: range [5, 9] excludes the file's value 4" in result.stderr
+
+
+def test_validate_accepts_the_bundled_library_with_its_ranges(run_leadsim):
+    files = [str(path) for path in sorted((ROOT / "scenarios").glob("*.yaml"))]
+    result = run_leadsim("validate", *files, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
