@@ -158,3 +158,24 @@ def test_morris_screening_ranks_the_deciding_mechanism_first(tmp_path):
     top = result.break_even.iloc[0]
     assert top["parameter"] == "costs.org_costs_per_year.crm" and top["importance_measure"] == "morris_mu_star"
     assert top["break_even"] == pytest.approx(gain, rel=1e-6)
+
+
+def test_a_rerun_reads_every_world_from_the_cache_and_dask_gives_the_same(tmp_path):
+    import distributed
+
+    a, b = _write(tmp_path, 60000.0)
+    cache = tmp_path / "cache"
+    first = run_robustness([a, b], samples=16, replications=2, seed=5, workers=1, cache_dir=cache, progress=False)
+    entries = sorted(cache.glob("*/*.rep"))
+    assert len(entries) == 16 * 2 * 2  # worlds × setups × replications, each stored once
+    again = run_robustness([a, b], samples=16, replications=2, seed=5, workers=1, cache_dir=cache, progress=False)
+    assert sorted(cache.glob("*/*.rep")) == entries  # resumed from the cache: nothing new computed
+    pd.testing.assert_frame_equal(first.samples, again.samples)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        on_dask = run_robustness(
+            [a, b], samples=16, replications=2, seed=5, scheduler=cluster.scheduler_address, cache_dir=None,
+            progress=False,
+        )
+    pd.testing.assert_frame_equal(first.samples, on_dask.samples)
