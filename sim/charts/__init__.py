@@ -29,7 +29,12 @@ from sim.charts.response import (
     response_time_chart,
     response_time_data,
 )
-from sim.charts.sensitivity import heatmap_chart, tornado_chart
+from sim.charts.sensitivity import (
+    heatmap_chart,
+    robustness_tornado_chart,
+    robustness_tornado_data,
+    tornado_chart,
+)
 from sim.charts.weekly import weekly_chart, weekly_data, weekly_volume_chart
 from sim.kpis import LANGUAGES
 
@@ -59,6 +64,8 @@ __all__ = [
     "response_marker_data",
     "response_time_chart",
     "response_time_data",
+    "robustness_tornado_chart",
+    "robustness_tornado_data",
     "to_svg",
     "tornado_chart",
     "weekly_chart",

@@ -16,7 +16,7 @@ import enum
 import json
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -127,11 +127,13 @@ def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files.")],
     overrides: SetOption = None,
 ) -> None:
-    """Check scenario files; print OK per file, or the problems with file:line and exit 2."""
+    """Check scenario files (and their assumption range files); print OK per file, or the problems with file:line and exit 2."""
+    from sim.scenario.ranges import chain_ranges
+
     failed = False
     for file in files:
         try:
-            load_for_cli(file, overrides)
+            chain_ranges(load_for_cli(file, overrides))  # the range files of every file in the chain
         except LeadsimError as error:
             failed = True
             if _state["debug"]:
@@ -157,14 +159,18 @@ def explain(
         ExplainFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ExplainFormat.table,
 ) -> None:
-    """Show every effective parameter, its value, and the file and line that set it."""
-    rows = explain_rows(load_for_cli(file, overrides))
+    """Show every effective parameter, its value, its plausible range and the file and line that set it."""
+    from sim.scenario.ranges import chain_ranges
+
+    resolved = load_for_cli(file, overrides)
+    rows = explain_rows(resolved)
+    ranges = {path: entry.spec.text for path, (_, entry) in chain_ranges(resolved).items()}
     if output_format is ExplainFormat.csv:
-        _explain_csv(rows)
+        _explain_csv(rows, ranges)
     elif output_format is ExplainFormat.markdown:
-        _explain_markdown(rows)
+        _explain_markdown(rows, ranges)
     else:
-        _explain_table(rows, title=str(file))
+        _explain_table(rows, ranges, title=str(file))
 
 
 @app.command()
@@ -191,34 +197,35 @@ def assumptions(
     typer.echo(f"written: {write}")
 
 
-def _explain_csv(rows: Sequence[ExplainRow]) -> None:
+def _explain_csv(rows: Sequence[ExplainRow], ranges: Mapping[str, str]) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["parameter", "value", "source", "line", "comment"])
+    writer.writerow(["parameter", "value", "source", "line", "comment", "range"])
     for row in rows:
         line = "" if row.line is None else row.line
-        writer.writerow([row.path, format_value(row.value), row.source_file, line, row.comment])
+        writer.writerow([row.path, format_value(row.value), row.source_file, line, row.comment, ranges.get(row.path, "")])
 
 
-def _explain_markdown(rows: Sequence[ExplainRow]) -> None:
+def _explain_markdown(rows: Sequence[ExplainRow], ranges: Mapping[str, str]) -> None:
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
-    typer.echo("| parameter | value | source | comment |")
-    typer.echo("|---|---|---|---|")
+    typer.echo("| parameter | value | source | comment | range |")
+    typer.echo("|---|---|---|---|---|")
     for row in rows:
-        cells = (row.path, format_value(row.value), row.source, row.comment)
+        cells = (row.path, format_value(row.value), row.source, row.comment, ranges.get(row.path, ""))
         typer.echo("| " + " | ".join(cell(c) for c in cells) + " |")
 
 
-def _explain_table(rows: Sequence[ExplainRow], title: str) -> None:
+def _explain_table(rows: Sequence[ExplainRow], ranges: Mapping[str, str], title: str) -> None:
     table = Table(title=title, show_lines=False)
     table.add_column("parameter", overflow="fold")
     table.add_column("value", overflow="fold")
+    table.add_column("range", overflow="fold")  # next to the value it bounds
     table.add_column("source", overflow="fold")
     table.add_column("comment", overflow="fold")
     for row in rows:
         style = "dim" if row.line is None and row.source_file.startswith("default") else None
-        cells = (row.path, format_value(row.value), row.source, row.comment)
+        cells = (row.path, format_value(row.value), ranges.get(row.path, ""), row.source, row.comment)
         table.add_row(*(Text(cell) for cell in cells), style=style)
     console = Console(highlight=False)
     if not console.is_terminal:  # piped or redirected: do not squeeze into 80 columns
@@ -233,12 +240,14 @@ from sim.cli import attribute as cli_attribute
 from sim.cli import calibrate as cli_calibrate
 from sim.cli import experiment as cli_experiment
 from sim.cli import report as cli_report
+from sim.cli import robustness as cli_robustness
 from sim.cli import workshop as cli_workshop
 
 cli_experiment.register(app)
 cli_attribute.register(app)
 cli_calibrate.register(app)
 cli_report.register(app)
+cli_robustness.register(app)
 cli_workshop.register(app)
 
 

@@ -52,6 +52,7 @@ from sim.report.levers import (
 from sim.report.method import method_appendix, method_appendix_html, software_versions
 from sim.report.notebooks import NOTEBOOKS, notebook_path
 from sim.report.parameters import check_parameters
+from sim.report.robustness import assess_robustness, robustness_html, tornado_inputs
 from sim.report.scenarios import (
     DEFAULT_SCENARIOS,
     PROJECT_ROOT,
@@ -85,6 +86,7 @@ __all__ = [
     "LeverEffects",
     "ReportError",
     "ScenarioFile",
+    "assess_robustness",
     "attribute_levers",
     "calendars",
     "channel_table",
@@ -121,6 +123,7 @@ __all__ = [
     "notebook_path",
     "notebook_to_html",
     "response_markers",
+    "robustness_html",
     "run_comparison",
     "run_report_config",
     "scenario_overview_html",
@@ -132,6 +135,7 @@ __all__ = [
     "text",
     "three_sentences",
     "title_html",
+    "tornado_inputs",
     "verdict",
     "why_notes",
     "write_index",
