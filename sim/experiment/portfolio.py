@@ -81,9 +81,13 @@ def direction(measure: str) -> int:
 
 
 def measure_values(rows: pd.DataFrame, measure: str) -> pd.Series:
-    """The measure per KPI row: a KPI column, or net benefit from revenue, upsell revenue and cost."""
+    """The measure per KPI row: a KPI column, or the net contribution per year (``sim.money``).
+
+    A combination's net benefit is its difference in this column to FROM: the same definition
+    as the report's, the CLI's and the workshop's (revenue incl. upsell minus cost, per year).
+    """
     if measure == NET_BENEFIT:
-        return rows["revenue"] + rows["upsell_revenue"] - rows["cost"]
+        return rows["net_contribution_per_year"]
     return rows[measure]
 
 

@@ -52,7 +52,12 @@ from sim.report.levers import (
 from sim.report.method import method_appendix, method_appendix_html, software_versions
 from sim.report.notebooks import NOTEBOOKS, notebook_path
 from sim.report.parameters import check_parameters
-from sim.report.robustness import assess_robustness, robustness_html, tornado_inputs
+from sim.report.robustness import (
+    assess_robustness,
+    assumption_ranges,
+    robustness_html,
+    tornado_inputs,
+)
 from sim.report.scenarios import (
     DEFAULT_SCENARIOS,
     PROJECT_ROOT,
@@ -87,6 +92,7 @@ __all__ = [
     "ReportError",
     "ScenarioFile",
     "assess_robustness",
+    "assumption_ranges",
     "attribute_levers",
     "calendars",
     "channel_table",

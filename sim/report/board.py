@@ -10,7 +10,7 @@ comparison's summary and lead table. The notebook only displays what this module
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -270,9 +270,17 @@ def key_figures_table(comparison: Comparison, scenario: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def front_page_html(comparison: Comparison, robustness_anchor: str | None = None) -> str:
+def front_page_html(
+    comparison: Comparison,
+    robustness_anchor: str | None = None,
+    assumption_ranges: Mapping[str, tuple[float, float]] | None = None,
+) -> str:
     """The board's front page: per alternative three sentences, key figures and the "why"s;
     ROI defined once; how sure the figures are (and where the robustness section is, if any).
+
+    ``assumption_ranges`` maps an alternative to the 5 %–95 % range of its net benefit over the
+    reference across the sampled assumption worlds (``leadsim robustness``), quoted next to the
+    simulation-noise interval so a board sees both kinds of uncertainty in one place.
     """
     language = comparison.language
     parts = ['<div class="leadsim-summary leadsim-board">']
@@ -287,6 +295,12 @@ def front_page_html(comparison: Comparison, robustness_anchor: str | None = None
             parts.append("<ul>" + "".join(f"<li>{escape(why)}</li>" for why in whys) + "</ul>")
     parts.append(f'<p class="leadsim-note">{escape(roi_definition(language))}</p>')
     uncertainty = text("board_uncertainty", language, reps=comparison.result.replications)
+    for scenario, (low, high) in (assumption_ranges or {}).items():
+        uncertainty += " " + escape(text(
+            "board_assumption_range", language, setup=comparison.display_name(scenario),
+            low=kpis.format_number(low, "money", signed=True),
+            high=kpis.format_number(high, "money", signed=True),
+        ))
     if robustness_anchor:
         uncertainty += " " + text("board_robustness", language,
                                   link=f'<a href="#{escape(robustness_anchor)}">', end="</a>")

@@ -32,6 +32,20 @@ def assess_robustness(
         )
 
 
+def assumption_ranges(result: Any, comparison: Comparison) -> dict[str, tuple[float, float]]:
+    """Per alternative of ``comparison``, the 5 %–95 % range of its difference to the reference
+    across the sampled worlds (for the front page). The setups ran in the order
+    :func:`assess_robustness` gave them, so they map to the comparison's names by position.
+    """
+    ordered = [comparison.reference, *(name for name in comparison.scenarios if name != comparison.reference)]
+    by_setup = dict(zip(result.setups, ordered, strict=True))
+    ranges = {}
+    for row in result.summary.itertuples():
+        if isinstance(getattr(row, "versus", None), str):
+            ranges[by_setup[row.setup]] = (float(row.difference_p05), float(row.difference_p95))
+    return ranges
+
+
 def _money(value: float) -> str:
     return "–" if math.isnan(value) else kpi_vocabulary.format_number(value, "money", signed=True)
 

@@ -56,6 +56,9 @@ def test_robustness_section_with_tornado_and_break_even_table(tmp_path):
     assert "handoff.ignore_share" in html
     tornado = [svg for svg in outputs(notebook, "image/svg+xml") if "difference B − A" in svg]
     assert len(tornado) == 1
+    # The front page links the section and quotes the assumption-driven range next to the noise.
+    assert '<a href="#robustness">' in html and 'id="robustness"' in html
+    assert "5 %–95 % of sampled worlds" in html
 
 
 def test_robustness_section_says_when_it_is_off(tmp_path):

@@ -62,6 +62,8 @@ def test_the_front_page_defines_roi_once_and_states_the_uncertainty(comparison):
     assert "Robustness" not in page  # no robustness section in this report: no link
     linked = board.front_page_html(comparison, robustness_anchor="robustness")
     assert '<a href="#robustness">Robustness</a>' in linked
+    ranged = _plain(board.front_page_html(comparison, assumption_ranges={"One team": (-12_000.0, 345_000.0)}))
+    assert "net benefit per year of One team lies between −€12,000 and +€345,000" in ranged
     figures = board.key_figures_table(comparison, "One team")
     assert list(figures.iloc[:, 0]) == [kpis.label(k) for k in board.KEY_FIGURES]
     net = report.kpi_row(comparison, "net_contribution_per_year", "One team")
