@@ -9,8 +9,9 @@ the best one within a budget. Choosing the best of many noisy candidates favours
 a choice is reported with its paired difference to the runner-up and whether the target is met
 with 95 % confidence, not just on average.
 
-``net_benefit`` = revenue + upsell revenue − total cost (lead, staff and org cost, so a lever's
-own cost is already subtracted), over the measurement window. Pure functions below the runner.
+``net_benefit`` = the difference in net contribution per year (revenue incl. upsell − total cost:
+lead, staff and org cost, so a lever's own cost is already subtracted; ``sim.money``'s one
+definition, annualised from the measurement window). Pure functions below the runner.
 """
 
 from __future__ import annotations

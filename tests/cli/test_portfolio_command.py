@@ -24,7 +24,8 @@ def test_portfolio_prices_every_combination(run_leadsim, tmp_path: Path) -> None
     assert list(table.columns) == list(PORTFOLIO_COLUMNS)
     assert set(table["levers"]) == {"reference", "+crm_tasks", "+shared_goals", "+crm_tasks+shared_goals"}
     kpis = pd.read_csv(out / "kpis.csv")
-    net = (kpis["revenue"] + kpis["upsell_revenue"] - kpis["cost"]).groupby(kpis["scenario"]).mean()
+    # Net benefit = difference in net contribution per year, sim.money's one definition.
+    net = kpis["net_contribution_per_year"].groupby(kpis["scenario"]).mean()
     row = table.set_index("levers").loc["+crm_tasks"]
     assert row["difference_mean"] == pytest.approx(net["+crm_tasks"] - net["reference"])
     assert "cheapest combination reaching the target" in completed.stdout

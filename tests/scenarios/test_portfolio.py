@@ -130,9 +130,20 @@ def test_a_target_for_another_measure_is_refused() -> None:
         portfolio.parse_target("lots", "net_benefit")
 
 
-def test_net_benefit_subtracts_every_cost() -> None:
-    rows = pd.DataFrame({"revenue": [100.0], "upsell_revenue": [20.0], "cost": [70.0]})
-    assert portfolio.measure_values(rows, "net_benefit").tolist() == [50.0]
+def test_net_benefit_is_the_money_modules_net_contribution_per_year() -> None:
+    """The portfolio prices combinations with sim.money's one definition (per year, every cost),
+    not with a window total of its own: a half-year window counts twice."""
+    from sim.experiment.runner import run_experiment
+    from sim.scenario.loader import load_scenario
+
+    scenario = load_scenario(FIXTURES / "weekly_list.yaml")
+    result = run_experiment([scenario], replications=2, seed=4, workers=1, cache_dir=None)
+    rows = result.kpis
+    days = scenario.horizon.measurement_days
+    window_net = rows["revenue"] + rows["upsell_revenue"] - rows["cost"]
+    assert portfolio.measure_values(rows, "net_benefit").tolist() == pytest.approx(
+        (window_net * 365.0 / days).tolist()
+    )
 
 
 def test_a_subset_costs_what_its_overlays_state() -> None:
