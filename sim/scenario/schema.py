@@ -50,6 +50,20 @@ WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STAGES: tuple[str, ...] = ("ql", "mql", "sql")
 
 
+REPLACED_KEYS: dict[str, str] = {
+    "own_pipeline_share": (
+        "sales.own_pipeline_share was replaced by sales.own_workload_hours_per_week: hours of "
+        "account work a week for the whole team, whatever its size (the old share x reps x "
+        "business hours a week, e.g. 0.6 x 10 reps x 45 h = 270)"
+    ),
+    "own_pipeline_task_hours": (
+        "sales.own_pipeline_task_hours was replaced by sales.own_workload_task_hours, a "
+        "distribution (e.g. {distribution: fixed, mean: 2})"
+    ),
+}
+"""Keys of older scenario files and what replaced them (shown instead of 'unknown key')."""
+
+
 class Frozen(BaseModel):
     """Base for all scenario sections: unknown keys are errors, values are immutable."""
 
@@ -261,12 +275,24 @@ class Sales(Frozen):
         int, Field(ge=1, le=1000), StrictNumber,
         Plausible("every rep is simulated on every working hour; larger teams take hours to simulate"),
     ] = 5
-    own_pipeline_share: Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False), StrictNumber] = Field(
-        0.0, description="share of rep time spent on sales' own prospects"
+    own_workload_hours_per_week: NonNegative = Field(
+        0.0,
+        description=(
+            "hours of account work a week for the whole account-executive team (existing "
+            "customers, running opportunities, own prospects), whatever its head count"
+        ),
     )
-    own_pipeline_task_hours: Annotated[
-        Positive, Field(ge=0.01), Plausible("tasks shorter than 36 seconds flood the simulation with events", "lower")
-    ] = 2.0
+    own_workload_task_hours: Distribution = Field(
+        Distribution(distribution="fixed", mean=2.0),
+        description="length of one own-workload task (mean at least 0.01 h)",
+    )
+    own_workload_expires_business_hours: Positive | None = Field(
+        None,
+        description=(
+            "own-workload tasks no rep started within these business hours are left undone "
+            "(counted as own_workload_missed_hours); null: they wait however long it takes"
+        ),
+    )
     marketing_leads_below_own_pipeline: bool = Field(
         False,
         description=(
@@ -285,6 +311,49 @@ class Sales(Frozen):
         "drop", description="what happens to a reached lead that is not sales-qualified"
     )
     rep_cost_per_year: NonNegative = 80000.0
+
+    @field_validator("own_workload_task_hours")
+    @classmethod
+    def _task_not_tiny(cls, task: Distribution) -> Distribution:
+        if task.mean < 0.01:
+            raise ValueError(
+                f"the mean task length must be at least 0.01 h (got {task.mean:g}): "
+                "tasks shorter than 36 seconds flood the simulation with events"
+            )
+        return task
+
+
+class SellingTask(Frozen):
+    """One piece of selling work in a qualified lead's sales cycle (e.g. a demo)."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    hours: Distribution = Field(description="rep hours the task takes")
+    at_cycle_share: Probability = Field(
+        description="when in the sales cycle the task is due: 0 at qualification, 1 at the close"
+    )
+
+
+class Selling(Frozen):
+    """Rep time a qualified lead needs across its sales cycle; no tasks: selling takes no rep time."""
+
+    tasks: tuple[SellingTask, ...] = Field(
+        (), max_length=20,
+        description=(
+            "selling tasks in cycle order; each waits for the lead's owner in business hours "
+            "under the queue rule, and the cycle ends no earlier than the last task"
+        ),
+    )
+
+    @field_validator("tasks")
+    @classmethod
+    def _in_cycle_order(cls, tasks: tuple[SellingTask, ...]) -> tuple[SellingTask, ...]:
+        shares = [task.at_cycle_share for task in tasks]
+        if shares != sorted(shares):
+            raise ValueError(f"selling tasks must be listed in cycle order (at_cycle_share {shares})")
+        names = [task.name for task in tasks]
+        if len(set(names)) != len(names):
+            raise ValueError(f"selling task names must be unique: {', '.join(names)}")
+        return tasks
 
 
 class Conversion(Frozen):
@@ -383,6 +452,7 @@ class Scenario(Frozen):
     handoff: Handoff = Handoff()
     sales: Sales = Sales()
     conversion: Conversion = Conversion()
+    selling: Selling = Selling()
     sla: ServiceLevel = ServiceLevel()
     costs: Costs = Costs()
     after_sale: AfterSale = AfterSale()
