@@ -25,9 +25,10 @@ KPI_COLUMNS = kpi_columns()
 
 
 def staff_cost(scenario: Scenario) -> float:
-    """Reps and marketing staff over the measured window (a year's cost × measurement_days / 365)."""
+    """Reps, SDRs and marketing staff over the measured window (a year's cost × measurement_days / 365)."""
     years = scenario.horizon.measurement_days / 365.0
     return years * (scenario.sales.reps * scenario.sales.rep_cost_per_year
+                    + scenario.sales.sdrs * scenario.sales.sdr_cost_per_year
                     + scenario.costs.marketing_staff_cost_per_year)
 
 

@@ -26,6 +26,7 @@ import simpy
 
 from sim.model.after_sale import follow_customer
 from sim.model.arrivals import arrival_times, planned_drafts
+from sim.model.availability import available_hours, rep_calendars
 from sim.model.calendar import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_WEEK, BusinessCalendar
 from sim.model.decay import interest
 from sim.model.random_streams import (
@@ -37,11 +38,11 @@ from sim.model.records import LEAD_COLUMNS, OUTCOMES, ROW_WIDTH, Lead, lead_tabl
 from sim.model.reps import (
     ESCALATED_RANK,
     Priority,
-    RepPool,
     off_shift_holds,
     own_pipeline_tasks,
     request_rep,
 )
+from sim.model.roles import SalesTeam
 from sim.model.selling import selling_draws, selling_work
 from sim.scenario.schema import STAGES, Channel, Scenario
 
@@ -76,7 +77,6 @@ class LeadLifecycleModel:
         self.window_end = self.window_start + horizon.measurement_days * HOURS_PER_DAY
         self.hard_stop = self.window_end + horizon.drain_cap_days * HOURS_PER_DAY
         self.handoffs_per_month: dict[int, int] = {}
-        self.round_robin_next = 0
         self.cohort_open = 0
         self.leads_waiting = 0
         self.cohort_arrivals_done = False
@@ -92,15 +92,14 @@ class LeadLifecycleModel:
         self.weekly_queue_count = np.zeros(self.weeks)
         self.weekly_created = np.zeros(self.weeks)
         self._build_reps()
+        self.rep_calendars = rep_calendars(scenario, self.seed_sequence, self.calendar, self.hard_stop)
         self.own_pipeline_stream = named_stream(self.seed_sequence, "own_pipeline")
 
     # ----------------------------------------------------------------- set-up
     def _build_reps(self) -> None:
-        sales = self.scenario.sales
-        if self.scenario.handoff.routing == "pooled":
-            self.rep_pools = [RepPool(self.env, capacity=sales.reps)]
-        else:
-            self.rep_pools = [RepPool(self.env, capacity=1) for _ in range(sales.reps)]
+        """Account executives (``rep_pools``) and, if any, SDRs (``sdr_pools``): ``sim.model.roles``."""
+        self.team = SalesTeam(self.env, self.scenario)
+        self.rep_pools, self.sdr_pools = self.team.aes, self.team.sdrs
 
     def _generate_arrivals(self) -> list[Lead]:
         """All planned leads of the run (``sim.model.arrivals``), in order of creation."""
@@ -172,10 +171,11 @@ class LeadLifecycleModel:
         self.planned_leads = self._generate_arrivals()
         # Word of mouth appends leads during the run; arrivals walk the planned ones only.
         self.leads = list(self.planned_leads)
-        if not self.calendar.always_open:
-            for pool in self.rep_pools:
-                for _ in range(int(pool.capacity)):
-                    self.env.process(self._shift(pool))
+        # One off-shift hold per rep, on the rep's own calendar (absences, ramp-up).
+        seats = [pool for pool in self.rep_pools + self.sdr_pools for _ in range(int(pool.capacity))]
+        for pool, calendar in zip(seats, self._staff_calendars(), strict=True):
+            if not calendar.always_open:
+                self.env.process(self._shift(pool, calendar))
         if self.scenario.sales.own_workload_hours_per_week > 0:
             for index, pool in enumerate(self.rep_pools):
                 self.env.process(self._own_pipeline(pool, index))
@@ -369,19 +369,17 @@ class LeadLifecycleModel:
             return False
         return True
 
-    def _opportunity_owner(self, pool: simpy.PriorityResource) -> simpy.PriorityResource:
-        """Who works a qualified lead's selling tasks: the rep (or pooled team) that qualified it."""
-        return pool
+    def _opportunity_owner(self, lead: Lead, pool: simpy.PriorityResource) -> simpy.PriorityResource:
+        """Who works the qualified lead's selling tasks (``SalesTeam.opportunity_owner``)."""
+        return self.team.opportunity_owner(pool)
+
+    def _contact_pool(self, lead: Lead) -> simpy.PriorityResource:
+        """Who calls and qualifies the lead (``SalesTeam.contact_queue``)."""
+        return self.team.contact_queue()
 
     def _pick_pool(self) -> simpy.PriorityResource:
-        routing = self.scenario.handoff.routing
-        if routing == "pooled":
-            return self.rep_pools[0]
-        if routing == "round_robin":
-            pool = self.rep_pools[self.round_robin_next]
-            self.round_robin_next = (self.round_robin_next + 1) % len(self.rep_pools)
-            return pool
-        return min(self.rep_pools, key=lambda pool: len(pool.queue) + pool.count)
+        """An account executive's queue by the routing rule (upsells, tests)."""
+        return self.team.pick()
 
     def _priority(self, lead: Lead, first_attempt: bool) -> Priority:
         """(rank, rule value) of a contact attempt's request for a rep; lower goes first."""
@@ -440,7 +438,7 @@ class LeadLifecycleModel:
         sales = self.scenario.sales
         conversion = self.scenario.conversion
         decay = lead.channel.decay
-        pool = self._pick_pool()
+        pool = self._contact_pool(lead)
         attempts_this_handoff = 0
         series_hours = 0.0
         curve = 1.0
@@ -473,7 +471,7 @@ class LeadLifecycleModel:
                 duration += lead.contact.sample(sales.conversation_hours)
             if duration > 0:
                 yield env.timeout(duration)
-            self._account_work(start, duration, "lead")
+            self._account_work(start, duration, "lead", pool)
             pool.release(request)
             lead.sales_hours += duration
             series_hours += duration
@@ -528,10 +526,10 @@ class LeadLifecycleModel:
         close_at = env.now + lead.sales_cycle_hours
         if self.scenario.selling.tasks:
             # The cycle ends no earlier than its last selling task: a busy owner stretches it.
-            owner = self._opportunity_owner(pool)
+            owner = self._opportunity_owner(lead, pool)
             in_time = yield from selling_work(
                 env, self.scenario.selling, lead, owner, selling_draws(self.seed_sequence, lead),
-                partial(self._priority, lead, False), self._account_work, self._log,
+                partial(self._priority, lead, False), partial(self._account_work, pool=owner), self._log,
             )
             if not in_time:
                 self._finish(lead, "lost_competitor", env.now)
@@ -561,8 +559,10 @@ class LeadLifecycleModel:
         yield from follow_customer(self, customer)
         self._release(customer)
 
-    def _account_work(self, start: float, duration: float, kind: str) -> None:
-        """Book rep work of ``kind`` (lead: contact and upsell work, selling, own) to its week and window."""
+    def _account_work(
+        self, start: float, duration: float, kind: str, pool: simpy.PriorityResource | None = None
+    ) -> None:
+        """Book rep work of ``kind`` (lead: contact and upsell work, selling, own) done in ``pool``."""
         week = int(start // HOURS_PER_WEEK)
         self.weekly_hours[kind][week] += duration
         # Utilisation compares with the business hours of the window, so only the part of the
@@ -576,9 +576,13 @@ class LeadLifecycleModel:
             self.busy_hours_in_window += counted
             self.hours_in_window[kind] += counted
 
-    def _shift(self, pool: simpy.PriorityResource) -> Generator[simpy.Event, Any, None]:
-        """Hold one rep of ``pool`` outside business hours (``sim.model.reps.off_shift_holds``)."""
-        return off_shift_holds(self.env, self.calendar, pool)
+    def _staff_calendars(self) -> list[BusinessCalendar]:
+        """Each account executive's own calendar, then the SDRs' (the team's opening hours)."""
+        return self.rep_calendars + [self.calendar] * self.scenario.sales.sdrs
+
+    def _shift(self, pool: simpy.PriorityResource, calendar: BusinessCalendar) -> Generator[simpy.Event, Any, None]:
+        """Hold one rep of ``pool`` outside their working hours (``sim.model.reps.off_shift_holds``)."""
+        return off_shift_holds(self.env, calendar, pool)
 
     def _own_pipeline(self, pool: simpy.PriorityResource, index: int) -> Generator[simpy.Event, Any, None]:
         """The company's own account work, split evenly over the team (``sim.model.reps.own_pipeline_tasks``)."""
@@ -590,7 +594,7 @@ class LeadLifecycleModel:
         )
         return own_pipeline_tasks(
             self.env, self.calendar, pool, sales, sales.own_workload_hours_per_week * share, rng,
-            self._account_work, self._own_work_missed,
+            partial(self._account_work, pool=pool), self._own_work_missed,
         )
 
     def _own_work_missed(self, hours: float) -> None:
@@ -613,11 +617,8 @@ class LeadLifecycleModel:
         last_week = int(self.env.now // HOURS_PER_WEEK) + 1
         weeks = np.arange(last_week)
         available = np.array(
-            [
-                self.calendar.business_hours_between(w * HOURS_PER_WEEK, (w + 1) * HOURS_PER_WEEK)
-                for w in weeks
-            ]
-        ) * self.scenario.sales.reps
+            [available_hours(self._staff_calendars(), w * HOURS_PER_WEEK, (w + 1) * HOURS_PER_WEEK) for w in weeks]
+        )
         samples = self.weekly_queue_count[:last_week]
         weekly = pd.DataFrame(
             {
@@ -638,9 +639,7 @@ class LeadLifecycleModel:
                 ),
             }
         )
-        available_in_window = self.scenario.sales.reps * self.calendar.business_hours_between(
-            self.window_start, self.window_end
-        )
+        available_in_window = available_hours(self._staff_calendars(), self.window_start, self.window_end)
         run = {
             "replication": self.replication,
             "end_time_hours": float(self.env.now),

@@ -9,6 +9,7 @@ Validated scenarios are frozen: the model reads them and never writes them.
 
 from __future__ import annotations
 
+import datetime
 import math
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -196,6 +197,16 @@ class Calendar(Frozen):
     work_days: tuple[Weekday, ...] = Field(("mon", "tue", "wed", "thu", "fri"), min_length=1)
     start_hour: HourOfDay = 8.0
     end_hour: HourOfDay = 17.0
+    start_date: datetime.date | None = Field(
+        None,
+        description=(
+            "the Monday the simulation starts on (in horizon.start_month); needed to place "
+            "public holidays on simulated days"
+        ),
+    )
+    holidays: tuple[datetime.date, ...] = Field(
+        (), max_length=5000, description="public holidays (YYYY-MM-DD): the office is closed all day"
+    )
 
     @model_validator(mode="after")
     def _valid_day(self) -> Calendar:
@@ -205,7 +216,22 @@ class Calendar(Frozen):
             )
         if len(set(self.work_days)) != len(self.work_days):
             raise ValueError("work_days lists a day twice")
+        if self.start_date is not None and self.start_date.weekday() != 0:
+            raise ValueError(
+                f"start_date {self.start_date.isoformat()} is a {self.start_date.strftime('%A')}; "
+                "the simulation starts on a Monday"
+            )
+        if self.holidays and self.start_date is None:
+            raise ValueError("holidays need start_date (the Monday the simulation starts on)")
         return self
+
+    def closed_days(self) -> frozenset[int]:
+        """Simulated days (0 = the start) on which the office is closed for a public holiday."""
+        if self.start_date is None:
+            return frozenset()
+        return frozenset(
+            (holiday - self.start_date).days for holiday in self.holidays if holiday >= self.start_date
+        )
 
     @property
     def hours_per_week(self) -> float:
@@ -268,6 +294,23 @@ class Handoff(Frozen):
     )
 
 
+class NewHires(Frozen):
+    """Reps new to the team: they join after some days and work part of their hours at first."""
+
+    count: Annotated[int, Field(ge=0, le=1000), StrictNumber] = Field(
+        0, description="how many of sales.reps are new hires (the last ones of the team)"
+    )
+    joins_after_days: Annotated[NonNegative, _TEN_YEARS, _TEN_YEARS_WHY] = Field(
+        0.0, description="days after the simulation start when they join (absent before)"
+    )
+    ramp_weeks: Annotated[NonNegative, Field(le=520.0)] = Field(
+        0.0, description="weeks after joining during which they work only capacity_share"
+    )
+    capacity_share: Probability = Field(
+        1.0, description="share of a full working day a new hire works while ramping up"
+    )
+
+
 class Sales(Frozen):
     """The sales team and how it works leads."""
 
@@ -311,6 +354,26 @@ class Sales(Frozen):
         "drop", description="what happens to a reached lead that is not sales-qualified"
     )
     rep_cost_per_year: NonNegative = 80000.0
+    sdrs: Annotated[
+        int, Field(ge=0, le=1000), StrictNumber,
+        Plausible("every SDR is simulated on every working hour; larger teams take hours to simulate"),
+    ] = Field(
+        0,
+        description=(
+            "sales development reps: they make the contact attempts and qualification calls and "
+            "book qualified leads into an account executive's calendar; 0: reps do everything"
+        ),
+    )
+    sdr_cost_per_year: NonNegative = Field(0.0, description="loaded yearly cost of one SDR")
+    vacation_days_per_year: Annotated[float, Field(ge=0.0, le=200.0, allow_inf_nan=False), StrictNumber] = Field(
+        0.0, description="work days each rep is on vacation per year (random days from the rep's stream)"
+    )
+    sick_days_per_year: Annotated[float, Field(ge=0.0, le=200.0, allow_inf_nan=False), StrictNumber] = Field(
+        0.0, description="mean work days each rep is off sick per year (a Poisson number of random days)"
+    )
+    new_hires: NewHires = Field(
+        default_factory=lambda: NewHires(), description="reps who join during the run and ramp up"
+    )
 
     @field_validator("own_workload_task_hours")
     @classmethod
@@ -465,6 +528,20 @@ class Scenario(Frozen):
         if duplicates:
             raise ValueError(f"channel names must be unique, repeated: {', '.join(duplicates)}")
         return channels
+
+    @model_validator(mode="after")
+    def _consistent_team_and_calendar(self) -> Scenario:
+        if self.sales.new_hires.count > self.sales.reps:
+            raise ValueError(
+                f"sales.new_hires.count ({self.sales.new_hires.count}) exceeds sales.reps ({self.sales.reps})"
+            )
+        start = self.calendar.start_date
+        if start is not None and start.month != self.horizon.start_month:
+            raise ValueError(
+                f"calendar.start_date {start.isoformat()} is not in horizon.start_month "
+                f"({self.horizon.start_month})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _referral_channel_exists(self) -> Scenario:

@@ -82,9 +82,9 @@ class RecordingModel(LeadLifecycleModel):
             return super()._arrival_times(channel)
         return np.asarray(self.fixed_arrivals.get(channel.name, []), dtype=float)
 
-    def _account_work(self, start: float, duration: float, kind: str) -> None:
+    def _account_work(self, start: float, duration: float, kind: str, pool: Any = None) -> None:
         self.work_log.append((start, duration, kind))
-        super()._account_work(start, duration, kind)
+        super()._account_work(start, duration, kind, pool)
 
 
 # One SQL lead through office hours, every duration fixed; interest never decays (floor 1),

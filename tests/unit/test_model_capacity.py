@@ -113,9 +113,9 @@ class WorkLog(LeadLifecycleModel):
         self.work: list[tuple[float, float, str]] = []
         self.events: list[tuple[int, str, float]] = []
 
-    def _account_work(self, start: float, duration: float, kind: str) -> None:
+    def _account_work(self, start: float, duration: float, kind: str, pool: Any = None) -> None:
         self.work.append((start, duration, kind))
-        super()._account_work(start, duration, kind)
+        super()._account_work(start, duration, kind, pool)
 
     def _log(self, lead: Lead, event: str) -> None:
         self.events.append((lead.lead_id, event, self.env.now))
