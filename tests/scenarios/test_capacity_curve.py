@@ -6,11 +6,12 @@ time. Both bundled org setups run with 2, 5, 10 (the bundled size) and 20 reps o
 numbers (the same seed, so replication r sees the same leads at every size); differences are
 paired by replication.
 
-Shortened horizon, stated: a 120-day cohort (instead of 365) and no follow-up after the
-signature (``after_sale.follow_up_days: 0``, which only ends the cohort at its last outcome; it
-does not change who wins). The drain cap stays at a year, so long cycles still close: deals are
-not cut off more at small teams than at large ones. Each replication has ~40 wins in the
-customer happiness team and ~12 in the silo.
+Horizon: the bundled year (a 365-day cohort, a 400-day drain cap) with one change, stated: no
+follow-up after the signature (``after_sale.follow_up_days: 0``), which only ends the cohort at
+its last outcome and does not change who wins. A shorter cohort does *not* keep the statement
+true: the backlog of a halved team builds up over months, so a 120-day cohort shows ~17 %
+fewer deals where the year shows ~23 %. Each replication has ~125 wins in the customer
+happiness team and ~40 in the silo at the bundled size; 4 paired replications.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SETUPS = ("separate_departments", "customer_happiness_team")
 TEAM_SIZES = (2, 5, 10, 20)
 BUNDLED_SIZE = 10
-REPLICATIONS = 5
+REPLICATIONS = 4
 SEED = 4242
-SHORT = ("horizon.measurement_days=120", "horizon.drain_cap_days=365", "after_sale.follow_up_days=0")
+SHORT = ("after_sale.follow_up_days=0",)
 
 pytestmark = pytest.mark.slow
 
