@@ -85,3 +85,14 @@ def test_sdr_team_file_validates_runs_and_pays_its_sdrs() -> None:
     assert result.run["lead_work_hours"] > 0 and result.run["selling_hours"] > 0
     # Available hours count the SDRs too: (10 AEs + 3 SDRs) x the window's business hours.
     assert result.run["available_rep_hours"] == pytest.approx(13 * 6 * 45.0)
+
+
+def test_the_report_compares_the_sdr_team_by_default() -> None:
+    """The bundled report's default comparison and the assumptions register include sdr_team.yaml."""
+    from sim.cli.report import DEFAULT_SCENARIOS as CLI_DEFAULT
+    from sim.report.scenarios import DEFAULT_SCENARIOS
+    from sim.scenario.assumptions import BUNDLED_SCENARIOS
+
+    for listing in (DEFAULT_SCENARIOS, CLI_DEFAULT, BUNDLED_SCENARIOS):
+        assert "scenarios/sdr_team.yaml" in listing
+        assert all((ROOT / path).is_file() for path in listing)
