@@ -10,8 +10,8 @@ Horizon: the bundled year (a 365-day cohort, a 400-day drain cap) with one chang
 follow-up after the signature (``after_sale.follow_up_days: 0``), which only ends the cohort at
 its last outcome and does not change who wins. A shorter cohort does *not* keep the statement
 true: the backlog of a halved team builds up over months, so a 120-day cohort shows ~17 %
-fewer deals where the year shows ~23 %. Each replication has ~125 wins in the customer
-happiness team and ~40 in the silo at the bundled size; 4 paired replications.
+fewer deals where the year shows ~21-23 %. Each replication has ~130 wins in the customer
+happiness team and ~44 in the silo at the bundled size; 4 paired replications.
 """
 
 from __future__ import annotations
