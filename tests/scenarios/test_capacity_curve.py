@@ -81,7 +81,7 @@ def test_more_reps_win_more_deals_but_each_added_rep_less(deals: pd.DataFrame, s
 
     The customer happiness team works marketing leads before its own accounts, so every rep
     added to a small team wins deals, and each further one fewer: the slope falls between
-    every pair of sizes. In the silo, own accounts come first and take ~315 h a week (7 reps):
+    every pair of sizes. In the silo, own accounts come first and take ~180 h a week (4 reps):
     a team below that leaves marketing leads nothing, so its curve starts flat (a threshold)
     and then flattens above the bundled size. Both: the last step adds less per rep than the
     one before, by more than half of the step before's mean (not by chance).
