@@ -226,7 +226,7 @@ COMPARISON_KPIS: tuple[Kpi, ...] = (
 # Columns of the weekly series (warm-up analysis): volumes and loads per simulated week.
 WEEKLY_KPIS = (
     "mean_queue_length", "handoffs", "lead_work_hours", "leads_created", "own_pipeline_hours",
-    "rep_utilization",
+    "rep_utilization", "selling_hours",
 )
 
 

@@ -51,9 +51,10 @@ def years_measured(scenario: Scenario) -> float:
 
 
 def staff_cost_per_year_by_role(scenario: Scenario) -> dict[str, float]:
-    """The yearly staff cost of each role: account executives (reps) and marketing staff."""
+    """The yearly staff cost of each role: account executives (reps), SDRs and marketing staff."""
     return {
         "account_executives": scenario.sales.reps * scenario.sales.rep_cost_per_year,
+        "sdrs": scenario.sales.sdrs * scenario.sales.sdr_cost_per_year,
         "marketing": scenario.costs.marketing_staff_cost_per_year,
     }
 

@@ -19,8 +19,9 @@ __all__ = ["DEFAULT_SCENARIOS", "register"]
 DEFAULT_SCENARIOS = (
     "scenarios/separate_departments.yaml",
     "scenarios/customer_happiness_team.yaml",
+    "scenarios/sdr_team.yaml",
 )
-"""The two bundled org setups (the same as ``sim.report.DEFAULT_SCENARIOS``).
+"""The three bundled org setups (the same as ``sim.report.DEFAULT_SCENARIOS``).
 
 ``sim.report`` is imported only when the command runs: it pulls in Altair, papermill and
 nbconvert, which every other ``leadsim`` command would otherwise pay for at start-up.

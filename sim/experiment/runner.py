@@ -381,7 +381,7 @@ def weekly_kpi_series(result: ExperimentResult, kpi: str, scenario: str | None =
     """A weekly KPI from the start of the run, averaged over replications (complete weeks only).
 
     Columns: ``week``, ``mean`` and ``replications``; a week appears only if every replication
-    simulated it completely. ``rep_utilization`` is (lead + own pipeline hours) / available hours.
+    simulated it completely. ``rep_utilization`` is (lead + selling + own workload hours) / available hours.
     """
     if kpi not in WEEKLY_KPIS:
         raise ExperimentError(f"unknown weekly KPI {kpi!r}; choose from: {', '.join(WEEKLY_KPIS)}")
@@ -390,7 +390,7 @@ def weekly_kpi_series(result: ExperimentResult, kpi: str, scenario: str | None =
     ends = result.runs[result.runs["scenario"] == scenario].set_index("replication")["end_time_hours"]
     complete = weekly[weekly["week_start_hours"] + 168.0 <= weekly["replication"].map(ends)]
     if kpi == "rep_utilization":
-        worked = complete["lead_work_hours"] + complete["own_pipeline_hours"]
+        worked = complete["lead_work_hours"] + complete["own_pipeline_hours"] + complete["selling_hours"]
         values = worked / complete["available_rep_hours"].where(complete["available_rep_hours"] > 0)
     else:
         values = complete[kpi].astype(float)

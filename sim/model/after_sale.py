@@ -73,7 +73,7 @@ def upsell(model: LeadLifecycleModel, customer: Lead, rng: np.random.Generator) 
         start = env.now
         if work_hours > 0:
             yield env.timeout(work_hours)
-        model._account_work(start, work_hours, own=False)
+        model._account_work(start, work_hours, "lead", pool)
     if won:
         customer.upsells_won += 1
         customer.upsell_revenue += customer.deal_value * after.upsell_value_share

@@ -19,12 +19,35 @@ DAYS_PER_MONTH = 365.25 / 12.0
 class BusinessCalendar:
     """Opening hours of the sales team, answering when it is open and how long until it is."""
 
-    def __init__(self, calendar: Calendar) -> None:
+    def __init__(
+        self,
+        calendar: Calendar,
+        closed_days: frozenset[int] = frozenset(),
+        day_end: dict[int, float] | None = None,
+    ) -> None:
+        """Opening hours of ``calendar``, closed on its public holidays and on ``closed_days``.
+
+        ``day_end`` ends some days early (hour of day by simulated day: a ramping new hire).
+        """
         self.start_hour = float(calendar.start_hour)
         self.end_hour = float(calendar.end_hour)
         self.open_days = frozenset(WEEKDAYS.index(day) for day in calendar.work_days)
-        self.always_open = len(self.open_days) == 7 and self.start_hour == 0 and self.end_hour == 24
+        self.day_end = {day: end for day, end in (day_end or {}).items() if end > self.start_hour}
+        early_closed = {day for day, end in (day_end or {}).items() if end <= self.start_hour}
+        self.closed_days = frozenset(calendar.closed_days() | closed_days | early_closed)
+        # Without closed or shortened days every week is alike: whole weeks can be skipped.
+        self.regular = not self.closed_days and not self.day_end
+        self.always_open = (
+            self.regular and len(self.open_days) == 7 and self.start_hour == 0 and self.end_hour == 24
+        )
         self.hours_per_week = len(self.open_days) * (self.end_hour - self.start_hour)
+
+    def works_on(self, day: int) -> bool:
+        """Whether simulated day ``day`` (0 = the start) is a working day."""
+        return day % 7 in self.open_days and day not in self.closed_days
+
+    def _end_of(self, day: int) -> float:
+        return self.day_end.get(day, self.end_hour) if self.day_end else self.end_hour
 
     def is_open(self, time_hours: float) -> bool:
         """Whether reps work at this instant (opening inclusive, closing exclusive)."""
@@ -32,7 +55,7 @@ class BusinessCalendar:
             return True
         day = int(time_hours // HOURS_PER_DAY)
         hour = time_hours - day * HOURS_PER_DAY
-        return day % 7 in self.open_days and self.start_hour <= hour < self.end_hour
+        return self.works_on(day) and self.start_hour <= hour < self._end_of(day)
 
     def next_open(self, time_hours: float) -> float:
         """The earliest instant at or after ``time_hours`` when reps work."""
@@ -40,12 +63,12 @@ class BusinessCalendar:
             return time_hours
         day = int(time_hours // HOURS_PER_DAY)
         hour = time_hours - day * HOURS_PER_DAY
-        if day % 7 in self.open_days and hour < self.start_hour:
+        if self.works_on(day) and hour < self.start_hour:
             return day * HOURS_PER_DAY + self.start_hour
-        for offset in range(1, 8):
-            if (day + offset) % 7 in self.open_days:
-                return (day + offset) * HOURS_PER_DAY + self.start_hour
-        raise AssertionError("a calendar has at least one work day")  # pragma: no cover
+        offset = 1
+        while not self.works_on(day + offset):
+            offset += 1  # ends: a calendar has a work day every week and finitely many closed days
+        return (day + offset) * HOURS_PER_DAY + self.start_hour
 
     def next_close(self, time_hours: float) -> float:
         """The end of the shift that is open at ``time_hours`` (infinite when always open)."""
@@ -53,7 +76,7 @@ class BusinessCalendar:
             return math.inf
         opened = self.next_open(time_hours)
         day = int(opened // HOURS_PER_DAY)
-        return day * HOURS_PER_DAY + self.end_hour
+        return day * HOURS_PER_DAY + self._end_of(day)
 
     def add_business_hours(self, time_hours: float, business_hours: float) -> float:
         """The instant when ``business_hours`` working hours have passed after ``time_hours``."""
@@ -61,7 +84,7 @@ class BusinessCalendar:
             raise ValueError(f"business_hours must be >= 0, got {business_hours}")
         if self.always_open:
             return time_hours + business_hours
-        full_weeks = math.floor(business_hours / self.hours_per_week)
+        full_weeks = math.floor(business_hours / self.hours_per_week) if self.regular else 0
         remaining = business_hours - full_weeks * self.hours_per_week
         if remaining == 0 and full_weeks > 0:
             # Whole weeks: the last one ends at a closing time, not a week later in the
@@ -87,10 +110,10 @@ class BusinessCalendar:
         last_day = int(end_hours // HOURS_PER_DAY)
         total = 0.0
         for day in range(first_day, last_day + 1):
-            if day % 7 not in self.open_days:
+            if not self.works_on(day):
                 continue
             shift_start = day * HOURS_PER_DAY + self.start_hour
-            shift_end = day * HOURS_PER_DAY + self.end_hour
+            shift_end = day * HOURS_PER_DAY + self._end_of(day)
             total += max(0.0, min(shift_end, end_hours) - max(shift_start, start_hours))
         return total
 

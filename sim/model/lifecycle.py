@@ -26,6 +26,7 @@ import simpy
 
 from sim.model.after_sale import follow_customer
 from sim.model.arrivals import arrival_times, planned_drafts
+from sim.model.availability import available_hours, rep_calendars
 from sim.model.calendar import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_WEEK, BusinessCalendar
 from sim.model.decay import interest
 from sim.model.random_streams import (
@@ -37,15 +38,18 @@ from sim.model.records import LEAD_COLUMNS, OUTCOMES, ROW_WIDTH, Lead, lead_tabl
 from sim.model.reps import (
     ESCALATED_RANK,
     Priority,
-    RepPool,
     off_shift_holds,
     own_pipeline_tasks,
     request_rep,
 )
+from sim.model.roles import SalesTeam
+from sim.model.selling import selling_draws, selling_work
 from sim.scenario.schema import STAGES, Channel, Scenario
 
 __all__ = ["LEAD_COLUMNS", "OUTCOMES", "Lead", "LeadLifecycleModel", "SimulationResult", "interest", "simulate"]
 
+WORK_KINDS = ("lead", "selling", "own")
+"""What reps spend their hours on: contact and upsell work on leads, selling tasks, own workload."""
 STAGE_VALUE = (0.0, 0.5, 1.0)  # QL, MQL, SQL on the scoring scale
 HOURS_PER_MONTH = DAYS_PER_MONTH * HOURS_PER_DAY
 
@@ -73,32 +77,29 @@ class LeadLifecycleModel:
         self.window_end = self.window_start + horizon.measurement_days * HOURS_PER_DAY
         self.hard_stop = self.window_end + horizon.drain_cap_days * HOURS_PER_DAY
         self.handoffs_per_month: dict[int, int] = {}
-        self.round_robin_next = 0
         self.cohort_open = 0
         self.leads_waiting = 0
         self.cohort_arrivals_done = False
         self.cohort_done = self.env.event()
         self.leads: list[Lead] = []
         self.busy_hours_in_window = 0.0
-        self.lead_hours_in_window = 0.0
-        self.own_hours_in_window = 0.0
+        self.hours_in_window = dict.fromkeys(WORK_KINDS, 0.0)
+        self.own_missed_in_window = 0.0
         self.weeks = math.ceil(self.hard_stop / HOURS_PER_WEEK) + 1
-        self.weekly_lead_hours = np.zeros(self.weeks)
-        self.weekly_own_hours = np.zeros(self.weeks)
+        self.weekly_hours = {kind: np.zeros(self.weeks) for kind in WORK_KINDS}
         self.weekly_handoffs = np.zeros(self.weeks)
         self.weekly_queue_samples = np.zeros(self.weeks)
         self.weekly_queue_count = np.zeros(self.weeks)
         self.weekly_created = np.zeros(self.weeks)
         self._build_reps()
+        self.rep_calendars = rep_calendars(scenario, self.seed_sequence, self.calendar, self.hard_stop)
         self.own_pipeline_stream = named_stream(self.seed_sequence, "own_pipeline")
 
     # ----------------------------------------------------------------- set-up
     def _build_reps(self) -> None:
-        sales = self.scenario.sales
-        if self.scenario.handoff.routing == "pooled":
-            self.rep_pools = [RepPool(self.env, capacity=sales.reps)]
-        else:
-            self.rep_pools = [RepPool(self.env, capacity=1) for _ in range(sales.reps)]
+        """Account executives (``rep_pools``) and, if any, SDRs (``sdr_pools``): ``sim.model.roles``."""
+        self.team = SalesTeam(self.env, self.scenario)
+        self.rep_pools, self.sdr_pools = self.team.aes, self.team.sdrs
 
     def _generate_arrivals(self) -> list[Lead]:
         """All planned leads of the run (``sim.model.arrivals``), in order of creation."""
@@ -157,6 +158,7 @@ class LeadLifecycleModel:
             outcome_draws=draws("outcome"),
             last_touch=created_at,
             referred_by=referred_by,
+            crn_key=key,
         )
 
     def _arrival_times(self, channel: Channel) -> np.ndarray:
@@ -169,13 +171,14 @@ class LeadLifecycleModel:
         self.planned_leads = self._generate_arrivals()
         # Word of mouth appends leads during the run; arrivals walk the planned ones only.
         self.leads = list(self.planned_leads)
-        if not self.calendar.always_open:
-            for pool in self.rep_pools:
-                for _ in range(int(pool.capacity)):
-                    self.env.process(self._shift(pool))
-        if self.scenario.sales.own_pipeline_share > 0:
-            for pool in self.rep_pools:
-                self.env.process(self._own_pipeline(pool))
+        # One off-shift hold per rep, on the rep's own calendar (absences, ramp-up).
+        seats = [pool for pool in self.rep_pools + self.sdr_pools for _ in range(int(pool.capacity))]
+        for pool, calendar in zip(seats, self._staff_calendars(), strict=True):
+            if not calendar.always_open:
+                self.env.process(self._shift(pool, calendar))
+        if self.scenario.sales.own_workload_hours_per_week > 0:
+            for index, pool in enumerate(self.rep_pools):
+                self.env.process(self._own_pipeline(pool, index))
         self.env.process(self._queue_monitor())
         self.env.process(self._arrivals())
         stop = simpy.AnyOf(self.env, [self.cohort_done, self.env.timeout(self.hard_stop)])
@@ -366,15 +369,17 @@ class LeadLifecycleModel:
             return False
         return True
 
+    def _opportunity_owner(self, lead: Lead, pool: simpy.PriorityResource) -> simpy.PriorityResource:
+        """Who works the qualified lead's selling tasks (``SalesTeam.opportunity_owner``)."""
+        return self.team.opportunity_owner(pool)
+
+    def _contact_pool(self, lead: Lead) -> simpy.PriorityResource:
+        """Who calls and qualifies the lead (``SalesTeam.contact_queue``)."""
+        return self.team.contact_queue()
+
     def _pick_pool(self) -> simpy.PriorityResource:
-        routing = self.scenario.handoff.routing
-        if routing == "pooled":
-            return self.rep_pools[0]
-        if routing == "round_robin":
-            pool = self.rep_pools[self.round_robin_next]
-            self.round_robin_next = (self.round_robin_next + 1) % len(self.rep_pools)
-            return pool
-        return min(self.rep_pools, key=lambda pool: len(pool.queue) + pool.count)
+        """An account executive's queue by the routing rule (upsells, tests)."""
+        return self.team.pick()
 
     def _priority(self, lead: Lead, first_attempt: bool) -> Priority:
         """(rank, rule value) of a contact attempt's request for a rep; lower goes first."""
@@ -394,8 +399,10 @@ class LeadLifecycleModel:
 
     def _wait_for_rep(
         self, pool: simpy.PriorityResource, lead: Lead, first_attempt: bool
-    ) -> Generator[simpy.Event, Any, simpy.resources.resource.PriorityRequest]:
+    ) -> Generator[simpy.Event, Any, simpy.resources.resource.PriorityRequest | None]:
         """Queue for a rep; under the SLA rule a first attempt still waiting at its deadline escalates.
+
+        None when the lead's buying window closed while it waited (it left the queue).
 
         Escalation is the SLA's teeth: the lead leaves its place and goes to the head of the
         queue, before other leads and own-pipeline work (a rep already busy finishes first).
@@ -417,8 +424,12 @@ class LeadLifecycleModel:
                 lead.sla_escalated = True
                 self._log(lead, "escalated")
                 request = request_rep(pool, (ESCALATED_RANK, lead.sla_deadline))
-        yield request
+        if not request.triggered:
+            yield request | env.timeout(max(0.0, lead.buying_window_end - env.now))
         self.leads_waiting -= 1
+        if not request.triggered:
+            request.cancel()
+            return None
         return request
 
     def _sales(self, lead: Lead) -> Generator[simpy.Event, Any, bool]:
@@ -427,7 +438,7 @@ class LeadLifecycleModel:
         sales = self.scenario.sales
         conversion = self.scenario.conversion
         decay = lead.channel.decay
-        pool = self._pick_pool()
+        pool = self._contact_pool(lead)
         attempts_this_handoff = 0
         series_hours = 0.0
         curve = 1.0
@@ -438,8 +449,9 @@ class LeadLifecycleModel:
                 return False
             request = yield from self._wait_for_rep(pool, lead, attempts_this_handoff == 0)
             start = env.now
-            if start >= lead.buying_window_end:
-                pool.release(request)
+            if request is None or start >= lead.buying_window_end:
+                if request is not None:
+                    pool.release(request)
                 lead.unanswered_dial_hours += series_hours
                 self._finish(lead, "lost_competitor", start)
                 return False
@@ -459,14 +471,14 @@ class LeadLifecycleModel:
                 duration += lead.contact.sample(sales.conversation_hours)
             if duration > 0:
                 yield env.timeout(duration)
-            self._account_work(start, duration, own=False)
+            self._account_work(start, duration, "lead", pool)
             pool.release(request)
             lead.sales_hours += duration
             series_hours += duration
             if reached:
                 lead.reached = True
                 lead.last_touch = env.now
-                return (yield from self._after_conversation(lead, intent, curve, series_hours))
+                return (yield from self._after_conversation(lead, pool, intent, curve, series_hours))
             if attempts_this_handoff < sales.max_attempts:
                 wait = sales.retry_after_hours
                 if self.scenario.handoff.automation_triggers:
@@ -479,7 +491,7 @@ class LeadLifecycleModel:
         return False
 
     def _after_conversation(
-        self, lead: Lead, intent: float, curve: float, series_hours: float
+        self, lead: Lead, pool: simpy.PriorityResource, intent: float, curve: float, series_hours: float
     ) -> Generator[simpy.Event, Any, bool]:
         """Judge the reached lead by its intent; run the sales cycle of a qualified one.
 
@@ -510,12 +522,25 @@ class LeadLifecycleModel:
         else:
             lead.qualified_later = True
         self._log(lead, "qualified")
+        lead.qualified_at = env.now
         close_at = env.now + lead.sales_cycle_hours
+        if self.scenario.selling.tasks:
+            # The cycle ends no earlier than its last selling task: a busy owner stretches it.
+            owner = self._opportunity_owner(lead, pool)
+            in_time = yield from selling_work(
+                env, self.scenario.selling, lead, owner, selling_draws(self.seed_sequence, lead),
+                partial(self._priority, lead, False), partial(self._account_work, pool=owner), self._log,
+            )
+            if not in_time:
+                self._finish(lead, "lost_competitor", env.now)
+                return False
+            close_at = max(close_at, env.now)
         if close_at > lead.buying_window_end:
             yield env.timeout(max(0.0, lead.buying_window_end - env.now))
             self._finish(lead, "lost_competitor", env.now)
             return False
-        yield env.timeout(lead.sales_cycle_hours)
+        if close_at > env.now:
+            yield env.timeout(close_at - env.now)
         fit_multiplier = 1 - conversion.win_fit_weight + conversion.win_fit_weight * 2 * lead.fit
         interest_multiplier = 1 - conversion.win_interest_weight + conversion.win_interest_weight * intent
         stage_factor = getattr(conversion.win_stage_factor, STAGES[lead.stage])
@@ -534,12 +559,12 @@ class LeadLifecycleModel:
         yield from follow_customer(self, customer)
         self._release(customer)
 
-    def _account_work(self, start: float, duration: float, own: bool) -> None:
+    def _account_work(
+        self, start: float, duration: float, kind: str, pool: simpy.PriorityResource | None = None
+    ) -> None:
+        """Book rep work of ``kind`` (lead: contact and upsell work, selling, own) done in ``pool``."""
         week = int(start // HOURS_PER_WEEK)
-        if own:
-            self.weekly_own_hours[week] += duration
-        else:
-            self.weekly_lead_hours[week] += duration
+        self.weekly_hours[kind][week] += duration
         # Utilisation compares with the business hours of the window, so only the part of the
         # work inside both counts: an attempt running past closing time (overtime) or past the
         # window's end would otherwise push utilisation above 1.
@@ -549,20 +574,32 @@ class LeadLifecycleModel:
                 max(start, self.window_start), min(end, self.window_end)
             )
             self.busy_hours_in_window += counted
-            if own:
-                self.own_hours_in_window += counted
-            else:
-                self.lead_hours_in_window += counted
+            self.hours_in_window[kind] += counted
 
-    def _shift(self, pool: simpy.PriorityResource) -> Generator[simpy.Event, Any, None]:
-        """Hold one rep of ``pool`` outside business hours (``sim.model.reps.off_shift_holds``)."""
-        return off_shift_holds(self.env, self.calendar, pool)
+    def _staff_calendars(self) -> list[BusinessCalendar]:
+        """Each account executive's own calendar, then the SDRs' (the team's opening hours)."""
+        return self.rep_calendars + [self.calendar] * self.scenario.sales.sdrs
 
-    def _own_pipeline(self, pool: simpy.PriorityResource) -> Generator[simpy.Event, Any, None]:
-        """Sales' own prospecting in ``pool`` (``sim.model.reps.own_pipeline_tasks``)."""
-        return own_pipeline_tasks(
-            self.env, self.calendar, pool, self.scenario.sales, self.own_pipeline_stream, self._account_work
+    def _shift(self, pool: simpy.PriorityResource, calendar: BusinessCalendar) -> Generator[simpy.Event, Any, None]:
+        """Hold one rep of ``pool`` outside their working hours (``sim.model.reps.off_shift_holds``)."""
+        return off_shift_holds(self.env, calendar, pool)
+
+    def _own_pipeline(self, pool: simpy.PriorityResource, index: int) -> Generator[simpy.Event, Any, None]:
+        """The company's own account work, split evenly over the team (``sim.model.reps.own_pipeline_tasks``)."""
+        sales = self.scenario.sales
+        share = pool.capacity / sum(p.capacity for p in self.rep_pools)
+        # One stream per pool: a pooled team keeps one, a team of own queues one per rep.
+        rng = self.own_pipeline_stream if len(self.rep_pools) == 1 else named_stream(
+            self.seed_sequence, "own_pipeline", str(index)
         )
+        return own_pipeline_tasks(
+            self.env, self.calendar, pool, sales, sales.own_workload_hours_per_week * share, rng,
+            partial(self._account_work, pool=pool), self._own_work_missed,
+        )
+
+    def _own_work_missed(self, hours: float) -> None:
+        if self.window_start <= self.env.now < self.window_end:
+            self.own_missed_in_window += hours
 
     def _queue_monitor(self) -> Generator[simpy.Event, Any, None]:
         """Sample the number of waiting lead requests twice a day for the weekly series."""
@@ -580,11 +617,8 @@ class LeadLifecycleModel:
         last_week = int(self.env.now // HOURS_PER_WEEK) + 1
         weeks = np.arange(last_week)
         available = np.array(
-            [
-                self.calendar.business_hours_between(w * HOURS_PER_WEEK, (w + 1) * HOURS_PER_WEEK)
-                for w in weeks
-            ]
-        ) * self.scenario.sales.reps
+            [available_hours(self._staff_calendars(), w * HOURS_PER_WEEK, (w + 1) * HOURS_PER_WEEK) for w in weeks]
+        )
         samples = self.weekly_queue_count[:last_week]
         weekly = pd.DataFrame(
             {
@@ -595,8 +629,9 @@ class LeadLifecycleModel:
                 & (weeks * HOURS_PER_WEEK < self.window_end),
                 "leads_created": self.weekly_created[:last_week],
                 "handoffs": self.weekly_handoffs[:last_week],
-                "lead_work_hours": self.weekly_lead_hours[:last_week],
-                "own_pipeline_hours": self.weekly_own_hours[:last_week],
+                "lead_work_hours": self.weekly_hours["lead"][:last_week],
+                "selling_hours": self.weekly_hours["selling"][:last_week],
+                "own_pipeline_hours": self.weekly_hours["own"][:last_week],
                 "available_rep_hours": available,
                 "mean_queue_length": np.divide(
                     self.weekly_queue_samples[:last_week], samples,
@@ -604,17 +639,17 @@ class LeadLifecycleModel:
                 ),
             }
         )
-        available_in_window = self.scenario.sales.reps * self.calendar.business_hours_between(
-            self.window_start, self.window_end
-        )
+        available_in_window = available_hours(self._staff_calendars(), self.window_start, self.window_end)
         run = {
             "replication": self.replication,
             "end_time_hours": float(self.env.now),
             "cohort_finished": bool(self.cohort_done.triggered),
             "available_rep_hours": available_in_window,
             "busy_rep_hours": self.busy_hours_in_window,
-            "lead_work_hours": self.lead_hours_in_window,
-            "own_pipeline_hours": self.own_hours_in_window,
+            "lead_work_hours": self.hours_in_window["lead"],
+            "selling_hours": self.hours_in_window["selling"],
+            "own_pipeline_hours": self.hours_in_window["own"],
+            "own_workload_missed_hours": self.own_missed_in_window,
             "leads_simulated": len(self.leads),
         }
         return SimulationResult(leads=leads, weekly=weekly, run=run)

@@ -31,7 +31,7 @@ LEAD_COLUMNS = (
     "capacity_held", "sla_escalated", "hot_window_hours", "fit_uniform", "buying_window_days",
     "sales_cycle_days", "deal_value_if_won",
     "cost", "marketing_sourced", "score_at_handoff", "satisfied", "churned_at", "upsells_won",
-    "upsell_revenue", "referrals", "referred_by",
+    "upsell_revenue", "referrals", "referred_by", "qualified_at", "selling_hours",
 )
 
 
@@ -93,6 +93,9 @@ class Lead:
     upsell_revenue: float = 0.0
     referrals: int = 0
     referred_by: int | None = None
+    crn_key: tuple[str, ...] = ()  # the lead's identity for its own random streams
+    qualified_at: float = math.nan
+    selling_hours: float = 0.0
 
     @property
     def wasted_sales_hours(self) -> float:
@@ -121,7 +124,8 @@ def lead_table(cohort: Sequence[Lead], replication: int) -> pd.DataFrame:
     leads["satisfied"] = leads["satisfied"].astype("boolean")
     leads["referred_by"] = leads["referred_by"].astype("Int64")
     for name in ("churned_at", "upsell_revenue", "unanswered_dial_hours",
-                 "unqualified_conversation_hours", "wasted_sales_hours", "sales_hours"):
+                 "unqualified_conversation_hours", "wasted_sales_hours", "sales_hours", "selling_hours",
+                 "qualified_at"):
         leads[name] = leads[name].astype(float)
     for name in ("upsells_won", "referrals", "contact_attempts", "handoffs", "lead_id", "replication"):
         leads[name] = leads[name].astype("int64")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Generator
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ import simpy
 from simpy.resources.resource import SortedQueue
 
 from sim.model.calendar import BusinessCalendar
+from sim.model.random_streams import sample_from_uniform
 from sim.scenario.schema import Sales
 
 Priority = tuple[float, float]
@@ -77,12 +79,18 @@ def own_pipeline_tasks(
     calendar: BusinessCalendar,
     pool: simpy.PriorityResource,
     sales: Sales,
+    hours_per_week: float,
     rng: np.random.Generator,
-    account_work: Callable[[float, float, bool], None],
+    account_work: Callable[[float, float, str], None],
+    missed: Callable[[float], None] = lambda hours: None,
 ) -> Generator[simpy.Event, Any, None]:
-    """Sales' own prospecting: tasks that take ``own_pipeline_share`` of business hours."""
-    task_hours = sales.own_pipeline_task_hours
-    mean_gap = task_hours / (sales.own_pipeline_share * pool.capacity)
+    """The company's own account work for ``pool``: ``hours_per_week`` of tasks in business hours.
+
+    The workload is the company's, not a share of each rep: fewer reps share the same hours,
+    so less of their time is left for leads. Tasks arise as a Poisson process in business hours.
+    """
+    mean_task = sales.own_workload_task_hours.mean
+    mean_gap = mean_task * calendar.hours_per_week / hours_per_week
     # Own prospects go first in a silo; otherwise they fill the time marketing leads leave.
     priority: Priority = (0.0, 0.0) if sales.marketing_leads_below_own_pipeline else (2.0, 0.0)
     while True:
@@ -90,7 +98,23 @@ def own_pipeline_tasks(
         # Tasks arise only in business hours: advance ``gap`` working hours.
         target = calendar.add_business_hours(env.now, gap)
         yield env.timeout(target - env.now)
-        _start_own_task(env, pool, task_hours, priority, account_work)
+        task_hours = sample_from_uniform(sales.own_workload_task_hours, float(rng.random()))
+        request = _start_own_task(env, pool, task_hours, priority, account_work)
+        if sales.own_workload_expires_business_hours is not None and not request.triggered:
+            # Account work no rep started in time is left undone (a call not returned).
+            expiry = calendar.add_business_hours(env.now, sales.own_workload_expires_business_hours)
+            env.timeout(expiry - env.now).callbacks.append(
+                partial(_expire_own_task, request, task_hours, missed)
+            )
+
+
+def _expire_own_task(
+    request: simpy.resources.resource.PriorityRequest, task_hours: float, missed: Callable[[float], None],
+    _: simpy.Event,
+) -> None:
+    if not request.triggered:
+        request.cancel()
+        missed(task_hours)
 
 
 def _start_own_task(
@@ -98,8 +122,8 @@ def _start_own_task(
     pool: simpy.PriorityResource,
     task_hours: float,
     priority: Priority,
-    account_work: Callable[[float, float, bool], None],
-) -> None:
+    account_work: Callable[[float, float, str], None],
+) -> simpy.resources.resource.PriorityRequest:
     """One own-pipeline task: wait for a rep, hold it ``task_hours``, release it.
 
     Chained callbacks instead of a SimPy process per task: the same request, timeout and
@@ -111,9 +135,10 @@ def _start_own_task(
         start = env.now
 
         def end_task(_: simpy.Event) -> None:
-            account_work(start, task_hours, True)
+            account_work(start, task_hours, "own")
             pool.release(request)
 
         env.timeout(task_hours).callbacks.append(end_task)
 
     request.callbacks.append(start_task)
+    return request

@@ -24,6 +24,7 @@ PROJECT_ROOT = bundle_root()
 DEFAULT_SCENARIOS = (
     "scenarios/separate_departments.yaml",
     "scenarios/customer_happiness_team.yaml",
+    "scenarios/sdr_team.yaml",
 )
 
 

@@ -17,6 +17,7 @@ BUNDLED_SCENARIOS = (
     "scenarios/base.yaml",
     "scenarios/separate_departments.yaml",
     "scenarios/customer_happiness_team.yaml",
+    "scenarios/sdr_team.yaml",
 )
 SKIPPED = ("name", "title", "description")
 

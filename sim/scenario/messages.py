@@ -31,7 +31,7 @@ from sim.scenario.records import (
     _dotted,
     format_value,
 )
-from sim.scenario.schema import Plausible, Scenario
+from sim.scenario.schema import REPLACED_KEYS, Plausible, Scenario
 
 # --------------------------------------------------------------------------- schema walking
 
@@ -175,6 +175,8 @@ def _plural(description: str) -> str:
 
 def _unknown_key(key: Any, model: type[BaseModel] | None) -> str:
     """``unknown key 'repz' – did you mean 'reps'?`` using the schema's keys at that level."""
+    if str(key) in REPLACED_KEYS:
+        return REPLACED_KEYS[str(key)]
     valid = list(model.model_fields) if model is not None else []
     hint = difflib.get_close_matches(str(key), valid, n=1)
     if hint:

@@ -9,6 +9,7 @@ Validated scenarios are frozen: the model reads them and never writes them.
 
 from __future__ import annotations
 
+import datetime
 import math
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -48,6 +49,20 @@ _TEN_YEARS_WHY = Plausible("more than 10 years is beyond any planning horizon an
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STAGES: tuple[str, ...] = ("ql", "mql", "sql")
+
+
+REPLACED_KEYS: dict[str, str] = {
+    "own_pipeline_share": (
+        "sales.own_pipeline_share was replaced by sales.own_workload_hours_per_week: hours of "
+        "account work a week for the whole team, whatever its size (the old share x reps x "
+        "business hours a week, e.g. 0.6 x 10 reps x 45 h = 270)"
+    ),
+    "own_pipeline_task_hours": (
+        "sales.own_pipeline_task_hours was replaced by sales.own_workload_task_hours, a "
+        "distribution (e.g. {distribution: fixed, mean: 2})"
+    ),
+}
+"""Keys of older scenario files and what replaced them (shown instead of 'unknown key')."""
 
 
 class Frozen(BaseModel):
@@ -182,6 +197,16 @@ class Calendar(Frozen):
     work_days: tuple[Weekday, ...] = Field(("mon", "tue", "wed", "thu", "fri"), min_length=1)
     start_hour: HourOfDay = 8.0
     end_hour: HourOfDay = 17.0
+    start_date: datetime.date | None = Field(
+        None,
+        description=(
+            "the Monday the simulation starts on (in horizon.start_month); needed to place "
+            "public holidays on simulated days"
+        ),
+    )
+    holidays: tuple[datetime.date, ...] = Field(
+        (), max_length=5000, description="public holidays (YYYY-MM-DD): the office is closed all day"
+    )
 
     @model_validator(mode="after")
     def _valid_day(self) -> Calendar:
@@ -191,7 +216,22 @@ class Calendar(Frozen):
             )
         if len(set(self.work_days)) != len(self.work_days):
             raise ValueError("work_days lists a day twice")
+        if self.start_date is not None and self.start_date.weekday() != 0:
+            raise ValueError(
+                f"start_date {self.start_date.isoformat()} is a {self.start_date.strftime('%A')}; "
+                "the simulation starts on a Monday"
+            )
+        if self.holidays and self.start_date is None:
+            raise ValueError("holidays need start_date (the Monday the simulation starts on)")
         return self
+
+    def closed_days(self) -> frozenset[int]:
+        """Simulated days (0 = the start) on which the office is closed for a public holiday."""
+        if self.start_date is None:
+            return frozenset()
+        return frozenset(
+            (holiday - self.start_date).days for holiday in self.holidays if holiday >= self.start_date
+        )
 
     @property
     def hours_per_week(self) -> float:
@@ -254,6 +294,23 @@ class Handoff(Frozen):
     )
 
 
+class NewHires(Frozen):
+    """Reps new to the team: they join after some days and work part of their hours at first."""
+
+    count: Annotated[int, Field(ge=0, le=1000), StrictNumber] = Field(
+        0, description="how many of sales.reps are new hires (the last ones of the team)"
+    )
+    joins_after_days: Annotated[NonNegative, _TEN_YEARS, _TEN_YEARS_WHY] = Field(
+        0.0, description="days after the simulation start when they join (absent before)"
+    )
+    ramp_weeks: Annotated[NonNegative, Field(le=520.0)] = Field(
+        0.0, description="weeks after joining during which they work only capacity_share"
+    )
+    capacity_share: Probability = Field(
+        1.0, description="share of a full working day a new hire works while ramping up"
+    )
+
+
 class Sales(Frozen):
     """The sales team and how it works leads."""
 
@@ -261,12 +318,24 @@ class Sales(Frozen):
         int, Field(ge=1, le=1000), StrictNumber,
         Plausible("every rep is simulated on every working hour; larger teams take hours to simulate"),
     ] = 5
-    own_pipeline_share: Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False), StrictNumber] = Field(
-        0.0, description="share of rep time spent on sales' own prospects"
+    own_workload_hours_per_week: NonNegative = Field(
+        0.0,
+        description=(
+            "hours of account work a week for the whole account-executive team (existing "
+            "customers, running opportunities, own prospects), whatever its head count"
+        ),
     )
-    own_pipeline_task_hours: Annotated[
-        Positive, Field(ge=0.01), Plausible("tasks shorter than 36 seconds flood the simulation with events", "lower")
-    ] = 2.0
+    own_workload_task_hours: Distribution = Field(
+        Distribution(distribution="fixed", mean=2.0),
+        description="length of one own-workload task (mean at least 0.01 h)",
+    )
+    own_workload_expires_business_hours: Positive | None = Field(
+        None,
+        description=(
+            "own-workload tasks no rep started within these business hours are left undone "
+            "(counted as own_workload_missed_hours); null: they wait however long it takes"
+        ),
+    )
     marketing_leads_below_own_pipeline: bool = Field(
         False,
         description=(
@@ -285,6 +354,69 @@ class Sales(Frozen):
         "drop", description="what happens to a reached lead that is not sales-qualified"
     )
     rep_cost_per_year: NonNegative = 80000.0
+    sdrs: Annotated[
+        int, Field(ge=0, le=1000), StrictNumber,
+        Plausible("every SDR is simulated on every working hour; larger teams take hours to simulate"),
+    ] = Field(
+        0,
+        description=(
+            "sales development reps: they make the contact attempts and qualification calls and "
+            "book qualified leads into an account executive's calendar; 0: reps do everything"
+        ),
+    )
+    sdr_cost_per_year: NonNegative = Field(0.0, description="loaded yearly cost of one SDR")
+    vacation_days_per_year: Annotated[float, Field(ge=0.0, le=200.0, allow_inf_nan=False), StrictNumber] = Field(
+        0.0, description="work days each rep is on vacation per year (random days from the rep's stream)"
+    )
+    sick_days_per_year: Annotated[float, Field(ge=0.0, le=200.0, allow_inf_nan=False), StrictNumber] = Field(
+        0.0, description="mean work days each rep is off sick per year (a Poisson number of random days)"
+    )
+    new_hires: NewHires = Field(
+        default_factory=lambda: NewHires(), description="reps who join during the run and ramp up"
+    )
+
+    @field_validator("own_workload_task_hours")
+    @classmethod
+    def _task_not_tiny(cls, task: Distribution) -> Distribution:
+        if task.mean < 0.01:
+            raise ValueError(
+                f"the mean task length must be at least 0.01 h (got {task.mean:g}): "
+                "tasks shorter than 36 seconds flood the simulation with events"
+            )
+        return task
+
+
+class SellingTask(Frozen):
+    """One piece of selling work in a qualified lead's sales cycle (e.g. a demo)."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    hours: Distribution = Field(description="rep hours the task takes")
+    at_cycle_share: Probability = Field(
+        description="when in the sales cycle the task is due: 0 at qualification, 1 at the close"
+    )
+
+
+class Selling(Frozen):
+    """Rep time a qualified lead needs across its sales cycle; no tasks: selling takes no rep time."""
+
+    tasks: tuple[SellingTask, ...] = Field(
+        (), max_length=20,
+        description=(
+            "selling tasks in cycle order; each waits for the lead's owner in business hours "
+            "under the queue rule, and the cycle ends no earlier than the last task"
+        ),
+    )
+
+    @field_validator("tasks")
+    @classmethod
+    def _in_cycle_order(cls, tasks: tuple[SellingTask, ...]) -> tuple[SellingTask, ...]:
+        shares = [task.at_cycle_share for task in tasks]
+        if shares != sorted(shares):
+            raise ValueError(f"selling tasks must be listed in cycle order (at_cycle_share {shares})")
+        names = [task.name for task in tasks]
+        if len(set(names)) != len(names):
+            raise ValueError(f"selling task names must be unique: {', '.join(names)}")
+        return tasks
 
 
 class Conversion(Frozen):
@@ -398,6 +530,7 @@ class Scenario(Frozen):
     handoff: Handoff = Handoff()
     sales: Sales = Sales()
     conversion: Conversion = Conversion()
+    selling: Selling = Selling()
     sla: ServiceLevel = ServiceLevel()
     costs: Costs = Costs()
     after_sale: AfterSale = AfterSale()
@@ -410,6 +543,20 @@ class Scenario(Frozen):
         if duplicates:
             raise ValueError(f"channel names must be unique, repeated: {', '.join(duplicates)}")
         return channels
+
+    @model_validator(mode="after")
+    def _consistent_team_and_calendar(self) -> Scenario:
+        if self.sales.new_hires.count > self.sales.reps:
+            raise ValueError(
+                f"sales.new_hires.count ({self.sales.new_hires.count}) exceeds sales.reps ({self.sales.reps})"
+            )
+        start = self.calendar.start_date
+        if start is not None and start.month != self.horizon.start_month:
+            raise ValueError(
+                f"calendar.start_date {start.isoformat()} is not in horizon.start_month "
+                f"({self.horizon.start_month})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _referral_channel_exists(self) -> Scenario:

@@ -90,7 +90,7 @@ def test_differing_parameters_name_values_and_sources():
         [FIXTURES / "weekly_list.yaml", FIXTURES / "one_team.yaml"]
     )
     table = report.differing_parameters(scenarios).set_index("parameter")
-    assert set(table.index) == {"handoff.mode", "handoff.ignore_share", "sales.own_pipeline_share"}
+    assert set(table.index) == {"handoff.mode", "handoff.ignore_share", "sales.own_workload_hours_per_week"}
     assert table.loc["handoff.mode", "weekly_list"] == "batch"
     assert table.loc["handoff.mode", "one_team"] == "realtime"
     assert table.loc["handoff.mode", "one_team source"].startswith(

@@ -31,7 +31,7 @@ def no_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
         ("horizon.measurement_days=1e308", ("horizon.measurement_days", "<= 3650", "10 years")),
         ("channels.web_inquiry.leads_per_week=1e308", ("leads_per_week", "between 0 and 100000")),
         ("sales.max_attempts=1000000", ("sales.max_attempts", "between 1 and 100")),
-        ("sales.own_pipeline_task_hours=1e-9", ("own_pipeline_task_hours", "between 0.01", "36 seconds")),
+        ("sales.own_workload_task_hours.mean=1e-9", ("own_workload_task_hours", "at least 0.01", "36 seconds")),
         ("nurturing.rescore_every_days=1e-9", ("rescore_every_days", "between 0.01", "15 minutes")),
     ],
 )
@@ -82,7 +82,7 @@ def test_the_estimate_counts_leads_weeks_replications_and_scenarios(small) -> No
         ("  reps: true", "small.yaml:6:3: sales.reps: must be an integer between 1 and 1000 (got true)"),
         ("  reps: '5'", "small.yaml:6:3: sales.reps: must be an integer between 1 and 1000 (got '5')"),
         ("  reps: \"5\"", "small.yaml:6:3: sales.reps: must be an integer"),
-        ("  own_pipeline_share: false", "small.yaml:6:3: sales.own_pipeline_share: must be a number"),
+        ("  own_workload_hours_per_week: false", "small.yaml:6:3: sales.own_workload_hours_per_week: must be a number"),
         ("  rep_cost_per_year: '80000'", "small.yaml:6:3: sales.rep_cost_per_year: must be a number"),
     ],
 )
@@ -103,7 +103,7 @@ def test_booleans_and_quoted_numbers_are_refused_in_set(workdir: Path, cli, valu
 def test_integers_remain_valid_numbers(workdir: Path) -> None:
     (workdir / "ints.yaml").write_text(
         "extends: small.yaml\nhorizon: {warmup_days: 7, measurement_days: 28}\n"
-        "sales: {rep_cost_per_year: 80000, own_pipeline_share: 0}\n"
+        "sales: {rep_cost_per_year: 80000, own_workload_hours_per_week: 0}\n"
     )
     scenario = load_scenario(workdir / "ints.yaml")
     assert scenario.horizon.measurement_days == 28.0 and scenario.sales.rep_cost_per_year == 80000.0

@@ -92,7 +92,7 @@ def mmc_scenario(setting: MMc) -> Scenario:
         "qualification": {"threshold": -1.0, "scoring_noise": 0.0},
         "handoff": {"mode": "realtime", "routing": "pooled", "ignore_share": 0.0,
                     "admin_delay_hours": {"distribution": "fixed", "mean": 0.0}},
-        "sales": {"reps": setting.reps, "max_attempts": 1, "own_pipeline_share": 0.0,
+        "sales": {"reps": setting.reps, "max_attempts": 1, "own_workload_hours_per_week": 0.0,
                   "attempt_hours": {"distribution": "exponential",
                                     "mean": 1.0 / setting.service_per_hour},
                   "conversation_hours": {"distribution": "fixed", "mean": 0.0}},

@@ -82,9 +82,9 @@ class RecordingModel(LeadLifecycleModel):
             return super()._arrival_times(channel)
         return np.asarray(self.fixed_arrivals.get(channel.name, []), dtype=float)
 
-    def _account_work(self, start: float, duration: float, own: bool) -> None:
-        self.work_log.append((start, duration, own))
-        super()._account_work(start, duration, own)
+    def _account_work(self, start: float, duration: float, kind: str, pool: Any = None) -> None:
+        self.work_log.append((start, duration, kind))
+        super()._account_work(start, duration, kind, pool)
 
 
 # One SQL lead through office hours, every duration fixed; interest never decays (floor 1),
@@ -133,7 +133,7 @@ def test_saturday_lead_is_called_on_monday_and_won() -> None:
         ("created", 130.0), ("sales_ready", 130.0), ("handoff", 132.0),
         ("first_contact", 176.0), ("closed", 176.75 + 240.0),
     ]
-    assert work == [(176.0, 0.75, False)]
+    assert work == [(176.0, 0.75, "lead")]
     assert (row["outcome"], row["deal_value"], row["contact_attempts"]) == ("won", 5000.0, 1)
     assert row["reached"] and row["qualified"]
     assert row["sales_hours"] == 0.75 and row["wasted_sales_hours"] == 0.0
@@ -148,7 +148,7 @@ def test_unreached_lead_is_retried_each_morning_then_lost_cold() -> None:
     decaying = {**ONE_LEAD_CHANNEL, "decay": {"hot_half_life_hours": 24.0, "cold_below": 0.1}}
     overrides = {"channels": [decaying], "conversion": {"reach_probability": 0.0}}
     row, work = run_one_lead(overrides, created_at=130.0)
-    assert work == [(176.0, 0.25, False), (200.25, 0.25, False), (224.5, 0.25, False)]
+    assert work == [(176.0, 0.25, "lead"), (200.25, 0.25, "lead"), (224.5, 0.25, "lead")]
     assert event_log(row) == [
         ("created", 130.0), ("sales_ready", 130.0), ("handoff", 132.0),
         ("first_contact", 176.0), ("closed", 224.75),
@@ -169,7 +169,7 @@ def test_retry_that_falls_into_the_night_waits_for_the_office() -> None:
         "conversion": {"reach_probability": 0.0},
     }
     row, work = run_one_lead(overrides, created_at=112.0)
-    assert work == [(112.0, 0.5, False), (176.0, 0.5, False)]
+    assert work == [(112.0, 0.5, "lead"), (176.0, 0.5, "lead")]
     assert event_log(row) == [
         ("created", 112.0), ("sales_ready", 112.0), ("handoff", 112.0),
         ("first_contact", 112.0), ("closed", 176.5),
@@ -343,8 +343,8 @@ def small_scenarios(draw: st.DrawFn) -> Scenario:
         })
     sales = {
         "reps": draw(st.integers(min_value=1, max_value=4)),
-        "own_pipeline_share": draw(st.sampled_from([0.0, 0.2, 0.6])),
-        "own_pipeline_task_hours": draw(st.floats(0.2, 4.0)),
+        "own_workload_hours_per_week": draw(st.sampled_from([0.0, 10.0, 50.0])),
+        "own_workload_task_hours": {"distribution": "fixed", "mean": draw(st.floats(0.2, 4.0))},
         "marketing_leads_below_own_pipeline": draw(st.booleans()),
         "queue": draw(st.sampled_from(["fifo", "lifo", "score", "sla"])),
         "max_attempts": draw(st.integers(min_value=1, max_value=4)),

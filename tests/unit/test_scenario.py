@@ -260,11 +260,25 @@ def _out_of_range(core: type, kind: str, bound: float) -> st.SearchStrategy:
     }[kind]
 
 
+# A valid first entry of each list of sections; "web_inquiry" in a path names that entry.
+LIST_ENTRIES: dict[str, dict] = {
+    "channels": {"name": "web_inquiry", "leads_per_week": 10},
+    "tasks": {"name": "web_inquiry", "hours": {"mean": 1.0}, "at_cycle_share": 0.5},
+}
+
+
 def _scenario_with(path: tuple[str, ...], value: Any) -> dict:
-    data: dict = {"channels": [{"name": "web_inquiry", "leads_per_week": 10}]}
-    node = data["channels"][0] if path[0] == "channels" else data
-    for key in path[2:-1] if path[0] == "channels" else path[:-1]:
-        node = node.setdefault(key, {})
+    data: dict = {"channels": [dict(LIST_ENTRIES["channels"])]}
+    node = data
+    keys = list(path[:-1])
+    for index, key in enumerate(keys):
+        if key == "web_inquiry":
+            continue
+        if index + 1 < len(keys) and keys[index + 1] == "web_inquiry":
+            entries = node.setdefault(key, [dict(LIST_ENTRIES[key])])
+            node = entries[0]
+        else:
+            node = node.setdefault(key, {})
     node[path[-1]] = value
     return data
 
@@ -275,7 +289,7 @@ def _assert_rejected(folder: Path, path: tuple[str, ...], value: Any) -> None:
         YAML(typ="safe", pure=True).dump(_scenario_with(path, value), stream)
     with pytest.raises(ScenarioError) as caught:
         load_scenario(file)
-    dotted = ".".join(path)
+    dotted = ".".join(path).replace("tasks.web_inquiry", "tasks.0")  # list entries without a name: by index
     assert re.search(rf"bounded\.yaml:\d+:\d+: {re.escape(dotted)}: ", str(caught.value)), (
         str(caught.value)
     )

@@ -1,0 +1,74 @@
+"""Selling work: the rep time a qualified lead needs across its sales cycle.
+
+A qualified lead becomes an opportunity of its owner (the rep, or the pooled team, that
+qualified it, or the account executive an SDR booked it to). Its sales cycle carries selling
+tasks (``selling.tasks``: discovery, demo, proposal, negotiation ...), each due at a share of
+the cycle and queued for the owner in business hours under the queue rule like any other work.
+A task starts when it is due and the previous one is done, so an overloaded owner pushes the
+later tasks back, and the cycle ends no earlier than the last task: the buying window may close
+first (the deal is then lost to a competitor). Task lengths come from the lead's own stream
+(``selling/<lead>``), so every scenario draws the same hours for the same lead.
+
+The tasks run inside the lead's own SimPy process (no process per task): per task one timeout
+until it is due, one rep request raced against the buying window, and one timeout for the work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from functools import partial
+from typing import Any
+
+import numpy as np
+import simpy
+
+from sim.model.random_streams import DrawRow, named_stream
+from sim.model.records import Lead
+from sim.model.reps import Priority, request_rep
+from sim.scenario.schema import Selling
+
+
+def selling_draws(seed_sequence: np.random.SeedSequence, lead: Lead) -> DrawRow:
+    """The lead's own task-length draws: a stream keyed by the lead, made on first use."""
+    return DrawRow((), partial(named_stream, seed_sequence, "selling", *lead.crn_key))
+
+
+def selling_work(
+    env: simpy.Environment,
+    selling: Selling,
+    lead: Lead,
+    pool: simpy.PriorityResource,
+    draws: DrawRow,
+    priority: Callable[[], Priority],
+    account_work: Callable[[float, float, str], None],
+    log: Callable[[Lead, str], None],
+) -> Generator[simpy.Event, Any, bool]:
+    """Work the lead's selling tasks from now (its qualification); False if its window closed first."""
+    qualified_at = env.now
+    window_closes: simpy.Event | None = None
+    for task in selling.tasks:
+        due = qualified_at + task.at_cycle_share * lead.sales_cycle_hours
+        if max(due, env.now) >= lead.buying_window_end:
+            if lead.buying_window_end > env.now:
+                yield env.timeout(lead.buying_window_end - env.now)
+            return False
+        if due > env.now:
+            yield env.timeout(due - env.now)
+        hours = draws.sample(task.hours)
+        if window_closes is None:
+            window_closes = env.timeout(lead.buying_window_end - env.now)
+        request = request_rep(pool, priority())
+        if not request.triggered:
+            yield request | window_closes
+            if not request.triggered:
+                # The buyer decided while the task still waited for its rep.
+                request.cancel()
+                return False
+        start = env.now
+        log(lead, "selling:" + task.name)
+        if hours > 0:
+            yield env.timeout(hours)
+        account_work(start, hours, "selling")
+        pool.release(request)
+        lead.selling_hours += hours
+    return True
