@@ -45,9 +45,22 @@ class _InsortQueue(SortedQueue):
 
 
 class RepPool(simpy.PriorityResource):
-    """Sales reps as a SimPy priority resource (with the O(log n) queue above)."""
+    """Sales reps as a SimPy priority resource (with the O(log n) queue above).
+
+    A release hands the freed rep to the next waiting request at once, instead of scheduling a
+    ``Release`` event whose only job is to run the same hand-over one event later: the waiting
+    request is granted at the same instant and in the same queue order, with one event fewer
+    per release (nothing in the model waits for a release).
+    """
 
     PutQueue = _InsortQueue
+
+    def release(self, request: simpy.resources.resource.Request) -> None:  # type: ignore[override]
+        """Free the rep ``request`` holds and grant the next waiting request, if any."""
+        users = self.users
+        if request in users:
+            users.remove(request)
+            self._trigger_put(None)
 
 
 def request_rep(pool: simpy.PriorityResource, priority: Priority) -> simpy.resources.resource.PriorityRequest:
