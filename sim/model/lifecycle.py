@@ -15,6 +15,7 @@ structure. The clock is in hours from Monday 00:00 of the first simulated day.
 from __future__ import annotations
 
 import bisect
+import gc
 import math
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ STAGE_VALUE = (0.0, 0.5, 1.0)  # QL, MQL, SQL on the scoring scale
 # Leads are made and scheduled a week ahead at a time: few events for the arrivals themselves,
 # and only the leads that have arrived (plus one week's) exist at any moment.
 ARRIVAL_BLOCK_HOURS = 168.0
+YOUNG_COLLECTION_EVERY = 10_000  # allocations between young garbage collections during a run
 HOURS_PER_MONTH = DAYS_PER_MONTH * HOURS_PER_DAY
 
 
@@ -184,7 +186,16 @@ class LeadLifecycleModel:
         self.env.process(self._queue_monitor())
         self.env.process(self._arrivals())
         stop = simpy.AnyOf(self.env, [self.cohort_done, self.env.timeout(self.hard_stop)])
-        self.env.run(until=stop)
+        # Python's cyclic garbage collector, at its default of a young collection every 700
+        # allocations, took about a third of a replication's CPU time: the run allocates events
+        # by the hundred thousand, almost none of them in reference cycles. Collecting every
+        # 10,000 allocations during the run removes most of that; results do not depend on it.
+        thresholds = gc.get_threshold()
+        gc.set_threshold(max(thresholds[0], YOUNG_COLLECTION_EVERY), *thresholds[1:])
+        try:
+            self.env.run(until=stop)
+        finally:
+            gc.set_threshold(*thresholds)
         return self._result()
 
     def _arrivals(self) -> Generator[simpy.Event, Any, None]:
