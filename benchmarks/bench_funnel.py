@@ -141,6 +141,7 @@ class MinimalFunnel:
 
 # ----------------------------------------------------------------- one round
 def run_funnel(scenario: Scenario, horizon_hours: float, seed: int) -> dict[str, float]:
+    gc.collect()  # the previous run's garbage is not this run's cost
     funnel = MinimalFunnel(scenario, horizon_hours, seed)
     started = time.process_time()
     funnel.run()
@@ -149,6 +150,7 @@ def run_funnel(scenario: Scenario, horizon_hours: float, seed: int) -> dict[str,
 
 
 def run_model(scenario: Scenario, seed: int) -> dict[str, float]:
+    gc.collect()  # the previous run's garbage is not this run's cost
     started = time.process_time()
     model = LeadLifecycleModel(scenario, seed=seed, replication=0)
     result = model.run()
