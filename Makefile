@@ -32,6 +32,7 @@ lint: $(STAMP)
 	$(BIN)/mypy sim
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_funnel.py
 	$(BIN)/python benchmarks/bench_model.py
 
 clean-venv:

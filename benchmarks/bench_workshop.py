@@ -26,6 +26,7 @@ The machine is shared: the load average is printed next to every timing. Results
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -82,15 +83,17 @@ def summary(times: list[float]) -> dict[str, float]:
     }
 
 
-def in_process(measurement_days: float | None) -> dict[str, Any]:
+def in_process(measurement_days: float | None, replications: int | None = None) -> dict[str, Any]:
     """Time the Run click's work for each change; the starting point's first run separately."""
     workshop.clear_memory_cache()
     run = workshop.RunSettings(measurement_days=measurement_days, cache_dir=None)
+    if replications is not None:
+        run = dataclasses.replace(run, replications=replications)
     started = time.perf_counter()
     start = workshop.load_start(BASE, run)
     workshop.run_scenario(start.baseline, run)
     first = time.perf_counter() - started
-    print(f"  starting point (4 runs, on opening the page): {first:.2f} s   load {load()}")
+    print(f"  starting point ({run.replications} runs, on opening the page): {first:.2f} s   load {load()}")
     clicks, cpu = [], []
     for change in CHANGES:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -110,6 +113,7 @@ def in_process(measurement_days: float | None) -> dict[str, Any]:
         )
     return {
         "measurement_days": measurement_days,
+        "replications": run.replications,
         "starting_point_seconds": round(first, 3),
         "click_seconds": summary(clicks),
         "worker_cpu_seconds_per_click": summary(cpu),
@@ -163,7 +167,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measurement")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--full-year", type=int, metavar="REPLICATIONS",
+                        help="only the file's full horizon with this many replications, in-process")
     args = parser.parse_args()
+    if args.full_year:
+        print(f"in-process, the file's horizon, {args.full_year} replications:")
+        full = {"full_year": in_process(None, args.full_year), "load_at_end": load()}
+        print(json.dumps(full, indent=2))
+        if args.json:
+            args.json.write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8")
+        return
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, load {load()}"

@@ -11,11 +11,12 @@ the trait by inversion, so the same lead keeps the same quantile in every scenar
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import simpy
 from scipy import stats
 
 from sim.model.calendar import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_WEEK
@@ -37,51 +38,134 @@ class LeadDraft:
     traits: dict[str, Any]
 
 
-def planned_drafts(
-    scenario: Scenario,
-    seed_sequence: np.random.SeedSequence,
-    times_of: Callable[[Channel], np.ndarray],
-    row_width: dict[str, int],
-) -> list[LeadDraft]:
-    """All planned leads of a run, drawn per channel and sorted by creation time.
+@dataclass(frozen=True)
+class _ChannelPlan:
+    """One channel's planned leads as arrays (traits drawn vectorised, one row per lead)."""
 
-    One stream per (trait, channel) and one uniform per lead and trait, so a lever that
-    changes a trait's distribution (information exchange changes fit) moves no other trait,
-    and the same lead keeps the same quantile of its fit distribution (inversion).
+    channel: Channel
+    times: np.ndarray
+    numeric: dict[str, np.ndarray]
+    stages: np.ndarray
+    rows: dict[str, np.ndarray]
+
+
+class PlannedLeads:
+    """All planned leads of a run in order of creation, each drafted only when asked for.
+
+    The traits are drawn up front, vectorised per channel (a few floats per lead); the lead
+    itself - its record, its rows of uniforms - is made by ``make`` when the run reaches it, so
+    the leads of a run need not all exist at once. One stream per (trait, channel) and one
+    uniform per lead and trait, so a lever that changes a trait's distribution (information
+    exchange changes fit) moves no other trait, and the same lead keeps the same quantile of
+    its fit distribution (inversion).
     """
-    drafts: list[LeadDraft] = []
-    for channel in scenario.channels:
-        times = times_of(channel)
-        count = len(times)
 
-        def uniforms(trait: str, channel_name: str = channel.name, size: int = count) -> np.ndarray:
-            return named_stream(seed_sequence, trait, channel_name).random(size)
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed_sequence: np.random.SeedSequence,
+        times_of: Callable[[Channel], np.ndarray],
+        row_width: dict[str, int],
+        make: Callable[..., Any],
+    ) -> None:
+        self._plans: list[_ChannelPlan] = []
+        for channel in scenario.channels:
+            times = times_of(channel)
+            count = len(times)
 
-        fit_uniforms = uniforms("fit")
-        fits = stats.beta.ppf(fit_uniforms, channel.fit.alpha, channel.fit.beta)
-        stages = stage_index(channel.stage_mix, uniforms("stage"))
-        numeric = {
-            "fit": fits,
-            "fit_uniform": fit_uniforms,
-            "window": sample_many(channel.buying_window_days, uniforms("buying_window")) * HOURS_PER_DAY,
-            "cycle": sample_many(scenario.conversion.sales_cycle_days, uniforms("sales_cycle")) * HOURS_PER_DAY,
-            "value": sample_many(scenario.conversion.deal_value, uniforms("deal_value")),
-            "hot_window": hot_window_hours(channel.decay, uniforms("hot_window")),
-            "qualify_uniform": uniforms("qualify"),
-        }
-        # kept as NumPy rows: Python lists of floats would triple the memory per lead
-        rows = {
-            name: named_stream(seed_sequence, "rows", name, channel.name).random((count, width))
-            for name, width in row_width.items()
-        }
-        for index in range(count):
-            traits: dict[str, Any] = {name: float(values[index]) for name, values in numeric.items()}
-            traits["stage"] = int(stages[index])
-            traits["rows"] = {name: rows[name][index] for name in row_width}
-            traits["key"] = (channel.name, str(index))
-            drafts.append(LeadDraft(float(times[index]), channel, index, traits))
-    drafts.sort(key=lambda draft: (draft.created_at, draft.channel.name, draft.index))
-    return drafts
+            def uniforms(trait: str, channel_name: str = channel.name, size: int = count) -> np.ndarray:
+                return named_stream(seed_sequence, trait, channel_name).random(size)
+
+            fit_uniforms = uniforms("fit")
+            fits = stats.beta.ppf(fit_uniforms, channel.fit.alpha, channel.fit.beta)
+            stages = stage_index(channel.stage_mix, uniforms("stage"))
+            numeric = {
+                "fit": fits,
+                "fit_uniform": fit_uniforms,
+                "window": sample_many(channel.buying_window_days, uniforms("buying_window")) * HOURS_PER_DAY,
+                "cycle": sample_many(scenario.conversion.sales_cycle_days, uniforms("sales_cycle")) * HOURS_PER_DAY,
+                "value": sample_many(scenario.conversion.deal_value, uniforms("deal_value")),
+                "hot_window": hot_window_hours(channel.decay, uniforms("hot_window")),
+                "qualify_uniform": uniforms("qualify"),
+            }
+            # kept as NumPy rows: Python lists of floats would triple the memory per lead
+            rows = {
+                name: named_stream(seed_sequence, "rows", name, channel.name).random((count, width))
+                for name, width in row_width.items()
+            }
+            self._plans.append(_ChannelPlan(channel, np.asarray(times, dtype=float), numeric, stages, rows))
+        # creation order: by time, ties by channel name, then by index within the channel
+        name_rank = {name: rank for rank, name in enumerate(sorted(plan.channel.name for plan in self._plans))}
+        times = np.concatenate([np.empty(0)] + [plan.times for plan in self._plans])
+        rank_of = np.concatenate([np.empty(0, dtype=np.int64)] + [
+            np.full(len(plan.times), name_rank[plan.channel.name], dtype=np.int64) for plan in self._plans
+        ])
+        channel_of = np.concatenate([np.empty(0, dtype=np.int64)] + [
+            np.full(len(plan.times), number, dtype=np.int64) for number, plan in enumerate(self._plans)
+        ])
+        index_of = np.concatenate([np.empty(0, dtype=np.int64)] + [
+            np.arange(len(plan.times), dtype=np.int64) for plan in self._plans
+        ])
+        order = np.lexsort((index_of, rank_of, times))
+        self.created_at: list[float] = times[order].tolist()
+        """Creation times (hours) in creation order, plain floats."""
+        self._channel_of: list[int] = channel_of[order].tolist()
+        self._index_of: list[int] = index_of[order].tolist()
+        self._make = make
+
+    def __len__(self) -> int:
+        return len(self.created_at)
+
+    def draft(self, position: int) -> LeadDraft:
+        """The ``position``-th planned lead (in creation order) as a draft."""
+        plan = self._plans[self._channel_of[position]]
+        index = self._index_of[position]
+        traits: dict[str, Any] = {name: float(values[index]) for name, values in plan.numeric.items()}
+        traits["stage"] = int(plan.stages[index])
+        traits["rows"] = {name: matrix[index] for name, matrix in plan.rows.items()}
+        traits["key"] = (plan.channel.name, str(index))
+        return LeadDraft(self.created_at[position], plan.channel, index, traits)
+
+    def __getitem__(self, position: int) -> Any:
+        """The ``position``-th planned lead, made now (its id is its position)."""
+        draft = self.draft(position)
+        return self._make(position, draft.channel, draft.created_at, **draft.traits)
+
+
+class _ProcessStartingAt(simpy.events.Process):
+    """A SimPy process whose generator first runs after ``delay``, woken by a plain timeout.
+
+    ``env.process`` starts a generator with an ``Initialize`` event at the current instant, so
+    starting a lead at its creation time took two events (a timeout of the arrivals process,
+    then the start); here the timeout resumes the generator itself. ``on_start`` runs right
+    before the generator's first step (the lead's bookkeeping at its creation).
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        generator: Generator[simpy.Event, Any, Any],
+        delay: float,
+        on_start: Callable[[simpy.Event], None],
+    ) -> None:
+        # Event.__init__ and Process.__init__ inlined, without scheduling an Initialize event
+        self.env = env
+        self.callbacks = []
+        self._generator = generator
+        start = env.timeout(delay)
+        start.callbacks.append(on_start)
+        start.callbacks.append(self._resume)
+        self._target = start
+
+
+def start_process_at(
+    env: simpy.Environment,
+    delay: float,
+    generator: Generator[simpy.Event, Any, Any],
+    on_start: Callable[[simpy.Event], None],
+) -> simpy.events.Process:
+    """Start ``generator`` as a process ``delay`` hours from now, calling ``on_start`` first."""
+    return _ProcessStartingAt(env, generator, delay, on_start)
 
 
 def arrival_times(

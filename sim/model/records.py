@@ -9,7 +9,7 @@ measured cohort into the flat, one-row-per-lead table of DESIGN.md's contract.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,6 +101,42 @@ class Lead:
     def wasted_sales_hours(self) -> float:
         """Rep hours that led nowhere: unanswered dial series plus unqualified conversations."""
         return self.unanswered_dial_hours + self.unqualified_conversation_hours
+
+
+class LeadRegister:
+    """Every lead of a run by id; keeps the records of the measured cohort only.
+
+    Lead ids are positions: the planned leads come first (in creation order), then the leads
+    word of mouth brings during the run (``append``). Only cohort leads reach the lead table,
+    so a lead outside the cohort is forgotten once its journey ends and memory holds what the
+    table needs. Iterating yields the kept leads in id order.
+    """
+
+    __slots__ = ("_added", "_count", "_planned")
+
+    def __init__(self, planned: int) -> None:
+        self._count = planned
+        self._planned: list[Lead] = []
+        self._added: list[Lead] = []
+
+    def __len__(self) -> int:
+        """All leads of the run so far: planned plus added (the next added lead's id)."""
+        return self._count
+
+    def keep_planned(self, lead: Lead) -> None:
+        """Remember a planned lead that has started, if it is in the cohort (in id order)."""
+        if lead.in_cohort:
+            self._planned.append(lead)
+
+    def append(self, lead: Lead) -> None:
+        """Add a lead created during the run (it takes the next id)."""
+        self._count += 1
+        if lead.in_cohort:
+            self._added.append(lead)
+
+    def __iter__(self) -> Iterator[Lead]:
+        yield from self._planned
+        yield from self._added
 
 
 def lead_table(cohort: Sequence[Lead], replication: int) -> pd.DataFrame:

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 import simpy
-from simpy.resources.resource import SortedQueue
+from simpy.core import BoundClass
+from simpy.resources.resource import PriorityRequest, SortedQueue
 
 from sim.model.calendar import BusinessCalendar
 from sim.model.random_streams import sample_from_uniform
@@ -46,10 +47,55 @@ class _InsortQueue(SortedQueue):
         bisect.insort_right(self, item, key=_request_key)
 
 
+class _RepRequest(PriorityRequest):
+    """SimPy's ``PriorityRequest`` with its set-up inlined: the same key, queue place and grant.
+
+    It leaves out the callback that would look for pending releases once the request is granted:
+    a ``RepPool`` never has any (releases are synchronous).
+    """
+
+    def __init__(self, resource: RepPool, priority: Any = 0, preempt: bool = True) -> None:
+        env = resource._env
+        self.env = env
+        self.callbacks = []
+        self.resource = resource
+        self.proc = env.active_process
+        self.priority = priority
+        self.preempt = preempt
+        now = env.now
+        self.time = now
+        self.key = (priority, now, not preempt)
+        resource.put_queue.append(self)
+        resource._trigger_put(None)
+
+
 class RepPool(simpy.PriorityResource):
-    """Sales reps as a SimPy priority resource (with the O(log n) queue above)."""
+    """Sales reps as a SimPy priority resource (with the O(log n) queue above).
+
+    A release hands the freed rep to the next waiting request at once, instead of scheduling a
+    ``Release`` event whose only job is to run the same hand-over one event later: the waiting
+    request is granted at the same instant and in the same queue order, with one event fewer
+    per release (nothing in the model waits for a release).
+    """
 
     PutQueue = _InsortQueue
+    request = BoundClass(_RepRequest)  # type: ignore[assignment]
+
+    def _trigger_put(self, get_event: Any) -> None:
+        """Grant the first waiting request if a rep is free (SimPy's loop, for one request)."""
+        queue = self.put_queue
+        if queue and len(self.users) < self._capacity:
+            request = queue.pop(0)
+            self.users.append(request)
+            request.usage_since = self._env.now
+            request.succeed()
+
+    def release(self, request: simpy.resources.resource.Request) -> None:  # type: ignore[override]
+        """Free the rep ``request`` holds and grant the next waiting request, if any."""
+        users = self.users
+        if request in users:
+            users.remove(request)
+            self._trigger_put(None)
 
 
 def request_rep(pool: simpy.PriorityResource, priority: Priority) -> simpy.resources.resource.PriorityRequest:

@@ -1,4 +1,4 @@
-"""``leadsim --help`` and ``leadsim validate`` start fast: pandas, SciPy and SimPy stay unimported.
+"""``leadsim --help``, ``validate`` and ``explain`` start fast: pandas, SciPy and SimPy stay unimported.
 
 Start-up time is measured in benchmarks; what this test defends is the cause of slow start-up –
 a heavy import on the way to the command – which a module-level import anywhere in ``sim.cli``
@@ -27,7 +27,13 @@ print("IMPORTED:" + ",".join(name for name in {heavy!r} if name in sys.modules))
 
 
 @pytest.mark.parametrize(
-    "args", [["--help"], ["run", "--help"], ["validate", str(ROOT / "scenarios" / "base.yaml")]]
+    "args",
+    [
+        ["--help"],
+        ["run", "--help"],
+        ["validate", str(ROOT / "scenarios" / "base.yaml")],
+        ["explain", str(ROOT / "scenarios" / "base.yaml")],
+    ],
 )
 def test_light_commands_import_no_heavy_library(args: list[str]) -> None:
     done = subprocess.run(
