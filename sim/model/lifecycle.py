@@ -404,6 +404,12 @@ class LeadLifecycleModel:
         lead.sla_deadline = self.calendar.add_business_hours(
             lead.ready_at, self.scenario.sla.first_contact_business_hours
         )
+        # Escalation comes early enough to meet the deadline: a rep about to start a block of
+        # other work takes the lead first if that block would run past the deadline.
+        sla = self.scenario.sla
+        lead.sla_escalate_at = self.calendar.add_business_hours(
+            lead.ready_at, max(0.0, sla.first_contact_business_hours - sla.escalate_before_deadline_hours)
+        )
         self._log(lead, "handoff")
         self.weekly_handoffs[int(env.now // HOURS_PER_WEEK)] += 1
         # Sales decides once whether it works a marketing lead; a recycled lead it already
@@ -446,16 +452,18 @@ class LeadLifecycleModel:
     def _wait_for_rep(
         self, pool: simpy.PriorityResource, lead: Lead, first_attempt: bool
     ) -> Generator[simpy.Event, Any, simpy.resources.resource.PriorityRequest | None]:
-        """Queue for a rep; under the SLA rule a first attempt still waiting at its deadline escalates.
+        """Queue for a rep; under the SLA rule a first attempt still waiting near its deadline escalates.
 
         None when the lead's buying window closed while it waited (it left the queue).
 
-        Escalation is the SLA's teeth: the lead leaves its place and goes to the head of the
-        queue, before other leads and own-pipeline work (a rep already busy finishes first).
+        Escalation is the SLA's teeth: at ``sla.escalate_before_deadline_hours`` business hours
+        before its deadline (at the deadline by default) the lead leaves its place and goes to
+        the head of the queue, before other leads and own-pipeline work (a rep already busy
+        finishes first).
         """
         env = self.env
         escalates = self.scenario.sales.queue == "sla" and first_attempt
-        if escalates and env.now >= lead.sla_deadline:
+        if escalates and env.now >= lead.sla_escalate_at:
             lead.sla_escalated = True
             self._log(lead, "escalated")
             request = request_rep(pool, (ESCALATED_RANK, lead.sla_deadline))
@@ -464,7 +472,7 @@ class LeadLifecycleModel:
             request = request_rep(pool, self._priority(lead, first_attempt))
         self.leads_waiting += 1
         if escalates:
-            yield request | env.timeout(lead.sla_deadline - env.now)
+            yield request | env.timeout(lead.sla_escalate_at - env.now)
             if not request.triggered:
                 request.cancel()
                 lead.sla_escalated = True

@@ -84,6 +84,7 @@ class Lead:
     score_at_handoff: float = math.nan
     max_stage: int = 0
     sla_deadline: float = math.nan
+    sla_escalate_at: float = math.nan
     sla_escalated: bool = False
     capacity_held: bool = False
     awaiting_stage_step: bool = False

@@ -445,6 +445,13 @@ class ServiceLevel(Frozen):
         24.0, description="response target; sla_met_share is measured against it"
     )
     agreed: bool = Field(False, description="whether a written SLA exists (for reports)")
+    escalate_before_deadline_hours: NonNegative = Field(
+        0.0,
+        description=(
+            "business hours before its deadline at which a waiting first attempt escalates "
+            "(queue: sla): a rep does not start work that would make the lead miss it"
+        ),
+    )
 
 
 class AfterSale(Frozen):
