@@ -697,7 +697,9 @@ class LeadLifecycleModel:
         run = {
             "replication": self.replication,
             "end_time_hours": float(self.env.now),
-            "cohort_finished": bool(self.cohort_done.triggered),
+            # Finished = no cohort lead left without an outcome. Customers' follow-up (upsells,
+            # referrals) keeps the run going to the drain cap by design; that is not unfinished.
+            "cohort_finished": bool(self.cohort_done.triggered) or not bool((leads["outcome"] == "open").any()),
             "available_rep_hours": available_in_window,
             "busy_rep_hours": self.busy_hours_in_window,
             "lead_work_hours": self.hours_in_window["lead"],

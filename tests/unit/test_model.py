@@ -456,3 +456,21 @@ def test_invariants(scenario: Scenario, seed: int) -> None:
     if scenario.handoff.ignore_share == 0:
         assert not ignored.any()
     assert (leads.loc[leads["outcome"] == "lost_unqualified", "reached"]).all()
+
+
+@pytest.mark.parametrize("drain_cap_days", [2, 400])
+def test_cohort_finished_means_no_lead_left_open_even_while_customers_are_followed(drain_cap_days: int) -> None:
+    """Customers are followed up to the drain cap (upsells, referrals), so the run always reaches
+    the cap with after-sale care; "finished" must still say whether any lead is left open."""
+    from sim.bundled import scenarios_dir
+    from sim.scenario.loader import load_scenario
+
+    scenario = load_scenario(
+        scenarios_dir() / "customer_happiness_team.yaml",
+        ["horizon.warmup_days=7", "horizon.measurement_days=14", f"horizon.drain_cap_days={drain_cap_days}"],
+    )
+    assert scenario.after_sale.upsell_opportunities_per_year > 0
+    result = simulate(scenario, seed=2)
+    left_open = bool((result.leads["outcome"] == "open").any())
+    assert result.run["cohort_finished"] is (not left_open)
+    assert left_open is (drain_cap_days == 2)
