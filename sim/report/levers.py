@@ -40,6 +40,8 @@ class LeverEffects:
     target: str
     kpi: str
     table: pd.DataFrame
+    runs: attribution.SubsetRuns | None = None
+    """The subset runs behind ``table``: the portfolio chart prices the same runs."""
 
 
 def lever_overlays(reference: ScenarioFile, target: ScenarioFile) -> list[Path]:
@@ -75,20 +77,20 @@ def attribute_levers(
         if not lever_overlays(reference, target):
             continue
         with terminal_progress() as shown:
-            table, _ = attribution.attribute(
+            runs = attribution.run_subsets(
                 reference.path,
                 target.path,
-                kpi=kpi,
-                replications=comparison.result.replications,
-                seed=comparison.result.seed,
+                comparison.result.replications,
+                comparison.result.seed,
                 workers=workers if workers is not None else comparison.workers,
                 cache_dir=cache_dir,
                 progress=shown,
             )
+        table = attribution.attribution_of(runs, kpi).effects
         titles = {attribution.lever_name(path): file_title(path) for path in lever_overlays(reference, target)}
         if "lever" in table.columns:
             table = table.assign(lever=[titles.get(str(lever), str(lever)) for lever in table["lever"]])
-        found.append(LeverEffects(name, kpi, table))
+        found.append(LeverEffects(name, kpi, table, runs))
     return found
 
 
