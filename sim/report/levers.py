@@ -77,16 +77,17 @@ def attribute_levers(
         if not lever_overlays(reference, target):
             continue
         with terminal_progress() as shown:
-            runs = attribution.run_subsets(
+            result = attribution.run_attribution(
                 reference.path,
                 target.path,
-                comparison.result.replications,
-                comparison.result.seed,
+                kpi=kpi,
+                replications=comparison.result.replications,
+                seed=comparison.result.seed,
                 workers=workers if workers is not None else comparison.workers,
                 cache_dir=cache_dir,
                 progress=shown,
             )
-        table = attribution.attribution_of(runs, kpi).effects
+        table, runs = result.effects, result.subset_runs
         titles = {attribution.lever_name(path): file_title(path) for path in lever_overlays(reference, target)}
         if "lever" in table.columns:
             table = table.assign(lever=[titles.get(str(lever), str(lever)) for lever in table["lever"]])
