@@ -12,7 +12,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from sim.charts.common import BAD, GOOD, NEUTRAL, WIDTH, check_rows
+from sim.charts.common import GOOD, NEUTRAL, PALETTE, WIDTH, check_rows
 from sim.experiment.portfolio import PORTFOLIO_COLUMNS
 from sim.kpis import check_language, format_number
 
@@ -94,7 +94,7 @@ def portfolio_chart(data: pd.DataFrame, language: str = "en") -> alt.TopLevelMix
     if not chosen.empty:
         layers.append(
             alt.Chart(chosen.assign(marker=words["chosen"]))
-            .mark_point(shape="circle", size=260, filled=False, strokeWidth=2.5, color=BAD)
+            .mark_point(shape="circle", size=260, filled=False, strokeWidth=2.5, color=PALETTE[1])
             .encode(x=x, y=y, tooltip=[alt.Tooltip("marker:N", title=words["status"]),
                                        alt.Tooltip("levers:N", title=words["levers"])])
         )
