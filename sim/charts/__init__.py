@@ -20,6 +20,7 @@ from sim.charts.funnel import (
 from sim.charts.journeys import JOURNEY_EVENTS, journey_chart, journey_data
 from sim.charts.kpi import assessment, kpi_difference_chart
 from sim.charts.levers import lever_effect_chart, lever_effect_columns, lever_effect_data
+from sim.charts.portfolio import portfolio_chart, portfolio_data
 from sim.charts.render import enable_offline_rendering, to_svg
 from sim.charts.response import (
     RESPONSE_BUCKETS_HOURS,
@@ -59,6 +60,8 @@ __all__ = [
     "lever_effect_data",
     "loss_chart",
     "loss_data",
+    "portfolio_chart",
+    "portfolio_data",
     "qualification_by_response_chart",
     "qualification_by_response_data",
     "response_marker_data",

@@ -47,20 +47,36 @@ def robustness_command(
         "--design", help="lhs (Latin hypercube) or sobol: --samples worlds, Sobol indices; morris: --samples "
         "trajectories over the mechanism groups (screening many assumptions).")] = "lhs",
     top: Annotated[int, typer.Option("--top", help="Assumptions shown with tornado bars and break-even values.")] = 5,
+    lever_ranking: Annotated[tuple[Path, Path] | None, typer.Option(
+        "--lever-ranking", metavar="FROM TO",
+        help="Also rank the levers FROM → TO in every sampled world by their effect alone and last "
+        "(2k + 2 setups per world for k levers; not full Shapley values, see docs/robustness.md).")] = None,
     **values: Any,
 ) -> None:
     """Sample the assumption ranges, run every setup in every world, report how robust the ranking is."""
+    from sim.experiment.attribution import plan_levers
     from sim.experiment.portfolio import check_measure
-    from sim.experiment.robustness import run_robustness
+    from sim.experiment.robustness import run_lever_ranking, run_robustness
 
     check_measure(metric)  # before the output folder is made
+    if lever_ranking is not None:
+        plan_levers(*lever_ranking)  # a pair without lever overlays fails before anything runs
+    running = {
+        "workers": values["workers"], "scheduler": values["scheduler"],
+        "cache_dir": None if values["no_cache"] else (values["cache_dir"] or DEFAULT_CACHE_DIR),
+    }
+    ranking = None
     with open_output(values["out"], "robustness", values["force"]) as folder:
         result = run_robustness(
             files, metric=metric, samples=samples, replications=values["replications"], seed=values["seed"],
-            design=design, top=top, overrides=values["overrides"] or (), workers=values["workers"],
-            scheduler=values["scheduler"],
-            cache_dir=None if values["no_cache"] else (values["cache_dir"] or DEFAULT_CACHE_DIR),
+            design=design, top=top, overrides=values["overrides"] or (), **running,
         )
+        if lever_ranking is not None:
+            ranking = run_lever_ranking(
+                *lever_ranking, metric=metric, samples=samples, replications=values["replications"],
+                seed=values["seed"], design=design, overrides=values["overrides"] or (), **running,
+            )
+            folder.write_csv("robustness_lever_ranking.csv", ranking)
         folder.write_csv("robustness_summary.csv", result.summary)
         folder.write_csv("robustness_samples.csv", result.samples)
         folder.write_csv("robustness_sensitivity.csv", result.sensitivity)
@@ -103,11 +119,33 @@ def robustness_command(
             _amount(row.at_low, metric), _amount(row.at_high, metric), flip,
         )
     console.print(flips)
+    if ranking is not None:
+        console.print(_ranking_table(ranking, metric))
     console.print(
-        "intervals within a world are simulation noise; the spread across worlds is what the assumptions "
-        "add. The ranking of levers per world is not computed (see docs/robustness.md)."
+        "intervals within a world are simulation noise; the spread across worlds is what the assumptions add."
+        + ("" if ranking is not None else " Rank the levers per world with --lever-ranking FROM TO.")
     )
-    console.print(f"written: {folder.shown / 'robustness_summary.csv'} (and samples, sensitivity, break_even, parameters)")
+    also = "samples, sensitivity, break_even, parameters" + (", lever_ranking" if ranking is not None else "")
+    console.print(f"written: {folder.shown / 'robustness_summary.csv'} (and {also})")
+
+
+def _ranking_table(ranking: Any, metric: str) -> Any:
+    """Per lever: how often it is first by its effect alone and added last, and its mean ranks."""
+    worlds = int(ranking["worlds"].iloc[0]) if len(ranking) else 0
+    table = _table(
+        f"lever ranking over {worlds} sampled worlds by {metric} (effect alone on FROM, and last: removed "
+        "from the full target; not Shapley values per world)",
+        [("lever", "left"), ("first alone", "right"), ("first last", "right"), ("mean rank alone", "right"),
+         ("mean rank last", "right"), ("alone: 5 % … 95 % of worlds", "right"), ("last: 5 % … 95 %", "right")],
+    )
+    for row in ranking.itertuples():
+        table.add_row(
+            str(row.lever), f"{row.share_first_alone:.0%}", f"{row.share_first_last:.0%}",
+            f"{row.mean_rank_alone:.2f}", f"{row.mean_rank_last:.2f}",
+            f"{_amount(row.alone_p05, metric)} … {_amount(row.alone_p95, metric)}",
+            f"{_amount(row.last_p05, metric)} … {_amount(row.last_p95, metric)}",
+        )
+    return table
 
 
 def register(app: typer.Typer) -> None:

@@ -80,6 +80,8 @@ class Attribution:
     residual: tuple[float, float, float] | None = None
     """Target minus reference-plus-all-levers (mean, CI), when the target file adds settings."""
     cache: CacheStats | None = None
+    subset_runs: SubsetRuns | None = None
+    """The runs behind it: a lever portfolio prices the same runs (``portfolio_of``)."""
 
 
 def lever_name(path: Path) -> str:
@@ -317,7 +319,7 @@ def attribution_of(runs: SubsetRuns, kpi: str, top_interactions: int | None = 5)
         effects=effects, interactions=pairs, kpis=runs.kpis, subset_values=values,
         subset_scenarios=runs.scenarios, plan=runs.plan, kpi=kpi, method=effects.attrs["method"],
         runs=runs.runs, replications=runs.replications, seed=runs.seed, residual=residual,
-        cache=runs.cache,
+        cache=runs.cache, subset_runs=runs,
     )
 
 

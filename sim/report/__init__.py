@@ -52,6 +52,12 @@ from sim.report.levers import (
 from sim.report.method import method_appendix, method_appendix_html, software_versions
 from sim.report.notebooks import NOTEBOOKS, notebook_path
 from sim.report.parameters import check_parameters
+from sim.report.portfolio import (
+    LeverPortfolio,
+    check_portfolio_target,
+    lever_portfolio,
+    portfolio_note,
+)
 from sim.report.robustness import (
     assess_robustness,
     assumption_ranges,
@@ -89,6 +95,7 @@ __all__ = [
     "Comparison",
     "JobStatus",
     "LeverEffects",
+    "LeverPortfolio",
     "ReportError",
     "ScenarioFile",
     "assess_robustness",
@@ -98,6 +105,7 @@ __all__ = [
     "channel_table",
     "channel_table_html",
     "check_parameters",
+    "check_portfolio_target",
     "comparison_money",
     "differing_parameters",
     "differing_parameters_html",
@@ -118,6 +126,7 @@ __all__ = [
     "lead_journeys",
     "lever_note",
     "lever_overlays",
+    "lever_portfolio",
     "lever_table",
     "lever_table_html",
     "load_scenario_files",
@@ -128,6 +137,7 @@ __all__ = [
     "note",
     "notebook_path",
     "notebook_to_html",
+    "portfolio_note",
     "response_markers",
     "robustness_html",
     "run_comparison",

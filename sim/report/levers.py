@@ -40,6 +40,8 @@ class LeverEffects:
     target: str
     kpi: str
     table: pd.DataFrame
+    runs: attribution.SubsetRuns | None = None
+    """The subset runs behind ``table``: the portfolio chart prices the same runs."""
 
 
 def lever_overlays(reference: ScenarioFile, target: ScenarioFile) -> list[Path]:
@@ -75,7 +77,7 @@ def attribute_levers(
         if not lever_overlays(reference, target):
             continue
         with terminal_progress() as shown:
-            table, _ = attribution.attribute(
+            result = attribution.run_attribution(
                 reference.path,
                 target.path,
                 kpi=kpi,
@@ -85,10 +87,11 @@ def attribute_levers(
                 cache_dir=cache_dir,
                 progress=shown,
             )
+        table, runs = result.effects, result.subset_runs
         titles = {attribution.lever_name(path): file_title(path) for path in lever_overlays(reference, target)}
         if "lever" in table.columns:
             table = table.assign(lever=[titles.get(str(lever), str(lever)) for lever in table["lever"]])
-        found.append(LeverEffects(name, kpi, table))
+        found.append(LeverEffects(name, kpi, table, runs))
     return found
 
 

@@ -83,6 +83,22 @@ _T: dict[str, dict[str, str]] = {
         "runs every setup in every sampled world (robustness_samples = 16 to 64 takes about 5 to "
         "30 minutes on two cores); turn it on with -p robustness_samples=32, or run leadsim "
         "robustness.",
+        "portfolio_note": "{target}: each point is one of the {combinations} combinations of its "
+        "{levers} levers – its yearly org cost (right) against its net benefit per year over the "
+        "reference (up), with the 95 % interval as a vertical line, from the same runs as the "
+        "lever chart above. The green line joins the {front} combinations no other one beats on "
+        "both cost and benefit (the Pareto front); a grey point is beaten by one on the line.",
+        "portfolio_note_sampled": "{target}: each point is one of the {combinations} combinations "
+        "of its {levers} levers that the attribution above ran (too many levers to run every "
+        "combination, so only those on sampled orders) – its yearly org cost (right) against its "
+        "net benefit per year over the reference (up), with the 95 % interval as a vertical line. "
+        "The green line joins the {front} of them no other one shown beats on both cost and benefit.",
+        "portfolio_none": "No combination reaches the target of {goal} net benefit per year.",
+        "portfolio_cheapest_sure": "Circled: {levers}, the cheapest combination reaching the "
+        "target of {goal} ({cost} a year, {benefit}); it meets it with 95 % confidence.",
+        "portfolio_cheapest_mean": "Circled: {levers}, the cheapest combination reaching the "
+        "target of {goal} on average ({cost} a year, {benefit}); its interval reaches below the "
+        "target, so it may miss it.",
         "no_waterfall": "No lever-by-lever attribution: it was switched off (attribute_levers), "
         "the report has a single replication (intervals need two), or no scenario is built from "
         "the reference plus lever overlays.",
@@ -212,6 +228,23 @@ _T: dict[str, dict[str, str]] = {
         "no_robustness": "Nicht berechnet: Die Robustheitsanalyse ist standardmäßig aus, weil sie "
         "jedes Setup in jeder Welt simuliert (robustness_samples = 16 bis 64 dauert auf zwei Kernen "
         "etwa 5 bis 30 Minuten); einschalten mit -p robustness_samples=32 oder leadsim robustness.",
+        "portfolio_note": "{target}: jeder Punkt ist eine der {combinations} Kombinationen seiner "
+        "{levers} Hebel – ihre jährlichen Org-Kosten (nach rechts) gegen ihren Nettonutzen pro "
+        "Jahr gegenüber der Referenz (nach oben), mit dem 95-%-Intervall als senkrechter Linie, "
+        "aus denselben Läufen wie das Hebel-Diagramm oben. Die grüne Linie verbindet die {front} "
+        "Kombinationen, die keine andere bei Kosten und Nutzen zugleich schlägt (Pareto-Front); "
+        "ein grauer Punkt wird von einer auf der Linie geschlagen.",
+        "portfolio_note_sampled": "{target}: jeder Punkt ist eine der {combinations} Kombinationen "
+        "seiner {levers} Hebel, die die Zuordnung oben gerechnet hat (zu viele Hebel für alle "
+        "Kombinationen, daher nur die auf gezogenen Reihenfolgen) – jährliche Org-Kosten (nach "
+        "rechts) gegen Nettonutzen pro Jahr gegenüber der Referenz (nach oben), mit 95-%-Intervall. "
+        "Die grüne Linie verbindet die {front}, die keine andere gezeigte bei Kosten und Nutzen schlägt.",
+        "portfolio_none": "Keine Kombination erreicht das Ziel von {goal} Nettonutzen pro Jahr.",
+        "portfolio_cheapest_sure": "Eingekreist: {levers}, die günstigste Kombination, die das "
+        "Ziel von {goal} erreicht ({cost} pro Jahr, {benefit}); mit 95 % Sicherheit.",
+        "portfolio_cheapest_mean": "Eingekreist: {levers}, die günstigste Kombination, die das "
+        "Ziel von {goal} im Mittel erreicht ({cost} pro Jahr, {benefit}); ihr Intervall reicht "
+        "unter das Ziel, sie kann es also verfehlen.",
         "no_waterfall": "Keine Zuordnung Hebel für Hebel: sie ist abgeschaltet "
         "(attribute_levers), der Bericht hat nur eine Replikation (Intervalle brauchen zwei), "
         "oder kein Szenario besteht aus der Referenz plus Hebel-Overlays.",

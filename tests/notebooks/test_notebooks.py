@@ -69,14 +69,17 @@ def test_compare_in_german_with_lever_attribution(tmp_path):
         output_dir=str(tmp_path / "tables"),
         workers=1,
         attribute_levers=True,
+        portfolio_target=1,
     )
     html = "".join(outputs(notebook, "text/html"))
     assert "Zusammenfassung für das Management" in html
     assert "Umsatz" in html and "Beim Erstkontakt erkaltet" in html
     assert "95-%-KI" in html
     svgs = outputs(notebook, "image/svg+xml")
-    assert len(svgs) == 7
+    assert len(svgs) == 8
     assert any("crm_tasks" in svg and "shared_goals" in svg for svg in svgs)  # lever effects
+    assert sum("Pareto-Front" in svg for svg in svgs) == 1  # the lever portfolio of the same runs
+    assert "Pareto-Front" in html  # its note
     written = sorted(p.name for p in (tmp_path / "tables").iterdir())
     assert written == ["assumptions.csv", "comparison.csv", "comparison.xlsx", "kpis.csv", "money.csv"]
 

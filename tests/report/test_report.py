@@ -232,7 +232,7 @@ def test_report_is_german_escaped_and_has_the_lever_effects(built_report: BuiltR
         for cell in notebook.cells
         for output in cell.get("outputs", [])
     )
-    assert svgs == 7  # funnel, losses, response time, decay, differences, lever effects, capacity
+    assert svgs == 8  # funnel, losses, response time, decay, differences, lever effects, portfolio, capacity
     assert page.count('class="jp-RenderedSVG') == svgs
 
 
