@@ -17,7 +17,8 @@ from sim.workshop.control_table import lever_title
 
 BUNDLED = sorted(
     path for path in (PROJECT_ROOT / "scenarios").rglob("*.yaml")
-    if "workshop" not in path.relative_to(PROJECT_ROOT / "scenarios").parts
+    # Range files are companions of a scenario file (sim.scenario.ranges), not scenarios.
+    if not {"workshop", "ranges"} & set(path.relative_to(PROJECT_ROOT / "scenarios").parts)
 )
 
 
