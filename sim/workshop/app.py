@@ -98,11 +98,11 @@ class WorkshopApp:
         self.run_button = w.Button(
             description="Run ▶",
             button_style="primary",
-            layout=w.Layout(width="180px", height="52px"),
+            layout=w.Layout(width="160px", height="44px"),
         )
         self.run_button.add_class("ws-run")
         self.reset_button = w.Button(
-            description="Reset levers", layout=w.Layout(width="180px", height="52px")
+            description="Reset levers", layout=w.Layout(width="160px", height="44px")
         )
         self.reset_button.add_class("ws-reset")
         self.status = w.HTML(status_html("idle", "Starting…"))
@@ -111,18 +111,20 @@ class WorkshopApp:
         self.results = w.HTML()
         self.funnel = w.HTML()
         self.save_name = w.Text(
-            placeholder="name of the setup (optional)", layout=w.Layout(width="360px")
+            placeholder="name of the setup (optional)", layout=w.Layout(width="auto", flex="1 1 220px")
         )
         self.save_name.add_class("ws-save-name")
         self.save_button = w.Button(
-            description="Save this setup", layout=w.Layout(width="220px", height="46px")
+            description="Save this setup", layout=w.Layout(width="200px", height="42px")
         )
         self.save_button.add_class("ws-save")
         self.save_message = w.HTML(_saved_html())
-        self.option_name = w.Text(placeholder="Option A", layout=w.Layout(width="360px"))
+        self.option_name = w.Text(
+            placeholder="Option A", layout=w.Layout(width="auto", flex="1 1 220px")
+        )
         self.option_name.add_class("ws-option-name")
         self.keep_button = w.Button(
-            description="Keep as option", layout=w.Layout(width="220px", height="46px")
+            description="Keep as option", layout=w.Layout(width="200px", height="42px")
         )
         self.keep_button.add_class("ws-keep")
         self.tray_html = w.HTML(render_tray(_EMPTY, Tray()))
@@ -136,24 +138,26 @@ class WorkshopApp:
         self.funnel.layout = w.Layout(width="100%")
         self.reset_button.layout.margin = "0 0 0 12px"
         buttons = w.HBox([self.run_button, self.reset_button])
-        left = w.VBox([*rows], layout=w.Layout(width="40%", padding="0 20px 0 0"))
+        buttons.add_class("ws-wrap")
+        left = w.VBox([*rows], layout=w.Layout(padding="0 14px 0 0"))
+        left.add_class("ws-left")
         right = w.VBox(
             [
                 buttons,
                 self.status,
                 self.message,
                 self.results,
-                w.HBox([self.save_name, self.save_button], layout=w.Layout(align_items="center")),
+                _wrapping(w.HBox([self.save_name, self.save_button], layout=w.Layout(align_items="center"))),
                 self.save_message,
                 w.HTML('<h2 class="ws-h2">Options side by side</h2>'),
-                w.HBox([self.option_name, self.keep_button], layout=w.Layout(align_items="center")),
+                _wrapping(w.HBox([self.option_name, self.keep_button], layout=w.Layout(align_items="center"))),
                 self.tray_html,
-                w.HBox([self.tray_picker, self.bring_back_button, self.remove_button]),
+                _wrapping(w.HBox([self.tray_picker, self.bring_back_button, self.remove_button])),
                 w.HTML('<h2 class="ws-h2">Funnel: where the leads go</h2>'),
                 self.funnel,
             ],
-            layout=w.Layout(width="60%"),
         )
+        right.add_class("ws-right")
         self.view = w.VBox(
             [self.header, self.settings_line, w.HBox([left, right], layout=w.Layout(width="100%"))]
         )
@@ -452,6 +456,12 @@ class WorkshopApp:
             "error", f"Cannot run this setup.\n{self._error_text(error)}"
         )
         self._set_status("error", "Not run – see the message below.")
+
+
+def _wrapping(box: Any) -> Any:
+    """A row of widgets that wraps onto a second line on a narrow screen instead of overflowing."""
+    box.add_class("ws-wrap")
+    return box
 
 
 _EMPTY = RunSummary(pd.DataFrame(), pd.DataFrame(), 0.0, 0, 0)
