@@ -25,6 +25,7 @@ from sim.workshop.config import WorkshopConfig, period_text, scenario_files, set
 from sim.workshop.control_table import ControlTable, WorkshopError, load_control_table
 from sim.workshop.controls import FROM_FILE, LEAD_VOLUME, REPS, Controls, lead_volume_steps
 from sim.workshop.page import STYLE, message_html, render_funnel, render_results, status_html
+from sim.workshop.reporting import OptionsReport, ReportInput, unique_name, write_report
 from sim.workshop.saving import SavedSetup, save_setup, shown_path
 from sim.workshop.session import (
     Comparison,
@@ -56,6 +57,8 @@ class WorkshopApp:
         self.baseline: RunSummary | None = None
         self.comparison: Comparison | None = None
         self.tray = Tray()
+        self._option_files: dict[str, tuple[Controls, Path]] = {}
+        """Each kept option's saved scenario file (saved once, when a report first needs it)."""
         self._quiet = False
         self._build()
 
@@ -134,6 +137,12 @@ class WorkshopApp:
         self.bring_back_button.add_class("ws-bring-back")
         self.remove_button = w.Button(description="Remove", layout=w.Layout(width="120px"))
         self.remove_button.add_class("ws-remove-option")
+        self.report_button = w.Button(
+            description="Report on these options", layout=w.Layout(width="260px", height="42px")
+        )
+        self.report_button.add_class("ws-report")
+        self.report_message = w.HTML(_report_html())
+        self.report_message.add_class("ws-report-box")
         self.results.layout = w.Layout(width="100%")
         self.funnel.layout = w.Layout(width="100%")
         self.reset_button.layout.margin = "0 0 0 12px"
@@ -152,7 +161,17 @@ class WorkshopApp:
                 w.HTML('<h2 class="ws-h2">Options side by side</h2>'),
                 _wrapping(w.HBox([self.option_name, self.keep_button], layout=w.Layout(align_items="center"))),
                 self.tray_html,
-                _wrapping(w.HBox([self.tray_picker, self.bring_back_button, self.remove_button])),
+                _wrapping(
+                    w.HBox(
+                        [
+                            self.tray_picker,
+                            self.bring_back_button,
+                            self.remove_button,
+                            self.report_button,
+                        ]
+                    )
+                ),
+                self.report_message,
                 w.HTML('<h2 class="ws-h2">Funnel: where the leads go</h2>'),
                 self.funnel,
             ],
@@ -168,6 +187,7 @@ class WorkshopApp:
         self.keep_button.on_click(lambda _button: self.keep())
         self.bring_back_button.on_click(lambda _button: self.bring_back(self.tray_picker.value))
         self.remove_button.on_click(lambda _button: self.remove_option(self.tray_picker.value))
+        self.report_button.on_click(lambda _button: self.report_options())
         self.start_picker.observe(self._on_start_change, names="value")
         for widget in self.controls_widgets.values():
             widget.observe(self._on_control_change, names="value")
@@ -346,6 +366,70 @@ class WorkshopApp:
             self.tray = self.tray.remove(name)
             self._show_tray()
 
+    def report_options(self) -> OptionsReport | None:
+        """Write a comparison report of the starting point and the tray's options; show its path.
+
+        Each option is saved as a scenario file (once) and the report runs with the workshop's
+        seed, replications and horizon, so its KPI table shows the tray's figures.
+        """
+        self._clear_messages()
+        if self.start is None:
+            return None
+        start = self.start
+        if not self.tray.options:
+            self.report_message.value = _report_html(
+                "error", "Keep at least one option in the tray first."
+            )
+            return None
+        self._set_status("running", f"Writing the report on {len(self.tray.options)} options…")
+        self.report_button.disabled = True
+        started = time.perf_counter()
+        try:
+            taken: set[str] = set()
+            inputs = [
+                ReportInput(
+                    start.file, unique_name(f"start {start.file.stem}", taken), start.baseline
+                )
+            ]
+            unchanged = []
+            for option in self.tray.options:
+                setup = build_setup(start, option.controls, self.config.run)
+                if not setup.changed:  # the starting point itself: already the first column
+                    unchanged.append(option.name)
+                    continue
+                file = self._option_file(option, setup)
+                inputs.append(ReportInput(file, unique_name(option.name, taken), setup.edited_run))
+            report = write_report(
+                inputs, self.config.run, self.config.save_dir, self.config.reports_dir,
+                f"Workshop options from {start.file.stem}",
+            )  # fmt: skip
+        except Exception as error:  # noqa: BLE001 - every failure becomes a message on the page
+            self.report_message.value = _report_html(
+                "error", f"Cannot write the report.\n{self._error_text(error)}"
+            )
+            self._set_status("error", "No report – see the message below the tray.")
+            return None
+        finally:
+            self.report_button.disabled = False
+        note = f"\nSame as the starting point, left out: {', '.join(unchanged)}" if unchanged else ""
+        self.report_message.value = _report_html(
+            "info",
+            f"Report written: {report.page}\nIts tables (kpis.csv …) are in {report.folder}{note}",
+            report.page,
+        )
+        self._set_status("done", f"Report written in {time.perf_counter() - started:.0f} s.")
+        return report
+
+    def _option_file(self, option: TrayOption, setup: Any) -> Path:
+        """The option's saved scenario file: saved on first use, then reused while it exists."""
+        known = self._option_files.get(option.name)
+        if known is not None and known[0] == option.controls and known[1].is_file():
+            return known[1]
+        saved = save_setup(setup, self.config.save_dir, option.name)
+        self._option_files[option.name] = (option.controls, saved.path)
+        self._refresh_files()
+        return saved.path
+
     # ------------------------------------------------------------------ events
 
     def _on_run(self, _button: Any) -> None:
@@ -441,6 +525,7 @@ class WorkshopApp:
         """Every action starts with a clean slate: no message of an earlier action stays."""
         self.message.value = message_html("none", "")
         self.save_message.value = _saved_html()
+        self.report_message.value = _report_html()
 
     def _error_text(self, error: BaseException) -> str:
         if isinstance(error, LeadsimError):
@@ -476,6 +561,18 @@ def _saved_html(kind: str = "none", text: str = "", path: Path | None = None) ->
     return (
         f'<div id="ws-saved" class="ws-message" data-kind="{kind}" data-path="{where}">'
         f"{html.escape(text)}</div>"
+    )
+
+
+def _report_html(kind: str = "none", text: str = "", page: Path | None = None) -> str:
+    """The message under the tray's report button (``data-path``: the report's page)."""
+    if not text:
+        return '<div id="ws-report" data-kind="none" data-path=""></div>'
+    where = html.escape(str(page)) if page is not None else ""
+    link = f'<br><a href="file://{where}" target="_blank">open the report</a>' if page else ""
+    return (
+        f'<div id="ws-report" class="ws-message" data-kind="{kind}" data-path="{where}">'
+        f"{html.escape(text)}{link}</div>"
     )
 
 

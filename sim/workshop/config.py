@@ -56,6 +56,11 @@ class WorkshopConfig:
     run: RunSettings = field(default_factory=lambda: RunSettings(cache_dir=default_cache_dir()))
 
     @property
+    def reports_dir(self) -> Path:
+        """Where "Report on these options" writes: ``reports/`` beside the scenario folder."""
+        return self.scenarios_dir.parent / "reports"
+
+    @property
     def save_dir(self) -> Path:
         """Where saved setups go."""
         return self.scenarios_dir / WORKSHOP_FOLDER
