@@ -21,8 +21,15 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import LeadsimError
+from sim.workshop.cheapest import CheapestAnswer, cheapest_way, parse_amount, render_cheapest
 from sim.workshop.config import WorkshopConfig, period_text, scenario_files, settings_text
-from sim.workshop.control_table import ControlTable, WorkshopError, load_control_table
+from sim.workshop.control_table import (
+    LEVERS_FOLDER,
+    ControlTable,
+    WorkshopError,
+    library_folder,
+    load_control_table,
+)
 from sim.workshop.controls import FROM_FILE, LEAD_VOLUME, REPS, Controls, lead_volume_steps
 from sim.workshop.page import STYLE, message_html, render_funnel, render_results, status_html
 from sim.workshop.reporting import OptionsReport, ReportInput, unique_name, write_report
@@ -57,6 +64,7 @@ class WorkshopApp:
         self.baseline: RunSummary | None = None
         self.comparison: Comparison | None = None
         self.tray = Tray()
+        self._cheapest_error = False
         self._option_files: dict[str, tuple[Controls, Path]] = {}
         """Each kept option's saved scenario file (saved once, when a report first needs it)."""
         self._quiet = False
@@ -143,6 +151,16 @@ class WorkshopApp:
         self.report_button.add_class("ws-report")
         self.report_message = w.HTML(_report_html())
         self.report_message.add_class("ws-report-box")
+        self.cheapest_target = w.Text(
+            placeholder="net benefit per year, e.g. 250k",
+            layout=w.Layout(width="auto", flex="1 1 220px"),
+        )
+        self.cheapest_target.add_class("ws-cheapest-target")
+        self.cheapest_button = w.Button(
+            description="Cheapest way to reach it", layout=w.Layout(width="260px", height="42px")
+        )
+        self.cheapest_button.add_class("ws-cheapest")
+        self.cheapest_html = w.HTML(_CHEAPEST_HINT)
         self.results.layout = w.Layout(width="100%")
         self.funnel.layout = w.Layout(width="100%")
         self.reset_button.layout.margin = "0 0 0 12px"
@@ -172,6 +190,14 @@ class WorkshopApp:
                     )
                 ),
                 self.report_message,
+                w.HTML('<h2 class="ws-h2">Cheapest way to reach a net benefit</h2>'),
+                _wrapping(
+                    w.HBox(
+                        [self.cheapest_target, self.cheapest_button],
+                        layout=w.Layout(align_items="center"),
+                    )
+                ),
+                self.cheapest_html,
                 w.HTML('<h2 class="ws-h2">Funnel: where the leads go</h2>'),
                 self.funnel,
             ],
@@ -188,6 +214,7 @@ class WorkshopApp:
         self.bring_back_button.on_click(lambda _button: self.bring_back(self.tray_picker.value))
         self.remove_button.on_click(lambda _button: self.remove_option(self.tray_picker.value))
         self.report_button.on_click(lambda _button: self.report_options())
+        self.cheapest_button.on_click(lambda _button: self.cheapest())
         self.start_picker.observe(self._on_start_change, names="value")
         for widget in self.controls_widgets.values():
             widget.observe(self._on_control_change, names="value")
@@ -420,6 +447,45 @@ class WorkshopApp:
         self._set_status("done", f"Report written in {time.perf_counter() - started:.0f} s.")
         return report
 
+    def cheapest(self, target: str | None = None) -> CheapestAnswer | None:
+        """The cheapest combination of levers reaching a net benefit per year (``leadsim portfolio``).
+
+        The levers: those switched away from the starting point on the page, or – none switched –
+        every lever file (the full target setup). Each lever counts as its lever file sets it.
+        """
+        self._clear_messages()
+        if self.start is None:
+            return None
+        start = self.start
+        text = self.cheapest_target.value if target is None else target
+        changed = [
+            lever.name
+            for lever in self.table.levers
+            if str(self.controls_widgets[lever.name].value) != str(start.controls[lever.name])
+        ]
+        names = changed or [lever.name for lever in self.table.levers]
+        folder = library_folder(self.config.scenarios_dir) / LEVERS_FOLDER
+        files = [folder / f"{name}.yaml" for name in names]
+        self._set_status("running", f"Pricing {2 ** len(files)} combinations of {len(files)} levers…")
+        self.cheapest_button.disabled = True
+        started = time.perf_counter()
+        try:
+            answer = cheapest_way(start, files, parse_amount(text), self.config.run)
+        except Exception as error:  # noqa: BLE001 - every failure becomes a message on the page
+            self._cheapest_error = True
+            self.cheapest_html.value = message_html(
+                "error", f"Cannot find the cheapest way.\n{self._error_text(error)}"
+            ).replace('id="ws-message"', 'id="ws-cheapest"')
+            self._set_status("error", "Not priced – see the message under “Cheapest way”.")
+            return None
+        finally:
+            self.cheapest_button.disabled = False
+        self._cheapest_error = False
+        self.cheapest_html.value = render_cheapest(answer)
+        elapsed = time.perf_counter() - started
+        self._set_status("done", f"Priced {len(answer.portfolio.table)} combinations in {elapsed:.0f} s.")
+        return answer
+
     def _option_file(self, option: TrayOption, setup: Any) -> Path:
         """The option's saved scenario file: saved on first use, then reused while it exists."""
         known = self._option_files.get(option.name)
@@ -526,6 +592,9 @@ class WorkshopApp:
         self.message.value = message_html("none", "")
         self.save_message.value = _saved_html()
         self.report_message.value = _report_html()
+        if getattr(self, "_cheapest_error", False):  # an answer stays; an error goes
+            self.cheapest_html.value = _CHEAPEST_HINT
+            self._cheapest_error = False
 
     def _error_text(self, error: BaseException) -> str:
         if isinstance(error, LeadsimError):
@@ -548,6 +617,12 @@ def _wrapping(box: Any) -> Any:
     box.add_class("ws-wrap")
     return box
 
+
+_CHEAPEST_HINT = (
+    '<div id="ws-cheapest" data-kind="none" class="ws-muted">Type a net benefit per year and '
+    "press the button: the levers switched on above (or, none switched, all levers) are priced "
+    "in every combination.</div>"
+)
 
 _EMPTY = RunSummary(pd.DataFrame(), pd.DataFrame(), 0.0, 0, 0)
 """No starting point yet (the tray shows its hint only)."""
