@@ -517,6 +517,7 @@ class WorkshopApp:
     def _on_control_change(self, _change: Mapping[str, Any]) -> None:
         if self._quiet or self.start is None:
             return
+        self._clear_messages()  # moving a lever is the next action: old messages no longer apply
         self._mark_changed()
         self._set_status("stale", "Levers changed – press Run to see the effect.")
 

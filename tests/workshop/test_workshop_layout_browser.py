@@ -32,7 +32,9 @@ MAIN_FIGURES = (
 RESULT_ELEMENTS = (
     "#ws-results tbody tr, #ws-results thead tr, #ws-results caption, #ws-tray, #ws-funnel, "
     "#ws-status, #ws-message.ws-message, #ws-saved.ws-message, button.ws-run, button.ws-reset, "
-    ".ws-save, .ws-keep, .ws-row, .ws-save-name, .ws-option-name, .ws-h2, #ws-settings, h1"
+    ".ws-save, .ws-keep, .ws-row, .ws-save-name, .ws-option-name, .ws-h2, #ws-settings, h1, "
+    "button.ws-report, #ws-report.ws-message, button.ws-cheapest, .ws-cheapest-target, "
+    "#ws-cheapest, .ws-tray-picker, button.ws-bring-back, button.ws-remove-option"
 )
 TO_TOP = """() => { window.scrollTo(0, 0);
   document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; }); }"""
