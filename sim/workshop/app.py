@@ -466,7 +466,11 @@ class WorkshopApp:
         names = changed or [lever.name for lever in self.table.levers]
         folder = library_folder(self.config.scenarios_dir) / LEVERS_FOLDER
         files = [folder / f"{name}.yaml" for name in names]
-        self._set_status("running", f"Pricing {2 ** len(files)} combinations of {len(files)} levers…")
+        self._set_status(
+            "running",
+            f"Pricing {2 ** len(files)} combinations of {len(files)} levers × "
+            f"{self.config.run.replications} runs – minutes the first time, cached afterwards…",
+        )
         self.cheapest_button.disabled = True
         started = time.perf_counter()
         try:
