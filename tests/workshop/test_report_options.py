@@ -33,6 +33,9 @@ def test_the_report_kpi_table_matches_the_tray(app, small_dir, fast_run):
     app.reps.value = "3"
     app.controls_widgets["recycling"].value = "yes"
     assert app.keep("Recycling") is not None
+    app.reps.value = "5"
+    assert app.keep("Recycling, five reps") is not None
+    assert 'data-options="3"' in app.tray_html.value  # three options side by side
     report = app.report_options()
     assert report is not None, app.report_message.value
     assert report.page.is_file() and report.page.parent.parent == small_dir.parent / "reports"
@@ -41,7 +44,7 @@ def test_the_report_kpi_table_matches_the_tray(app, small_dir, fast_run):
     # the options were saved as scenario files and the report read them through wrappers that
     # only set the workshop's shortened horizon (small.yaml measures 56 days, the workshop 28)
     saved = sorted(p.name for p in (small_dir / "workshop").glob("*.yaml"))
-    assert saved == ["recycling.yaml", "vier-reps-ü.yaml"]
+    assert saved == ["recycling-five-reps.yaml", "recycling.yaml", "vier-reps-ü.yaml"]
     assert all(INPUTS_FOLDER in str(file) for file in report.files)
     table = pd.read_csv(report.folder / "kpis.csv")
     names = list(report.names)
@@ -66,8 +69,8 @@ def test_the_report_kpi_table_matches_the_tray(app, small_dir, fast_run):
     # a second report reuses the saved files instead of saving them again
     again = app.report_options()
     assert again is not None and again.folder != report.folder
-    assert len(list((small_dir / "workshop").glob("*.yaml"))) == 2
-    app.reps.value = "5"  # the next action clears the report message
+    assert len(list((small_dir / "workshop").glob("*.yaml"))) == 3
+    app.reps.value = "6"  # the next action clears the report message
     app.run()
     assert app.report_message.value.count('data-kind="none"') == 1
 
