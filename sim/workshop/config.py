@@ -57,8 +57,13 @@ class WorkshopConfig:
 
     @property
     def reports_dir(self) -> Path:
-        """Where "Report on these options" writes: ``reports/`` beside the scenario folder."""
-        return self.scenarios_dir.parent / "reports"
+        """Where "Report on these options" writes: ``reports/`` beside the scenario folder.
+
+        For the bundled library: ``reports/`` of the current folder (as ``leadsim report``),
+        never inside the installed package.
+        """
+        bundled = Path(self.scenarios_dir).resolve() == scenarios_dir().resolve()
+        return (Path.cwd() if bundled else Path(self.scenarios_dir).parent) / "reports"
 
     @property
     def save_dir(self) -> Path:
