@@ -21,10 +21,18 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import LeadsimError
+from sim.workshop.cheapest import CheapestAnswer, cheapest_way, parse_amount, render_cheapest
 from sim.workshop.config import WorkshopConfig, period_text, scenario_files, settings_text
-from sim.workshop.control_table import ControlTable, WorkshopError, load_control_table
+from sim.workshop.control_table import (
+    LEVERS_FOLDER,
+    ControlTable,
+    WorkshopError,
+    library_folder,
+    load_control_table,
+)
 from sim.workshop.controls import FROM_FILE, LEAD_VOLUME, REPS, Controls, lead_volume_steps
 from sim.workshop.page import STYLE, message_html, render_funnel, render_results, status_html
+from sim.workshop.reporting import OptionsReport, ReportInput, unique_name, write_report
 from sim.workshop.saving import SavedSetup, save_setup, shown_path
 from sim.workshop.session import (
     Comparison,
@@ -56,6 +64,9 @@ class WorkshopApp:
         self.baseline: RunSummary | None = None
         self.comparison: Comparison | None = None
         self.tray = Tray()
+        self._cheapest_error = False
+        self._option_files: dict[str, tuple[Controls, Path]] = {}
+        """Each kept option's saved scenario file (saved once, when a report first needs it)."""
         self._quiet = False
         self._build()
 
@@ -98,11 +109,11 @@ class WorkshopApp:
         self.run_button = w.Button(
             description="Run ▶",
             button_style="primary",
-            layout=w.Layout(width="180px", height="52px"),
+            layout=w.Layout(width="160px", height="44px"),
         )
         self.run_button.add_class("ws-run")
         self.reset_button = w.Button(
-            description="Reset levers", layout=w.Layout(width="180px", height="52px")
+            description="Reset levers", layout=w.Layout(width="160px", height="44px")
         )
         self.reset_button.add_class("ws-reset")
         self.status = w.HTML(status_html("idle", "Starting…"))
@@ -111,18 +122,20 @@ class WorkshopApp:
         self.results = w.HTML()
         self.funnel = w.HTML()
         self.save_name = w.Text(
-            placeholder="name of the setup (optional)", layout=w.Layout(width="360px")
+            placeholder="name of the setup (optional)", layout=w.Layout(width="auto", flex="1 1 220px")
         )
         self.save_name.add_class("ws-save-name")
         self.save_button = w.Button(
-            description="Save this setup", layout=w.Layout(width="220px", height="46px")
+            description="Save this setup", layout=w.Layout(width="200px", height="42px")
         )
         self.save_button.add_class("ws-save")
         self.save_message = w.HTML(_saved_html())
-        self.option_name = w.Text(placeholder="Option A", layout=w.Layout(width="360px"))
+        self.option_name = w.Text(
+            placeholder="Option A", layout=w.Layout(width="auto", flex="1 1 220px")
+        )
         self.option_name.add_class("ws-option-name")
         self.keep_button = w.Button(
-            description="Keep as option", layout=w.Layout(width="220px", height="46px")
+            description="Keep as option", layout=w.Layout(width="200px", height="42px")
         )
         self.keep_button.add_class("ws-keep")
         self.tray_html = w.HTML(render_tray(_EMPTY, Tray()))
@@ -132,28 +145,64 @@ class WorkshopApp:
         self.bring_back_button.add_class("ws-bring-back")
         self.remove_button = w.Button(description="Remove", layout=w.Layout(width="120px"))
         self.remove_button.add_class("ws-remove-option")
+        self.report_button = w.Button(
+            description="Report on these options", layout=w.Layout(width="260px", height="42px")
+        )
+        self.report_button.add_class("ws-report")
+        self.report_message = w.HTML(_report_html())
+        self.report_message.add_class("ws-report-box")
+        self.cheapest_target = w.Text(
+            placeholder="net benefit per year, e.g. 250k",
+            layout=w.Layout(width="auto", flex="1 1 220px"),
+        )
+        self.cheapest_target.add_class("ws-cheapest-target")
+        self.cheapest_button = w.Button(
+            description="Cheapest way to reach it", layout=w.Layout(width="260px", height="42px")
+        )
+        self.cheapest_button.add_class("ws-cheapest")
+        self.cheapest_html = w.HTML(_CHEAPEST_HINT)
         self.results.layout = w.Layout(width="100%")
         self.funnel.layout = w.Layout(width="100%")
         self.reset_button.layout.margin = "0 0 0 12px"
         buttons = w.HBox([self.run_button, self.reset_button])
-        left = w.VBox([*rows], layout=w.Layout(width="40%", padding="0 20px 0 0"))
+        buttons.add_class("ws-wrap")
+        left = w.VBox([*rows], layout=w.Layout(padding="0 14px 0 0"))
+        left.add_class("ws-left")
         right = w.VBox(
             [
                 buttons,
                 self.status,
                 self.message,
                 self.results,
-                w.HBox([self.save_name, self.save_button], layout=w.Layout(align_items="center")),
+                _wrapping(w.HBox([self.save_name, self.save_button], layout=w.Layout(align_items="center"))),
                 self.save_message,
                 w.HTML('<h2 class="ws-h2">Options side by side</h2>'),
-                w.HBox([self.option_name, self.keep_button], layout=w.Layout(align_items="center")),
+                _wrapping(w.HBox([self.option_name, self.keep_button], layout=w.Layout(align_items="center"))),
                 self.tray_html,
-                w.HBox([self.tray_picker, self.bring_back_button, self.remove_button]),
+                _wrapping(
+                    w.HBox(
+                        [
+                            self.tray_picker,
+                            self.bring_back_button,
+                            self.remove_button,
+                            self.report_button,
+                        ]
+                    )
+                ),
+                self.report_message,
+                w.HTML('<h2 class="ws-h2">Cheapest way to reach a net benefit</h2>'),
+                _wrapping(
+                    w.HBox(
+                        [self.cheapest_target, self.cheapest_button],
+                        layout=w.Layout(align_items="center"),
+                    )
+                ),
+                self.cheapest_html,
                 w.HTML('<h2 class="ws-h2">Funnel: where the leads go</h2>'),
                 self.funnel,
             ],
-            layout=w.Layout(width="60%"),
         )
+        right.add_class("ws-right")
         self.view = w.VBox(
             [self.header, self.settings_line, w.HBox([left, right], layout=w.Layout(width="100%"))]
         )
@@ -164,6 +213,8 @@ class WorkshopApp:
         self.keep_button.on_click(lambda _button: self.keep())
         self.bring_back_button.on_click(lambda _button: self.bring_back(self.tray_picker.value))
         self.remove_button.on_click(lambda _button: self.remove_option(self.tray_picker.value))
+        self.report_button.on_click(lambda _button: self.report_options())
+        self.cheapest_button.on_click(lambda _button: self.cheapest())
         self.start_picker.observe(self._on_start_change, names="value")
         for widget in self.controls_widgets.values():
             widget.observe(self._on_control_change, names="value")
@@ -342,6 +393,113 @@ class WorkshopApp:
             self.tray = self.tray.remove(name)
             self._show_tray()
 
+    def report_options(self) -> OptionsReport | None:
+        """Write a comparison report of the starting point and the tray's options; show its path.
+
+        Each option is saved as a scenario file (once) and the report runs with the workshop's
+        seed, replications and horizon, so its KPI table shows the tray's figures.
+        """
+        self._clear_messages()
+        if self.start is None:
+            return None
+        start = self.start
+        if not self.tray.options:
+            self.report_message.value = _report_html(
+                "error", "Keep at least one option in the tray first."
+            )
+            return None
+        self._set_status("running", f"Writing the report on {len(self.tray.options)} options…")
+        self.report_button.disabled = True
+        started = time.perf_counter()
+        try:
+            taken: set[str] = set()
+            inputs = [
+                ReportInput(
+                    start.file, unique_name(f"start {start.file.stem}", taken), start.baseline
+                )
+            ]
+            unchanged = []
+            for option in self.tray.options:
+                setup = build_setup(start, option.controls, self.config.run)
+                if not setup.changed:  # the starting point itself: already the first column
+                    unchanged.append(option.name)
+                    continue
+                file = self._option_file(option, setup)
+                inputs.append(ReportInput(file, unique_name(option.name, taken), setup.edited_run))
+            report = write_report(
+                inputs, self.config.run, self.config.save_dir, self.config.reports_dir,
+                f"Workshop options from {start.file.stem}",
+            )  # fmt: skip
+        except Exception as error:  # noqa: BLE001 - every failure becomes a message on the page
+            self.report_message.value = _report_html(
+                "error", f"Cannot write the report.\n{self._error_text(error)}"
+            )
+            self._set_status("error", "No report – see the message below the tray.")
+            return None
+        finally:
+            self.report_button.disabled = False
+        note = f"\nSame as the starting point, left out: {', '.join(unchanged)}" if unchanged else ""
+        self.report_message.value = _report_html(
+            "info",
+            f"Report written: {report.page}\nIts tables (kpis.csv …) are in {report.folder}{note}",
+            report.page,
+        )
+        self._set_status("done", f"Report written in {time.perf_counter() - started:.0f} s.")
+        return report
+
+    def cheapest(self, target: str | None = None) -> CheapestAnswer | None:
+        """The cheapest combination of levers reaching a net benefit per year (``leadsim portfolio``).
+
+        The levers: those switched away from the starting point on the page, or – none switched –
+        every lever file (the full target setup). Each lever counts as its lever file sets it.
+        """
+        self._clear_messages()
+        if self.start is None:
+            return None
+        start = self.start
+        text = self.cheapest_target.value if target is None else target
+        changed = [
+            lever.name
+            for lever in self.table.levers
+            if str(self.controls_widgets[lever.name].value) != str(start.controls[lever.name])
+        ]
+        names = changed or [lever.name for lever in self.table.levers]
+        folder = library_folder(self.config.scenarios_dir) / LEVERS_FOLDER
+        files = [folder / f"{name}.yaml" for name in names]
+        self._set_status(
+            "running",
+            f"Pricing {2 ** len(files)} combinations of {len(files)} levers × "
+            f"{self.config.run.replications} runs – minutes the first time, cached afterwards…",
+        )
+        self.cheapest_button.disabled = True
+        started = time.perf_counter()
+        try:
+            answer = cheapest_way(start, files, parse_amount(text), self.config.run)
+        except Exception as error:  # noqa: BLE001 - every failure becomes a message on the page
+            self._cheapest_error = True
+            self.cheapest_html.value = message_html(
+                "error", f"Cannot find the cheapest way.\n{self._error_text(error)}"
+            ).replace('id="ws-message"', 'id="ws-cheapest"')
+            self._set_status("error", "Not priced – see the message under “Cheapest way”.")
+            return None
+        finally:
+            self.cheapest_button.disabled = False
+        self._cheapest_error = False
+        self.cheapest_html.value = render_cheapest(answer)
+        elapsed = time.perf_counter() - started
+        self._set_status("done", f"Priced {len(answer.portfolio.table)} combinations in {elapsed:.0f} s.")
+        return answer
+
+    def _option_file(self, option: TrayOption, setup: Any) -> Path:
+        """The option's saved scenario file: saved on first use, then reused while it exists."""
+        known = self._option_files.get(option.name)
+        if known is not None and known[0] == option.controls and known[1].is_file():
+            return known[1]
+        saved = save_setup(setup, self.config.save_dir, option.name)
+        self._option_files[option.name] = (option.controls, saved.path)
+        self._refresh_files()
+        return saved.path
+
     # ------------------------------------------------------------------ events
 
     def _on_run(self, _button: Any) -> None:
@@ -363,6 +521,7 @@ class WorkshopApp:
     def _on_control_change(self, _change: Mapping[str, Any]) -> None:
         if self._quiet or self.start is None:
             return
+        self._clear_messages()  # moving a lever is the next action: old messages no longer apply
         self._mark_changed()
         self._set_status("stale", "Levers changed – press Run to see the effect.")
 
@@ -437,6 +596,10 @@ class WorkshopApp:
         """Every action starts with a clean slate: no message of an earlier action stays."""
         self.message.value = message_html("none", "")
         self.save_message.value = _saved_html()
+        self.report_message.value = _report_html()
+        if getattr(self, "_cheapest_error", False):  # an answer stays; an error goes
+            self.cheapest_html.value = _CHEAPEST_HINT
+            self._cheapest_error = False
 
     def _error_text(self, error: BaseException) -> str:
         if isinstance(error, LeadsimError):
@@ -454,6 +617,18 @@ class WorkshopApp:
         self._set_status("error", "Not run – see the message below.")
 
 
+def _wrapping(box: Any) -> Any:
+    """A row of widgets that wraps onto a second line on a narrow screen instead of overflowing."""
+    box.add_class("ws-wrap")
+    return box
+
+
+_CHEAPEST_HINT = (
+    '<div id="ws-cheapest" data-kind="none" class="ws-muted">Type a net benefit per year and '
+    "press the button: the levers switched on above (or, none switched, all levers) are priced "
+    "in every combination.</div>"
+)
+
 _EMPTY = RunSummary(pd.DataFrame(), pd.DataFrame(), 0.0, 0, 0)
 """No starting point yet (the tray shows its hint only)."""
 
@@ -466,6 +641,18 @@ def _saved_html(kind: str = "none", text: str = "", path: Path | None = None) ->
     return (
         f'<div id="ws-saved" class="ws-message" data-kind="{kind}" data-path="{where}">'
         f"{html.escape(text)}</div>"
+    )
+
+
+def _report_html(kind: str = "none", text: str = "", page: Path | None = None) -> str:
+    """The message under the tray's report button (``data-path``: the report's page)."""
+    if not text:
+        return '<div id="ws-report" data-kind="none" data-path=""></div>'
+    where = html.escape(str(page)) if page is not None else ""
+    link = f'<br><a href="file://{where}" target="_blank">open the report</a>' if page else ""
+    return (
+        f'<div id="ws-report" class="ws-message" data-kind="{kind}" data-path="{where}">'
+        f"{html.escape(text)}{link}</div>"
     )
 
 

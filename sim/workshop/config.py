@@ -56,6 +56,16 @@ class WorkshopConfig:
     run: RunSettings = field(default_factory=lambda: RunSettings(cache_dir=default_cache_dir()))
 
     @property
+    def reports_dir(self) -> Path:
+        """Where "Report on these options" writes: ``reports/`` beside the scenario folder.
+
+        For the bundled library: ``reports/`` of the current folder (as ``leadsim report``),
+        never inside the installed package.
+        """
+        bundled = Path(self.scenarios_dir).resolve() == scenarios_dir().resolve()
+        return (Path.cwd() if bundled else Path(self.scenarios_dir).parent) / "reports"
+
+    @property
     def save_dir(self) -> Path:
         """Where saved setups go."""
         return self.scenarios_dir / WORKSHOP_FOLDER

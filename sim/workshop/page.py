@@ -72,6 +72,37 @@ STYLE = """
 .ws-muted { color: #6b7385; }
 .ws-results caption { caption-side: top; text-align: left; font-size: 16px; color: #4a5366; }
 .ws-results .ws-value { font-size: 24px; } .ws-results th, .ws-results td { padding: 6px 10px; }
+.ws-results tr.ws-main th[scope=row] { font-weight: 700; }
+.ws-results tr.ws-main-last td, .ws-results tr.ws-main-last th { border-bottom: 3px solid #8a96ad; }
+.ws-app .ws-wrap { flex-wrap: wrap; gap: 6px 10px; }
+.ws-app .widget-hbox, .ws-app .widget-vbox { min-width: 0; }
+.ws-app .ws-left { flex: 0 0 36%; max-width: 36%; box-sizing: border-box; overflow: hidden; }
+.ws-app .ws-right { flex: 1 1 64%; min-width: 0; box-sizing: border-box; }
+.ws-app .ws-report-box { font-size: 17px; overflow-wrap: anywhere; }
+/* A projector at 1024×768 or 1280×720: smaller type so the main figures stay above the fold. */
+@media (max-width: 1400px), (max-height: 800px) {
+  .ws-app { font-size: 17px; --jp-widgets-font-size: 16px; --jp-widgets-inline-height: 32px; }
+  .ws-app h1 { font-size: 28px; margin: 0; }
+  .ws-app .ws-sub { font-size: 15px; line-height: 1.25; }
+  .ws-app .widget-toggle-button, .ws-app button, .ws-app select, .ws-app input,
+  .ws-app .widget-readout { font-size: 16px !important; }
+  .ws-app .ws-label { font-size: 17px; } .ws-app .ws-hint { font-size: 13px; }
+  .ws-app .ws-h2 { font-size: 20px; margin: 10px 0 2px 0; }
+  .ws-status, .ws-message { font-size: 16px; padding: 4px 10px; }
+  .ws-results { font-size: 16px; margin-top: 4px; }
+  .ws-results thead th { font-size: 15px; }
+  .ws-results th[scope=row] { font-size: 16px; }
+  .ws-results .ws-value { font-size: 19px; }
+  .ws-results th, .ws-results td { padding: 4px 6px; }
+  .ws-results .ws-file { font-size: 13px; }
+  .ws-change .ws-words { font-size: 17px; } .ws-change .ws-ci { font-size: 13px; }
+  .ws-results caption { font-size: 14px; }
+  .ws-funnel { font-size: 15px; } .ws-funnel .ws-step { width: 170px; }
+}
+@media (max-width: 1100px) {
+  .ws-results .ws-value { font-size: 17px; } .ws-change .ws-words { font-size: 15px; }
+  .ws-results th[scope=row] { font-size: 14px; } .ws-results { font-size: 14px; }
+}
 </style>
 """
 
@@ -90,6 +121,10 @@ def _kpi_id(kpi: str) -> str:
     return kpi.replace("_", "-")
 
 
+MAIN_KPIS = ("total_revenue_per_year", "cost_per_year")
+"""Revenue and cost per year lead the table; net benefit and payback follow right under them."""
+
+
 def render_results(
     baseline: RunSummary,
     comparison: Comparison | None,
@@ -97,9 +132,16 @@ def render_results(
     run_number: int = 0,
     period: str = "",
 ) -> str:
-    """The KPI table: starting point left, edited setup right, the difference in words, coloured."""
+    """The KPI table: starting point left, edited setup right, the difference in words, coloured.
+
+    The main figures (revenue, cost, net benefit, payback) come first, so they are above the
+    fold on a projector; the other headline KPIs follow.
+    """
     esc = html.escape
-    caption = f'<caption class="ws-period">Figures for {esc(period)}</caption>' if period else ""
+    caption = (
+        f'<caption class="ws-period">Figures for {esc(period)}; rows “per year” are annualised'
+        "</caption>" if period else ""
+    )
     head = (
         f'<table class="ws-results" id="ws-results" data-run="{run_number}">{caption}'
         '<colgroup><col style="width:23%"><col style="width:19%"><col style="width:19%">'
@@ -109,69 +151,81 @@ def render_results(
         f'<span class="ws-file">{_breakable(esc(start_name))}</span></th>'
         '<th class="ws-edited">Your setup</th><th>Difference</th></tr></thead><tbody>'
     )
-    rows = []
     shown = result_kpis()
     missing = [kpi for kpi in shown if kpi not in baseline.kpis.columns]
     if missing:
         raise kpis.KpiError(f"the workshop has no values for KPI {', '.join(missing)}")
     baseline_means = {kpi: float(baseline.kpis[kpi].mean()) for kpi in shown}
-    for kpi in shown:
-        ident = _kpi_id(kpi)
-        base_value = baseline_means[kpi] if comparison is None else comparison.change(kpi).baseline
-        cells = [
-            f'<tr id="ws-row-{ident}" data-kpi="{kpi}"><th scope="row">{esc(kpis.label(kpi))}</th>',
-            (
-                f'<td id="ws-{ident}-baseline" class="ws-value ws-baseline" '
-                f'data-value="{_attr(base_value)}">{esc(figure(kpi, base_value))}</td>'
-            ),
-        ]
-        if comparison is None:
-            cells.append(
-                f'<td id="ws-{ident}-edited" class="ws-value ws-edited ws-muted" '
-                'data-value="">–</td>'
-            )
-            cells.append(f'<td id="ws-{ident}-change" class="ws-change ws-muted">press Run</td>')
-        else:
-            change = comparison.change(kpi)
-            cells.append(
-                f'<td id="ws-{ident}-edited" class="ws-value ws-edited" '
-                f'data-value="{_attr(change.edited)}">'
-                f"{esc(figure(kpi, change.edited))}</td>"
-            )
-            cells.append(
-                f'<td id="ws-{ident}-change" class="ws-change ws-tone-{change.tone}" '
-                f'data-tone="{change.tone}" data-diff="{_attr(change.difference)}" '
-                f'data-ci-low="{_attr(change.ci_low)}" data-ci-high="{_attr(change.ci_high)}">'
-                f'<div class="ws-words">{esc(change.words)}</div>'
-                f'<div class="ws-ci">{esc(change.verdict)} · {esc(change.interval)}</div></td>'
-            )
-        rows.append("".join(cells) + "</tr>")
-    if comparison is not None and comparison.money is not None:
-        rows.extend(_money_rows(comparison))
+    main = [kpi for kpi in MAIN_KPIS if kpi in shown]
+    rows = [_kpi_row(kpi, baseline_means[kpi], comparison, "ws-main") for kpi in main]
+    rows.extend(_money_rows(comparison))
+    rows.extend(_kpi_row(kpi, baseline_means[kpi], comparison) for kpi in shown if kpi not in main)
     return head + "".join(rows) + "</tbody></table>"
 
+
+def _kpi_row(kpi: str, mean: float, comparison: Comparison | None, css: str = "") -> str:
+    """One KPI: the starting point's value, the edited setup's and the difference in words."""
+    esc = html.escape
+    ident = _kpi_id(kpi)
+    base_value = mean if comparison is None else comparison.change(kpi).baseline
+    cells = [
+        (
+            f'<tr id="ws-row-{ident}" data-kpi="{kpi}" class="{css}">'
+            f'<th scope="row">{esc(kpis.label(kpi))}</th>'
+        ),
+        (
+            f'<td id="ws-{ident}-baseline" class="ws-value ws-baseline" '
+            f'data-value="{_attr(base_value)}">{esc(figure(kpi, base_value))}</td>'
+        ),
+    ]
+    if comparison is None:
+        cells.append(
+            f'<td id="ws-{ident}-edited" class="ws-value ws-edited ws-muted" data-value="">–</td>'
+        )
+        cells.append(f'<td id="ws-{ident}-change" class="ws-change ws-muted">press Run</td>')
+    else:
+        change = comparison.change(kpi)
+        cells.append(
+            f'<td id="ws-{ident}-edited" class="ws-value ws-edited" '
+            f'data-value="{_attr(change.edited)}">'
+            f"{esc(figure(kpi, change.edited))}</td>"
+        )
+        cells.append(
+            f'<td id="ws-{ident}-change" class="ws-change ws-tone-{change.tone}" '
+            f'data-tone="{change.tone}" data-diff="{_attr(change.difference)}" '
+            f'data-ci-low="{_attr(change.ci_low)}" data-ci-high="{_attr(change.ci_high)}">'
+            f'<div class="ws-words">{esc(change.words)}</div>'
+            f'<div class="ws-ci">{esc(change.verdict)} · {esc(change.interval)}</div></td>'
+        )
+    return "".join(cells) + "</tr>"
 
 WORKSHOP_MONEY = ("net_benefit_per_year", "payback_months")
 """The money figures of :mod:`sim.money` shown beside the KPIs (texts as in report and CLI)."""
 
 
-def _money_rows(comparison: Comparison) -> list[str]:
-    """Net benefit per year and payback of the edited setup, worded by :func:`money_texts`."""
-    assert comparison.money is not None
-    texts = money_texts(comparison.money)
+def _money_rows(comparison: Comparison | None) -> list[str]:
+    """Net benefit per year and payback of the edited setup, worded by :func:`money_texts`.
+
+    Before a Run the rows are there with "press Run", so the table does not jump.
+    """
+    money = comparison.money if comparison is not None else None
+    texts = money_texts(money) if money is not None else {}
     values = {
-        "net_benefit_per_year": comparison.money.net_benefit_per_year,
-        "payback_months": comparison.money.payback_months,
+        "net_benefit_per_year": money.net_benefit_per_year if money else math.nan,
+        "payback_months": money.payback_months if money else math.nan,
     }
     rows = []
-    for name in WORKSHOP_MONEY:
+    for index, name in enumerate(WORKSHOP_MONEY):
         assert name in COMPARISON_ORDER
         ident = _kpi_id(name)
+        last = " ws-main-last" if index == len(WORKSHOP_MONEY) - 1 else ""
+        words = html.escape(texts[name]) if name in texts else "press Run"
+        muted = "" if name in texts else " ws-muted"
         rows.append(
-            f'<tr id="ws-row-{ident}" data-kpi="{name}" class="ws-money">'
+            f'<tr id="ws-row-{ident}" data-kpi="{name}" class="ws-money ws-main{last}">'
             f'<th scope="row">{html.escape(kpis.label(name))}</th>'
-            f'<td id="ws-{ident}-change" class="ws-change" colspan="3" '
-            f'data-value="{_attr(values[name])}"><div class="ws-words">{html.escape(texts[name])}</div></td></tr>'
+            f'<td id="ws-{ident}-change" class="ws-change{muted}" colspan="3" '
+            f'data-value="{_attr(values[name])}"><div class="ws-words">{words}</div></td></tr>'
         )
     return rows
 

@@ -156,6 +156,22 @@ def test_a_run_clears_the_message_of_an_earlier_save(app):
     assert 'data-kind="none"' in app.save_message.value
 
 
+def test_every_next_action_clears_the_messages_of_the_last(app):
+    app.reps.value = "-3"
+    assert app.run() is None and 'data-kind="error"' in app.message.value
+    app.controls_widgets["recycling"].value = "yes"  # moving a lever is the next action
+    assert 'data-kind="none"' in app.message.value
+    app.reps.value = "zero"
+    app.save()
+    assert 'data-kind="error"' in app.save_message.value
+    app.reset_button.click()
+    assert 'data-kind="none"' in app.save_message.value
+    assert app.report_options() is None  # an empty tray: says what to do
+    assert 'data-kind="error"' in app.report_message.value
+    app.bring_back(None)
+    assert 'data-kind="none"' in app.report_message.value
+
+
 def test_a_lever_the_controls_cannot_offer_is_a_message_on_the_page(tmp_path, monkeypatch):
     import shutil
 

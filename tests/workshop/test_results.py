@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -157,7 +158,12 @@ def test_baseline_only_page_asks_for_a_run(small_dir: Path, fast_run):
     start = workshop.load_start(small_dir / "small.yaml", fast_run)
     baseline = workshop.run_scenario(start.baseline, fast_run)
     page = html_page.render_results(baseline, None, "small.yaml")
-    assert page.count("press Run") == len(workshop.result_kpis())
+    # every KPI and the two money rows (net benefit, payback) wait for the Run
+    assert page.count("press Run") == len(workshop.result_kpis()) + len(html_page.WORKSHOP_MONEY)
+    rows = re.findall(r'<tr id="ws-row-([a-z-]+)"', page)
+    assert rows[:4] == [
+        "total-revenue-per-year", "cost-per-year", "net-benefit-per-year", "payback-months"
+    ]  # the main figures lead the table: above the fold on a projector
     revenue = float(baseline.kpis["revenue"].mean())
     assert f'data-value="{revenue!r}"' in page
 
