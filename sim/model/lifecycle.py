@@ -471,7 +471,7 @@ class LeadLifecycleModel:
         else:
             request = request_rep(pool, self._priority(lead, first_attempt))
         self.leads_waiting += 1
-        if escalates:
+        if escalates and not request.triggered:
             yield request | env.timeout(lead.sla_escalate_at - env.now)
             if not request.triggered:
                 request.cancel()
