@@ -27,7 +27,7 @@ import pandas as pd
 import simpy
 
 from sim.model.after_sale import follow_customer
-from sim.model.arrivals import PlannedLeads, arrival_times, start_process_at
+from sim.model.arrivals import PlannedLeads, arrival_times, start_process_at, start_quiet_process
 from sim.model.availability import available_hours, rep_calendars
 from sim.model.calendar import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_WEEK, BusinessCalendar
 from sim.model.decay import interest
@@ -248,7 +248,7 @@ class LeadLifecycleModel:
 
         if at is None:
             count_in()
-            self.env.process(self._lead(lead))
+            start_quiet_process(self.env, self._lead(lead))
             return
 
         def count_in_planned(event: object) -> None:
@@ -603,7 +603,7 @@ class LeadLifecycleModel:
             lead.deal_value = lead.deal_value_if_won
             # The cohort stays open through the customer's follow-up (up to the cap).
             self._finish(lead, "won", env.now, release=False)
-            env.process(self._customer(lead))
+            start_quiet_process(env, self._customer(lead))
         else:
             self._finish(lead, "lost_competitor", env.now)
         return False
