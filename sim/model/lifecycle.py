@@ -39,10 +39,12 @@ from sim.model.random_streams import (
 from sim.model.records import LEAD_COLUMNS, OUTCOMES, ROW_WIDTH, Lead, LeadRegister, lead_table
 from sim.model.reps import (
     ESCALATED_RANK,
+    GAVE_UP,
     Priority,
     off_shift_holds,
     own_pipeline_tasks,
     request_rep,
+    unless_first,
 )
 from sim.model.roles import SalesTeam
 from sim.model.selling import selling_draws, selling_work
@@ -479,12 +481,9 @@ class LeadLifecycleModel:
                 self._log(lead, "escalated")
                 request = request_rep(pool, (ESCALATED_RANK, lead.sla_deadline))
         if not request.triggered:
-            yield request | env.timeout(max(0.0, lead.buying_window_end - env.now))
+            yield unless_first(request, env.timeout(max(0.0, lead.buying_window_end - env.now)))
         self.leads_waiting -= 1
-        if not request.triggered:
-            request.cancel()
-            return None
-        return request
+        return None if request.value is GAVE_UP else request
 
     def _sales(self, lead: Lead) -> Generator[simpy.Event, Any, bool]:
         """One contact series: attempts, qualification and the sales cycle; True when recycled."""

@@ -119,6 +119,32 @@ def request_rep(pool: simpy.PriorityResource, priority: Priority) -> simpy.resou
     return pool.request(priority=priority)  # type: ignore[arg-type]
 
 
+GAVE_UP = object()
+"""The value of a request that left the queue unserved (``unless_first``)."""
+
+
+def unless_first(
+    request: simpy.resources.resource.PriorityRequest, give_up: simpy.Event
+) -> simpy.resources.resource.PriorityRequest:
+    """``request``, leaving the queue with the value ``GAVE_UP`` if ``give_up`` fires first.
+
+    The race of a waiting request against a deadline (a buying window closing) without SimPy's
+    ``request | timeout`` condition: the process yields the request itself, granted (value None)
+    or given up, so a grant resumes it one event sooner and the condition's own event is gone.
+    """
+
+    def leave(_: simpy.Event) -> None:
+        if not request.triggered:
+            request.cancel()
+            request.succeed(GAVE_UP)
+
+    if give_up.callbacks is None:  # the deadline has already passed
+        leave(give_up)
+    else:
+        give_up.callbacks.append(leave)
+    return request
+
+
 def off_shift_holds(
     env: simpy.Environment, calendar: BusinessCalendar, pool: simpy.PriorityResource
 ) -> Generator[simpy.Event, Any, None]:
