@@ -481,9 +481,19 @@ class LeadLifecycleModel:
                 self._log(lead, "escalated")
                 request = request_rep(pool, (ESCALATED_RANK, lead.sla_deadline))
         if not request.triggered:
-            yield unless_first(request, env.timeout(max(0.0, lead.buying_window_end - env.now)))
+            yield unless_first(request, self._window_closes(lead))
         self.leads_waiting -= 1
         return None if request.value is GAVE_UP else request
+
+    def _window_closes(self, lead: Lead) -> simpy.Event:
+        """The lead's one timeout at its buying window's end, which every wait for a rep races.
+
+        One per lead instead of one per wait: each timeout stays in the event queue until the
+        window closes, long after the wait it was made for was served.
+        """
+        if lead.window_closes is None:
+            lead.window_closes = self.env.timeout(max(0.0, lead.buying_window_end - self.env.now))
+        return lead.window_closes
 
     def _sales(self, lead: Lead) -> Generator[simpy.Event, Any, bool]:
         """One contact series: attempts, qualification and the sales cycle; True when recycled."""
@@ -582,6 +592,7 @@ class LeadLifecycleModel:
             owner = self._opportunity_owner(lead, pool)
             in_time = yield from selling_work(
                 env, self.scenario.selling, lead, owner, selling_draws(self.seed_sequence, lead),
+                partial(self._window_closes, lead),
                 partial(self._priority, lead, False), partial(self._account_work, pool=owner), self._log,
             )
             if not in_time:
