@@ -16,6 +16,7 @@ import numpy as np
 import simpy
 from scipy import stats
 
+from sim.model.arrivals import start_quiet_process
 from sim.model.calendar import HOURS_PER_DAY
 from sim.model.decay import hot_window_hours
 from sim.model.random_streams import named_stream, sample_from_uniform
@@ -55,7 +56,7 @@ def follow_customer(model: LeadLifecycleModel, customer: Lead) -> Generator[simp
                 customer.churned_at = env.now
             return
         if upcoming == next_upsell:
-            env.process(upsell(model, customer, rng))
+            start_quiet_process(env, upsell(model, customer, rng))
             next_upsell += rng.exponential(HOURS_PER_YEAR / upsell_rate)
         else:
             referral_lead(model, customer, rng)

@@ -132,7 +132,53 @@ class PlannedLeads:
         return self._make(position, draft.channel, draft.created_at, **draft.traits)
 
 
-class _ProcessStartingAt(simpy.events.Process):
+class QuietProcess(simpy.events.Process):
+    """A SimPy process whose end schedules no event when nobody waits for it.
+
+    SimPy's ``Process`` schedules itself as an event when its generator returns, so that
+    whoever yields the process learns of its end. Nothing waits for a lead's or a customer's
+    process, so that event only cost one more step of the event loop per lead; here the process
+    ends processed (``callbacks`` None) unless something registered a callback. A generator
+    that raises still schedules its failure, so errors surface as in SimPy.
+    """
+
+    def _resume(self, event: simpy.Event) -> None:
+        """SimPy's ``Process._resume``, ending quietly when no one listens."""
+        env = self.env
+        env._active_proc = self
+        generator = self._generator
+        while True:
+            try:
+                if event._ok:
+                    event = generator.send(event._value)
+                else:
+                    event._defused = True
+                    error = type(event._value)(*event._value.args)
+                    error.__cause__ = event._value
+                    event = generator.throw(error)
+            except StopIteration as stop:
+                self._ok = True
+                self._value = stop.value
+                if self.callbacks:
+                    env.schedule(self)
+                else:
+                    self.callbacks = None  # type: ignore[assignment]
+                event = None  # type: ignore[assignment]
+                break
+            except BaseException as error:  # noqa: BLE001 - handed to SimPy, which raises it from step()
+                self._ok = False
+                self._value = error
+                env.schedule(self)
+                event = None  # type: ignore[assignment]
+                break
+            if event.callbacks is not None:
+                event.callbacks.append(self._resume)
+                break
+        self._target = event
+        env._active_proc = None
+
+
+class _ProcessStartingAt(QuietProcess):
     """A SimPy process whose generator first runs after ``delay``, woken by a plain timeout.
 
     ``env.process`` starts a generator with an ``Initialize`` event at the current instant, so
@@ -156,6 +202,13 @@ class _ProcessStartingAt(simpy.events.Process):
         start.callbacks.append(on_start)
         start.callbacks.append(self._resume)
         self._target = start
+
+
+def start_quiet_process(
+    env: simpy.Environment, generator: Generator[simpy.Event, Any, Any]
+) -> simpy.events.Process:
+    """Start ``generator`` now as a process whose end schedules no event (``QuietProcess``)."""
+    return QuietProcess(env, generator)
 
 
 def start_process_at(

@@ -27,7 +27,7 @@ import pandas as pd
 import simpy
 
 from sim.model.after_sale import follow_customer
-from sim.model.arrivals import PlannedLeads, arrival_times, start_process_at
+from sim.model.arrivals import PlannedLeads, arrival_times, start_process_at, start_quiet_process
 from sim.model.availability import available_hours, rep_calendars
 from sim.model.calendar import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_WEEK, BusinessCalendar
 from sim.model.decay import interest
@@ -39,10 +39,12 @@ from sim.model.random_streams import (
 from sim.model.records import LEAD_COLUMNS, OUTCOMES, ROW_WIDTH, Lead, LeadRegister, lead_table
 from sim.model.reps import (
     ESCALATED_RANK,
+    GAVE_UP,
     Priority,
     off_shift_holds,
     own_pipeline_tasks,
     request_rep,
+    unless_first,
 )
 from sim.model.roles import SalesTeam
 from sim.model.selling import selling_draws, selling_work
@@ -248,7 +250,7 @@ class LeadLifecycleModel:
 
         if at is None:
             count_in()
-            self.env.process(self._lead(lead))
+            start_quiet_process(self.env, self._lead(lead))
             return
 
         def count_in_planned(event: object) -> None:
@@ -471,7 +473,7 @@ class LeadLifecycleModel:
         else:
             request = request_rep(pool, self._priority(lead, first_attempt))
         self.leads_waiting += 1
-        if escalates:
+        if escalates and not request.triggered:
             yield request | env.timeout(lead.sla_escalate_at - env.now)
             if not request.triggered:
                 request.cancel()
@@ -479,12 +481,19 @@ class LeadLifecycleModel:
                 self._log(lead, "escalated")
                 request = request_rep(pool, (ESCALATED_RANK, lead.sla_deadline))
         if not request.triggered:
-            yield request | env.timeout(max(0.0, lead.buying_window_end - env.now))
+            yield unless_first(request, self._window_closes(lead))
         self.leads_waiting -= 1
-        if not request.triggered:
-            request.cancel()
-            return None
-        return request
+        return None if request.value is GAVE_UP else request
+
+    def _window_closes(self, lead: Lead) -> simpy.Event:
+        """The lead's one timeout at its buying window's end, which every wait for a rep races.
+
+        One per lead instead of one per wait: each timeout stays in the event queue until the
+        window closes, long after the wait it was made for was served.
+        """
+        if lead.window_closes is None:
+            lead.window_closes = self.env.timeout(max(0.0, lead.buying_window_end - self.env.now))
+        return lead.window_closes
 
     def _sales(self, lead: Lead) -> Generator[simpy.Event, Any, bool]:
         """One contact series: attempts, qualification and the sales cycle; True when recycled."""
@@ -583,6 +592,7 @@ class LeadLifecycleModel:
             owner = self._opportunity_owner(lead, pool)
             in_time = yield from selling_work(
                 env, self.scenario.selling, lead, owner, selling_draws(self.seed_sequence, lead),
+                partial(self._window_closes, lead),
                 partial(self._priority, lead, False), partial(self._account_work, pool=owner), self._log,
             )
             if not in_time:
@@ -603,7 +613,7 @@ class LeadLifecycleModel:
             lead.deal_value = lead.deal_value_if_won
             # The cohort stays open through the customer's follow-up (up to the cap).
             self._finish(lead, "won", env.now, release=False)
-            env.process(self._customer(lead))
+            start_quiet_process(env, self._customer(lead))
         else:
             self._finish(lead, "lost_competitor", env.now)
         return False

@@ -97,6 +97,9 @@ class Lead:
     crn_key: tuple[str, ...] = ()  # the lead's identity for its own random streams
     qualified_at: float = math.nan
     selling_hours: float = 0.0
+    # One timeout at the buying window's end, shared by every wait of the lead for a rep
+    # (made at its first wait; not a column).
+    window_closes: Any = None
 
     @property
     def wasted_sales_hours(self) -> float:

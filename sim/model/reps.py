@@ -51,7 +51,9 @@ class _RepRequest(PriorityRequest):
     """SimPy's ``PriorityRequest`` with its set-up inlined: the same key, queue place and grant.
 
     It leaves out the callback that would look for pending releases once the request is granted:
-    a ``RepPool`` never has any (releases are synchronous).
+    a ``RepPool`` never has any (releases are synchronous). A request a free rep takes at once is
+    granted without an event (it is born processed); one that queues is granted by a release,
+    with SimPy's event, as before.
     """
 
     def __init__(self, resource: RepPool, priority: Any = 0, preempt: bool = True) -> None:
@@ -65,6 +67,17 @@ class _RepRequest(PriorityRequest):
         now = env.now
         self.time = now
         self.key = (priority, now, not preempt)
+        if not resource.put_queue and len(resource.users) < resource._capacity:
+            # A free rep and nobody waiting: granted at once, without an event. The request is
+            # born processed (as if SimPy had already run its grant), so a process that yields it
+            # goes on at once and ``triggered`` is True for code that checks it; nothing was
+            # waiting on the grant event, whose only effect was one more step of the event loop.
+            resource.users.append(self)
+            self.usage_since = now
+            self._ok = True
+            self._value = None
+            self.callbacks = None  # type: ignore[assignment]
+            return
         resource.put_queue.append(self)
         resource._trigger_put(None)
 
@@ -104,6 +117,32 @@ def request_rep(pool: simpy.PriorityResource, priority: Priority) -> simpy.resou
     SimPy compares priorities with ``<`` only, so tuples work although its hints say ``int``.
     """
     return pool.request(priority=priority)  # type: ignore[arg-type]
+
+
+GAVE_UP = object()
+"""The value of a request that left the queue unserved (``unless_first``)."""
+
+
+def unless_first(
+    request: simpy.resources.resource.PriorityRequest, give_up: simpy.Event
+) -> simpy.resources.resource.PriorityRequest:
+    """``request``, leaving the queue with the value ``GAVE_UP`` if ``give_up`` fires first.
+
+    The race of a waiting request against a deadline (a buying window closing) without SimPy's
+    ``request | timeout`` condition: the process yields the request itself, granted (value None)
+    or given up, so a grant resumes it one event sooner and the condition's own event is gone.
+    """
+
+    def leave(_: simpy.Event) -> None:
+        if not request.triggered:
+            request.cancel()
+            request.succeed(GAVE_UP)
+
+    if give_up.callbacks is None:  # the deadline has already passed
+        leave(give_up)
+    else:
+        give_up.callbacks.append(leave)
+    return request
 
 
 def off_shift_holds(
@@ -186,5 +225,8 @@ def _start_own_task(
 
         env.timeout(task_hours).callbacks.append(end_task)
 
-    request.callbacks.append(start_task)
+    if request.callbacks is None:  # granted at once (``_RepRequest``)
+        start_task(request)
+    else:
+        request.callbacks.append(start_task)
     return request

@@ -10,7 +10,7 @@ first (the deal is then lost to a competitor). Task lengths come from the lead's
 (``selling/<lead>``), so every scenario draws the same hours for the same lead.
 
 The tasks run inside the lead's own SimPy process (no process per task): per task one timeout
-until it is due, one rep request raced against the buying window, and one timeout for the work.
+until it is due, one rep request raced against the buying window (``unless_first``), and one timeout for the work.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import simpy
 
 from sim.model.random_streams import DrawRow, named_stream
 from sim.model.records import Lead
-from sim.model.reps import Priority, request_rep
+from sim.model.reps import GAVE_UP, Priority, request_rep, unless_first
 from sim.scenario.schema import Selling
 
 
@@ -39,13 +39,16 @@ def selling_work(
     lead: Lead,
     pool: simpy.PriorityResource,
     draws: DrawRow,
+    window_closes: Callable[[], simpy.Event],
     priority: Callable[[], Priority],
     account_work: Callable[[float, float, str], None],
     log: Callable[[Lead, str], None],
 ) -> Generator[simpy.Event, Any, bool]:
-    """Work the lead's selling tasks from now (its qualification); False if its window closed first."""
+    """Work the lead's selling tasks from now (its qualification); False if its window closed first.
+
+    ``window_closes`` gives the lead's timeout at its buying window's end (one per lead).
+    """
     qualified_at = env.now
-    window_closes: simpy.Event | None = None
     for task in selling.tasks:
         due = qualified_at + task.at_cycle_share * lead.sales_cycle_hours
         if max(due, env.now) >= lead.buying_window_end:
@@ -55,14 +58,11 @@ def selling_work(
         if due > env.now:
             yield env.timeout(due - env.now)
         hours = draws.sample(task.hours)
-        if window_closes is None:
-            window_closes = env.timeout(lead.buying_window_end - env.now)
         request = request_rep(pool, priority())
         if not request.triggered:
-            yield request | window_closes
-            if not request.triggered:
+            yield unless_first(request, window_closes())
+            if request.value is GAVE_UP:
                 # The buyer decided while the task still waited for its rep.
-                request.cancel()
                 return False
         start = env.now
         log(lead, "selling:" + task.name)
