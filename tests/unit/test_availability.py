@@ -7,13 +7,13 @@ work on those days (so each test can fail).
 
 from __future__ import annotations
 
-import copy
 import datetime
 from typing import Any
 
 import numpy as np
 import pytest
 from pydantic import ValidationError
+from scenario_dicts import merged
 
 from sim.model.calendar import BusinessCalendar
 from sim.model.lifecycle import LeadLifecycleModel
@@ -36,15 +36,6 @@ OFFICE: dict[str, Any] = {
 }
 
 
-def merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """``base`` with ``overrides`` merged in, section by section."""
-    result = copy.deepcopy(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merged(result[key], value)
-        else:
-            result[key] = copy.deepcopy(value)
-    return result
 
 
 class WorkDays(LeadLifecycleModel):

@@ -5,7 +5,6 @@ Clock: hours from Monday 00:00; hour 130 is Saturday 10:00, hour 176 the second 
 
 from __future__ import annotations
 
-import copy
 import itertools
 import math
 from datetime import timedelta
@@ -16,6 +15,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scenario_dicts import merged
 
 from sim.model.calendar import BusinessCalendar
 from sim.model.lifecycle import LEAD_COLUMNS, OUTCOMES, LeadLifecycleModel, interest, simulate
@@ -26,15 +26,6 @@ SQL_ONLY = {"ql": 0.0, "mql": 0.0, "sql": 1.0}
 FOREVER = {"distribution": "fixed", "mean": 1e6}  # buying window, days
 
 
-def merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """``base`` with ``overrides`` merged in, section by section."""
-    result = copy.deepcopy(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merged(result[key], value)
-        else:
-            result[key] = copy.deepcopy(value)
-    return result
 
 
 # A base-like company: three channels, nurturing, office hours, five reps.

@@ -8,13 +8,13 @@ open) gives exactly the results of a model without selling work.
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from scenario_dicts import merged
 
 from sim.errors import ScenarioError
 from sim.model.lifecycle import LeadLifecycleModel, simulate
@@ -42,15 +42,6 @@ OFFICE: dict[str, Any] = {
 }
 
 
-def merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """``base`` with ``overrides`` merged in, section by section."""
-    result = copy.deepcopy(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merged(result[key], value)
-        else:
-            result[key] = copy.deepcopy(value)
-    return result
 
 
 def office(**sections: Any) -> Scenario:

@@ -7,12 +7,12 @@ order of work is checked on a small loaded office with common random numbers.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from scenario_dicts import merged
 from scipy import stats
 
 from sim.metrics import replication_kpis, sla_met
@@ -25,15 +25,6 @@ FOREVER = {"distribution": "fixed", "mean": 1e6}  # buying window, days
 NEVER_DAYS = 1e7  # a stage step that never comes
 
 
-def merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """``base`` with ``overrides`` merged in, section by section."""
-    result = copy.deepcopy(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merged(result[key], value)
-        else:
-            result[key] = copy.deepcopy(value)
-    return result
 
 
 class LoggingModel(LeadLifecycleModel):
