@@ -34,7 +34,6 @@ REPLICATIONS, SEED = 4, 1  # the workshop's defaults
 SLA_4H = (  # what the SLA control at "4 h" must set (levers/sla.yaml)
     "sla.agreed=true",
     "sla.first_contact_business_hours=4",
-    "sla.escalate_before_deadline_hours=2",
     "sales.queue=sla",
 )
 SHOWN = result_kpis()
