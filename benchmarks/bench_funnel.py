@@ -35,7 +35,6 @@ import gc
 import json
 import math
 import os
-import platform
 import random
 import resource
 import subprocess
@@ -50,6 +49,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import simpy
+from bench_model import machine  # the same machine description as the model benchmark
 
 from sim.model.calendar import HOURS_PER_DAY, BusinessCalendar
 from sim.model.lifecycle import LeadLifecycleModel
@@ -218,24 +218,6 @@ def measure(factor: int, rounds: int, short_horizon: bool) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------- report
-def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "simpy": simpy.__version__,
-        "platform": platform.platform(),
-    }
-
-
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
         (

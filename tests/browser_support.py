@@ -63,6 +63,18 @@ class WorkshopServer:
     log: Path
 
 
+def small_workshop_scenarios(folder: Path) -> Path:
+    """A scenario folder with one small starting file (``small.yaml``) for serving tests."""
+    scenarios = folder / "scenarios"
+    scenarios.mkdir()
+    (scenarios / "small.yaml").write_text(
+        "name: small\nhorizon: {warmup_days: 7, measurement_days: 28, drain_cap_days: 30}\n"
+        "channels:\n  - name: web_inquiry\n    leads_per_week: 20\nsales: {reps: 2}\n",
+        encoding="utf-8",
+    )
+    return scenarios
+
+
 def start_workshop(folder: Path, *options: str, timeout_seconds: float = 120.0) -> WorkshopServer:
     """Start `python -m sim workshop` in ``folder`` on a free port; return once it prints its URL."""
     port = free_port()

@@ -21,7 +21,6 @@ value when levers interact in one direction, and agree with it when they do not 
 
 from __future__ import annotations
 
-import copy
 import math
 import tempfile
 from collections.abc import Sequence
@@ -41,9 +40,7 @@ from sim.experiment.attribution import (
     subset_label,
 )
 from sim.experiment.portfolio import check_measure, direction, measure_values
-from sim.scenario.loader import _display, resolve_scenario
-from sim.scenario.merging import _apply_override
-from sim.scenario.messages import _validate
+from sim.scenario.loader import display_path, resolve_scenario, with_overrides
 from sim.scenario.ranges import Parameter, uncertain_parameters
 from sim.scenario.records import ResolvedScenario
 from sim.scenario.schema import Scenario
@@ -180,17 +177,13 @@ def _override_text(parameter: Parameter, value: float) -> str:
 
 def world_scenario(setup: Setup, parameters: Sequence[Parameter], row: np.ndarray, sample: int) -> Scenario:
     """The setup in one sampled world: its resolved data with the sampled values applied."""
-    data = copy.deepcopy(setup.resolved.data)
-    provenance = dict(setup.resolved.provenance)
     texts = [
         _override_text(parameter, float(value))
         for parameter, value in zip(parameters, row, strict=True)
         if parameter.key in setup.parameter_keys
     ]
     try:
-        for text in texts:
-            _apply_override(data, provenance, text)
-        return _validate(data, provenance, _display(setup.file))
+        return with_overrides(setup.resolved, setup.file, texts)
     except ScenarioError as error:
         raise ScenarioError(
             f"sampled world {sample} of the assumption ranges makes {setup.name} invalid – narrow the "
@@ -388,7 +381,7 @@ def parameters_table(parameters: Sequence[Parameter]) -> pd.DataFrame:
     """One row per sampled parameter: its value, range, distribution, reason and range-file line."""
     return pd.DataFrame([
         {
-            "parameter": label, "group": mechanism_group(p.path), "file": _display(p.file), "path": p.path,
+            "parameter": label, "group": mechanism_group(p.path), "file": display_path(p.file), "path": p.path,
             "value": p.value,
             "low": p.low, "high": p.high, "distribution": p.distribution, "reason": p.reason,
             "range_file_line": p.origin.location,

@@ -10,6 +10,7 @@ names the line the user has to fix and ``leadsim explain`` can show the source o
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import stat
@@ -86,15 +87,28 @@ def resolve_scenario(
     if "name" not in own_keys:
         data["name"] = top.stem
         _drop_prefix(provenance, ("name",))
-        provenance[("name",)] = Origin(_display(top), comment="from the file name")
+        provenance[("name",)] = Origin(display_path(top), comment="from the file name")
     if "title" not in own_keys:
         # A title names one file's setup: a composition or a lever overlay does not pass it on.
         data.pop("title", None)
         _drop_prefix(provenance, ("title",))
+    scenario = _overridden(data, provenance, overrides, top)
+    return ResolvedScenario(scenario, data, provenance, chain, tuple(overrides))
+
+
+def with_overrides(resolved: ResolvedScenario, file: Path, overrides: Sequence[str]) -> Scenario:
+    """The resolved scenario of ``file`` with further ``--set`` overrides, validated; ``resolved``
+    stays unchanged (a robustness world, a sweep point)."""
+    return _overridden(copy.deepcopy(resolved.data), dict(resolved.provenance), overrides, file)
+
+
+def _overridden(
+    data: dict[str, Any], provenance: dict[KeyPath, Origin], overrides: Sequence[str], top: Path
+) -> Scenario:
+    """Apply ``overrides`` to ``data`` in place (their origins into ``provenance``) and validate."""
     for text in overrides:
         _apply_override(data, provenance, text)
-    scenario = _validate(data, provenance, _display(top))
-    return ResolvedScenario(scenario, data, provenance, chain, tuple(overrides))
+    return _validate(data, provenance, display_path(top))
 
 
 def file_title(path: str | os.PathLike[str]) -> str:
@@ -160,7 +174,7 @@ def dump_resolved_yaml(resolved: ResolvedScenario) -> str:
     stream = io.StringIO()
     stream.write("# leadsim resolved scenario\n")
     for file in resolved.chain:
-        stream.write(f"# from: {_display(file)}\n")
+        stream.write(f"# from: {display_path(file)}\n")
     for text in resolved.overrides:
         stream.write(f"# {SET_SOURCE} {text}\n")
     yaml.dump(data, stream)
@@ -170,7 +184,7 @@ def dump_resolved_yaml(resolved: ResolvedScenario) -> str:
 # --------------------------------------------------------------------------- reading files
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """A path as shown to the user: relative to the current directory when inside it."""
     absolute = Path(os.path.abspath(path))
     try:
@@ -180,7 +194,7 @@ def _display(path: Path) -> str:
 
 
 def _chain_text(stack: Sequence[Path], last: Path) -> str:
-    return " -> ".join(clip(_display(p), 120) for p in (*stack, last))
+    return " -> ".join(clip(display_path(p), 120) for p in (*stack, last))
 
 
 def _file_problem(absolute: Path) -> str | None:
@@ -234,7 +248,7 @@ def _load_with_parents(
         )
     problem = _file_problem(absolute)
     if problem is not None:
-        shown = clip(_display(absolute), 200)
+        shown = clip(display_path(absolute), 200)
         if not stack:
             raise ScenarioError(f"{shown}: scenario file {problem} (current directory: {Path.cwd()})")
         raise ScenarioError(
@@ -279,7 +293,7 @@ def _parent_paths(value: Any, path: Path, where: str) -> list[str]:
 
 def _read_file(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Origin], str]:
     """Parse one YAML file into plain data and per-key origins (no inheritance yet)."""
-    shown = clip(_display(path), 200)
+    shown = clip(display_path(path), 200)
     try:
         # O_NONBLOCK: a file swapped for a FIFO after the check must not block the open.
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))

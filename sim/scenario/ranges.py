@@ -28,7 +28,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.scenario.limits import clip
-from sim.scenario.loader import _display, _read_file
+from sim.scenario.loader import _read_file, display_path
 from sim.scenario.records import (
     Origin,
     Problem,
@@ -148,7 +148,7 @@ def load_ranges(scenario_file: str | os.PathLike[str]) -> dict[str, RangeEntry]:
     own, _, _ = _read_file(scenario_path)
     own.pop("extends", None)
     values = {_dotted(path): value for path, value in _leaves(own, ())}
-    shown = _display(companion)
+    shown = display_path(companion)
     problems: list[Problem] = []
     entries: dict[str, RangeEntry] = {}
     for key, body in raw.items():
@@ -156,7 +156,7 @@ def load_ranges(scenario_file: str | os.PathLike[str]) -> dict[str, RangeEntry]:
         path = str(key)
         if path not in values:
             close = difflib.get_close_matches(path, list(values), n=1, cutoff=0.75)
-            hint = f"; did you mean '{close[0]}'?" if close else f" (not set in {_display(scenario_path)})"
+            hint = f"; did you mean '{close[0]}'?" if close else f" (not set in {display_path(scenario_path)})"
             problems.append(Problem(origin.location, path, "unknown key path" + hint))
             continue
         if not isinstance(body, Mapping):
@@ -205,7 +205,7 @@ def missing_ranges(scenario_file: str | os.PathLike[str]) -> list[str]:
 
 def chain_ranges(resolved: ResolvedScenario) -> dict[str, tuple[Path, RangeEntry]]:
     """The range entry of each effective value, from the companion of the file that set it."""
-    by_display = {_display(file): file for file in resolved.chain}
+    by_display = {display_path(file): file for file in resolved.chain}
     per_file = {file: load_ranges(file) for file in resolved.chain}
     found: dict[str, tuple[Path, RangeEntry]] = {}
     for key_path, origin in resolved.provenance.items():

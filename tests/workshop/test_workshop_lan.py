@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import start_workshop, stop_process_group
+from browser_support import small_workshop_scenarios, start_workshop, stop_process_group
 
 from sim.cli.workshop import LAN_HOST, lan_address, voila_command
 
@@ -30,13 +30,7 @@ def get(url: str) -> tuple[int, str]:
 @pytest.fixture(scope="module")
 def lan_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     folder = tmp_path_factory.mktemp("workshop-lan")
-    scenarios = folder / "scenarios"
-    scenarios.mkdir()
-    (scenarios / "small.yaml").write_text(
-        "name: small\nhorizon: {warmup_days: 7, measurement_days: 28, drain_cap_days: 30}\n"
-        "channels:\n  - name: web_inquiry\n    leads_per_week: 20\nsales: {reps: 2}\n",
-        encoding="utf-8",
-    )
+    scenarios = small_workshop_scenarios(folder)
     server = start_workshop(
         folder, "--scenarios", str(scenarios), "--start", "small.yaml", "--replications", "1",
         "--workers", "1", "--no-cache", "--lan",

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psutil
 import pytest
-from browser_support import start_workshop, stop_process_group
+from browser_support import small_workshop_scenarios, start_workshop, stop_process_group
 
 IDLE_TIMEOUT = 3
 MAX_KERNELS = 3
@@ -48,13 +48,7 @@ def get(url: str, host: str | None = None) -> tuple[int, str]:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     folder = tmp_path_factory.mktemp("workshop-exposure")
-    scenarios = folder / "scenarios"
-    scenarios.mkdir()
-    (scenarios / "small.yaml").write_text(
-        "name: small\nhorizon: {warmup_days: 7, measurement_days: 28, drain_cap_days: 30}\n"
-        "channels:\n  - name: web_inquiry\n    leads_per_week: 20\nsales: {reps: 2}\n",
-        encoding="utf-8",
-    )
+    scenarios = small_workshop_scenarios(folder)
     server = start_workshop(
         folder, "--scenarios", str(scenarios), "--start", "small.yaml", "--replications", "2",
         "--workers", "1", "--no-cache", "--idle-timeout", str(IDLE_TIMEOUT),
