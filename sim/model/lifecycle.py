@@ -20,11 +20,13 @@ import math
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from functools import partial
+from heapq import heappush
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import simpy
+from simpy.core import NORMAL
 
 from sim.model.after_sale import follow_customer
 from sim.model.arrivals import PlannedLeads, arrival_times, start_process_at, start_quiet_process
@@ -50,7 +52,7 @@ from sim.model.roles import SalesTeam
 from sim.model.selling import selling_draws, selling_work
 from sim.scenario.schema import STAGES, Channel, Scenario
 
-__all__ = ["LEAD_COLUMNS", "OUTCOMES", "Lead", "LeadLifecycleModel", "SimulationResult", "interest", "simulate"]
+__all__ = ["LEAD_COLUMNS", "OUTCOMES", "Lead", "LeadLifecycleModel", "SimulationResult", "interest", "simulate", "timeout_at"]
 
 WORK_KINDS = ("lead", "selling", "own")
 """What reps spend their hours on: contact and upsell work on leads, selling tasks, own workload."""
@@ -60,6 +62,24 @@ STAGE_VALUE = (0.0, 0.5, 1.0)  # QL, MQL, SQL on the scoring scale
 ARRIVAL_BLOCK_HOURS = 168.0
 YOUNG_COLLECTION_EVERY = 10_000  # allocations between young garbage collections during a run
 HOURS_PER_MONTH = DAYS_PER_MONTH * HOURS_PER_DAY
+
+
+def timeout_at(env: simpy.Environment, at: float) -> simpy.Event:
+    """An event that fires at the absolute time ``at`` (not before now), like a timeout.
+
+    ``env.timeout(delay)`` fires at ``env.now + delay``; a process that skipped some waits in
+    plain Python holds its clock as the running sum of those waits, which ``now + (at - now)``
+    can miss by a rounding step. This schedules the event at ``at`` itself, with SimPy's own
+    queue key (time, normal priority, next event id), so events at an equal time still fire in
+    the order they were scheduled. (SimPy has no public call for an absolute time.)
+    """
+    if at < env.now:
+        raise ValueError(f"cannot schedule at {at}, before now ({env.now})")
+    event = simpy.Event(env)
+    event._ok = True
+    event._value = None
+    heappush(env._queue, (at, NORMAL, next(env._eid), event))
+    return event
 
 
 @dataclass
@@ -339,21 +359,38 @@ class LeadLifecycleModel:
         return True
 
     def _nurture_until_ready(self, lead: Lead) -> Generator[simpy.Event, Any, bool]:
-        """Marketing scores and nurtures the lead until it passes the threshold, drops or buys elsewhere."""
+        """Marketing scores and nurtures the lead until it passes the threshold, drops or buys elsewhere.
+
+        A monthly re-score that fails changes nothing but the lead's own nurturing draws, so the
+        process does not wake for it: it runs the failed re-scores in plain Python on its own
+        clock ``now`` (the same sums of waits the timeouts would make) and wakes once, at exactly
+        that time (``timeout_at``), when something happens - a passing score (the capacity
+        agreement counts by the real clock), a stage step, dropout or the window's end. Same
+        draws in the same order, same times; a failed re-score was about a sixth of a
+        replication's events.
+        """
         env = self.env
         nurturing = self.scenario.nurturing
         qualification = self.scenario.qualification
+        rescore_every = nurturing.rescore_every_days * HOURS_PER_DAY
+        dropout_mean = HOURS_PER_MONTH / nurturing.dropout_per_month if nurturing.dropout_per_month > 0 else math.inf
+        now = env.now
+        skipped = False  # whether ``now`` is ahead of the clock by re-scores the process slept through
         while True:
-            now = env.now
             if now >= lead.buying_window_end:
+                if skipped:
+                    yield timeout_at(env, now)
                 self._finish(lead, "lost_competitor", now)
                 return False
-            next_check = nurturing.rescore_every_days * HOURS_PER_DAY
+            next_check = rescore_every
             # A lead sales found unqualified is not scored again until it has moved a stage:
             # what sales learnt stays with the lead, so an unchanged lead is not re-sent.
             if not lead.awaiting_stage_step:
                 score = self._score(lead)
                 if score >= qualification.threshold:
+                    if skipped:
+                        yield timeout_at(env, now)
+                        skipped = False
                     if self._within_capacity(lead, now):
                         if math.isnan(lead.sales_ready_at):
                             lead.sales_ready_at = now
@@ -371,23 +408,27 @@ class LeadLifecycleModel:
                 to_next_stage = lead.nurture.exponential(mean_days * HOURS_PER_DAY / nurturing.content_relevance)
             else:
                 to_next_stage = math.inf
-            dropout_mean = HOURS_PER_MONTH / nurturing.dropout_per_month if nurturing.dropout_per_month > 0 else math.inf
             to_dropout = lead.nurture.exponential(dropout_mean)
             to_window_end = lead.buying_window_end - now
             wait = min(next_check, to_next_stage, to_dropout, to_window_end)
-            yield env.timeout(wait)
+            now = now + wait  # the time SimPy's ``timeout(wait)`` would have woken the lead at
+            if wait != to_window_end and wait != to_dropout and wait != to_next_stage:
+                # Only the next re-score: nothing to do before it, so no event for this wait.
+                skipped = True
+                continue
+            yield timeout_at(env, now)
+            skipped = False
             if wait == to_window_end:
-                self._finish(lead, "lost_competitor", env.now)
+                self._finish(lead, "lost_competitor", now)
                 return False
             if wait == to_dropout:
-                self._finish(lead, "dropped", env.now)
+                self._finish(lead, "dropped", now)
                 return False
-            if wait == to_next_stage:
-                lead.stage += 1
-                lead.max_stage = max(lead.max_stage, lead.stage)
-                lead.last_touch = env.now  # an engagement that moved the lead re-warms it
-                lead.awaiting_stage_step = False
-                self._log(lead, "stage_step")
+            lead.stage += 1
+            lead.max_stage = max(lead.max_stage, lead.stage)
+            lead.last_touch = now  # an engagement that moved the lead re-warms it
+            lead.awaiting_stage_step = False
+            self._log(lead, "stage_step")
 
     def _handoff(self, lead: Lead) -> Generator[simpy.Event, Any, bool]:
         """Pass the lead to sales by list or CRM task; set this hand-off's SLA deadline; sales may ignore it."""
