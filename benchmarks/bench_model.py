@@ -229,7 +229,7 @@ def events_by_mechanism(factor: int = 1) -> dict[str, int]:
     def counting_timeout_at(env, at):  # type: ignore[no-untyped-def]
         process = env.active_process
         owner = process._generator.__name__ if process is not None else "(resource callback)"
-        counts[f"{owner}: Timeout"] += 1
+        counts[f"{owner}: timeout_at ({sys._getframe(1).f_code.co_name})"] += 1
         return original_at(env, at)
 
     simpy.Environment.schedule = counting_schedule  # type: ignore[method-assign]

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import bisect
 import gc
+import itertools
 import math
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from functools import partial
-from heapq import heappush
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -82,6 +83,76 @@ def timeout_at(env: simpy.Environment, at: float) -> simpy.Event:
     return event
 
 
+class BuyingWindows:
+    """The buying windows of leads waiting for a rep: each closes at its end, by few events.
+
+    A wait for a rep races the lead's window closing (``unless_first``). A timeout per lead at
+    its window's end (the model's former way) was an event for almost every lead that ever
+    queued, although its wait had mostly been served long before. Here a lead's window is a
+    plain, never-scheduled event (``closes``); the waiting leads sit in a heap by closing time
+    and one scheduled event at a time (``timeout_at``, the same time the lead's timeout had)
+    closes the windows that are due, then re-arms for the earliest window of a lead that is
+    still waiting. A window whose moment passed while nobody waited is closed when the lead
+    next waits, as the old timeout would already have been. Same instants, same callbacks.
+    """
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self._waiting: list[tuple[float, int, Lead]] = []  # (closes at, order, lead), a heap
+        self._order = itertools.count()
+        self._armed: list[float] = []  # times of the scheduled closing events, a heap
+
+    def closes(self, lead: Lead) -> simpy.Event:
+        """The lead's window-closing event for a wait that starts now (made on first use)."""
+        env = self.env
+        event = lead.window_closes
+        if event is None:
+            event = lead.window_closes = simpy.Event(env)
+            lead.window_closes_at = env.now + max(0.0, lead.buying_window_end - env.now)
+        elif event.callbacks is not None and lead.window_closes_at < env.now:
+            self._close(event)  # its moment passed while the lead was not waiting
+        if event.callbacks is not None and not lead.window_watched:
+            lead.window_watched = True
+            at = lead.window_closes_at
+            heappush(self._waiting, (at, next(self._order), lead))
+            if not self._armed or at < self._armed[0]:
+                self._arm(at)
+        return event
+
+    @staticmethod
+    def wait_ended(event: simpy.Event) -> None:
+        """Forget the finished wait's callback (it would do nothing): the lead waits no more."""
+        if event.callbacks:
+            event.callbacks.clear()
+
+    def _arm(self, at: float) -> None:
+        heappush(self._armed, at)
+        timeout_at(self.env, at).callbacks.append(self._fire)
+
+    def _fire(self, _: simpy.Event) -> None:
+        now = self.env.now
+        heappop(self._armed)
+        waiting = self._waiting
+        while waiting and waiting[0][0] <= now:
+            lead = heappop(waiting)[2]
+            lead.window_watched = False
+            self._close(lead.window_closes)
+        # Windows of leads no longer waiting need no event; they close on their next wait.
+        while waiting and not waiting[0][2].window_closes.callbacks:
+            heappop(waiting)[2].window_watched = False
+        if waiting and (not self._armed or waiting[0][0] < self._armed[0]):
+            self._arm(waiting[0][0])
+
+    @staticmethod
+    def _close(event: simpy.Event) -> None:
+        """Fire ``event`` now, as SimPy's loop would: mark it done and run its callbacks."""
+        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+        event._ok = True
+        event._value = None
+        for callback in callbacks:
+            callback(event)
+
+
 @dataclass
 class SimulationResult:
     """What one replication produced: the cohort's lead table, weekly series and run totals."""
@@ -110,6 +181,7 @@ class LeadLifecycleModel:
         self.cohort_arrivals_done = False
         self.cohort_done = self.env.event()
         self.leads = LeadRegister(0)
+        self.buying_windows = BuyingWindows(self.env)
         self.busy_hours_in_window = 0.0
         self.hours_in_window = dict.fromkeys(WORK_KINDS, 0.0)
         self.own_missed_in_window = 0.0
@@ -522,19 +594,19 @@ class LeadLifecycleModel:
                 self._log(lead, "escalated")
                 request = request_rep(pool, (ESCALATED_RANK, lead.sla_deadline))
         if not request.triggered:
-            yield unless_first(request, self._window_closes(lead))
+            window_closes = self._window_closes(lead)
+            yield unless_first(request, window_closes)
+            BuyingWindows.wait_ended(window_closes)
         self.leads_waiting -= 1
         return None if request.value is GAVE_UP else request
 
     def _window_closes(self, lead: Lead) -> simpy.Event:
-        """The lead's one timeout at its buying window's end, which every wait for a rep races.
+        """The event a wait for a rep starting now races: the lead's buying window closing.
 
-        One per lead instead of one per wait: each timeout stays in the event queue until the
-        window closes, long after the wait it was made for was served.
+        One per lead, fired by ``BuyingWindows`` only if the lead is waiting when its window
+        closes (``sim.model.lifecycle.BuyingWindows``).
         """
-        if lead.window_closes is None:
-            lead.window_closes = self.env.timeout(max(0.0, lead.buying_window_end - self.env.now))
-        return lead.window_closes
+        return self.buying_windows.closes(lead)
 
     def _sales(self, lead: Lead) -> Generator[simpy.Event, Any, bool]:
         """One contact series: attempts, qualification and the sales cycle; True when recycled."""
