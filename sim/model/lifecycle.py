@@ -437,8 +437,9 @@ class LeadLifecycleModel:
         process does not wake for it: it runs the failed re-scores in plain Python on its own
         clock ``now`` (the same sums of waits the timeouts would make) and wakes once, at exactly
         that time (``timeout_at``), when something happens - a passing score (the capacity
-        agreement counts by the real clock), a stage step, dropout or the window's end. Same
-        draws in the same order, same times; a failed re-score was about a sixth of a
+        agreement counts by the real clock), a stage step, or the lead of the measured cohort
+        dropping out or its window ending (a lead outside the cohort just ends: nothing records
+        it). Same draws in the same order, same times; a failed re-score was about a sixth of a
         replication's events.
         """
         env = self.env
@@ -450,7 +451,7 @@ class LeadLifecycleModel:
         skipped = False  # whether ``now`` is ahead of the clock by re-scores the process slept through
         while True:
             if now >= lead.buying_window_end:
-                if skipped:
+                if skipped and lead.in_cohort:
                     yield timeout_at(env, now)
                 self._finish(lead, "lost_competitor", now)
                 return False
@@ -488,14 +489,15 @@ class LeadLifecycleModel:
                 # Only the next re-score: nothing to do before it, so no event for this wait.
                 skipped = True
                 continue
+            if wait == to_window_end or wait == to_dropout:
+                # The lead leaves nurturing here. One outside the measured cohort leaves no
+                # record and frees nothing, so its process ends now without an event for it.
+                if lead.in_cohort:
+                    yield timeout_at(env, now)
+                self._finish(lead, "lost_competitor" if wait == to_window_end else "dropped", now)
+                return False
             yield timeout_at(env, now)
             skipped = False
-            if wait == to_window_end:
-                self._finish(lead, "lost_competitor", now)
-                return False
-            if wait == to_dropout:
-                self._finish(lead, "dropped", now)
-                return False
             lead.stage += 1
             lead.max_stage = max(lead.max_stage, lead.stage)
             lead.last_touch = now  # an engagement that moved the lead re-warms it
