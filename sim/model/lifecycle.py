@@ -518,14 +518,16 @@ class LeadLifecycleModel:
         if math.isnan(lead.handoff_at):
             lead.handoff_at = env.now
         # Every hand-off has its own deadline, counted from the moment this hand-off was ready.
-        lead.sla_deadline = self.calendar.add_business_hours(
-            lead.ready_at, self.scenario.sla.first_contact_business_hours
-        )
+        sla = self.scenario.sla
+        deadline_hours = sla.first_contact_business_hours
+        lead.sla_deadline = self.calendar.add_business_hours(lead.ready_at, deadline_hours)
         # Escalation comes early enough to meet the deadline: a rep about to start a block of
         # other work takes the lead first if that block would run past the deadline.
-        sla = self.scenario.sla
-        lead.sla_escalate_at = self.calendar.add_business_hours(
-            lead.ready_at, max(0.0, sla.first_contact_business_hours - sla.escalate_before_deadline_hours)
+        escalate_hours = max(0.0, deadline_hours - sla.escalate_before_deadline_hours)
+        # At the deadline itself (no margin, the default) it is the same instant: computed once.
+        lead.sla_escalate_at = (
+            lead.sla_deadline if escalate_hours == deadline_hours
+            else self.calendar.add_business_hours(lead.ready_at, escalate_hours)
         )
         self._log(lead, "handoff")
         self.weekly_handoffs[int(env.now // HOURS_PER_WEEK)] += 1
