@@ -36,6 +36,7 @@ if str(ROOT) not in sys.path:
 
 import simpy
 
+from sim.model import lifecycle
 from sim.model.lifecycle import LeadLifecycleModel
 from sim.scenario.schema import Scenario
 
@@ -222,12 +223,23 @@ def events_by_mechanism(factor: int = 1) -> dict[str, int]:
         counts[f"{owner}: {type(event).__name__}"] += 1
         return original(self, event, priority, delay)
 
+    # Events scheduled at an absolute time bypass ``schedule``: count them on their way in.
+    original_at = lifecycle.timeout_at
+
+    def counting_timeout_at(env, at):  # type: ignore[no-untyped-def]
+        process = env.active_process
+        owner = process._generator.__name__ if process is not None else "(resource callback)"
+        counts[f"{owner}: timeout_at ({sys._getframe(1).f_code.co_name})"] += 1
+        return original_at(env, at)
+
     simpy.Environment.schedule = counting_schedule  # type: ignore[method-assign]
+    lifecycle.timeout_at = counting_timeout_at  # type: ignore[assignment]
     try:
         model = LeadLifecycleModel(scaled(base, factor), seed=SEED, replication=0)
         model.run()
     finally:
         simpy.Environment.schedule = original  # type: ignore[method-assign]
+        lifecycle.timeout_at = original_at  # type: ignore[assignment]
     counts["leads started"] = int(model.weekly_created.sum())
     return dict(counts.most_common())
 

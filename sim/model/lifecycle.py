@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import bisect
 import gc
+import itertools
 import math
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from functools import partial
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import simpy
+from simpy.core import NORMAL
 
 from sim.model.after_sale import follow_customer
 from sim.model.arrivals import PlannedLeads, arrival_times, start_process_at, start_quiet_process
@@ -50,7 +53,7 @@ from sim.model.roles import SalesTeam
 from sim.model.selling import selling_draws, selling_work
 from sim.scenario.schema import STAGES, Channel, Scenario
 
-__all__ = ["LEAD_COLUMNS", "OUTCOMES", "Lead", "LeadLifecycleModel", "SimulationResult", "interest", "simulate"]
+__all__ = ["LEAD_COLUMNS", "OUTCOMES", "Lead", "LeadLifecycleModel", "SimulationResult", "interest", "simulate", "timeout_at"]
 
 WORK_KINDS = ("lead", "selling", "own")
 """What reps spend their hours on: contact and upsell work on leads, selling tasks, own workload."""
@@ -60,6 +63,94 @@ STAGE_VALUE = (0.0, 0.5, 1.0)  # QL, MQL, SQL on the scoring scale
 ARRIVAL_BLOCK_HOURS = 168.0
 YOUNG_COLLECTION_EVERY = 10_000  # allocations between young garbage collections during a run
 HOURS_PER_MONTH = DAYS_PER_MONTH * HOURS_PER_DAY
+
+
+def timeout_at(env: simpy.Environment, at: float) -> simpy.Event:
+    """An event that fires at the absolute time ``at`` (not before now), like a timeout.
+
+    ``env.timeout(delay)`` fires at ``env.now + delay``; a process that skipped some waits in
+    plain Python holds its clock as the running sum of those waits, which ``now + (at - now)``
+    can miss by a rounding step. This schedules the event at ``at`` itself, with SimPy's own
+    queue key (time, normal priority, next event id), so events at an equal time still fire in
+    the order they were scheduled. (SimPy has no public call for an absolute time.)
+    """
+    if at < env.now:
+        raise ValueError(f"cannot schedule at {at}, before now ({env.now})")
+    event = simpy.Event(env)
+    event._ok = True
+    event._value = None
+    heappush(env._queue, (at, NORMAL, next(env._eid), event))
+    return event
+
+
+class BuyingWindows:
+    """The buying windows of leads waiting for a rep: each closes at its end, by few events.
+
+    A wait for a rep races the lead's window closing (``unless_first``). A timeout per lead at
+    its window's end (the model's former way) was an event for almost every lead that ever
+    queued, although its wait had mostly been served long before. Here a lead's window is a
+    plain, never-scheduled event (``closes``); the waiting leads sit in a heap by closing time
+    and one scheduled event at a time (``timeout_at``, the same time the lead's timeout had)
+    closes the windows that are due, then re-arms for the earliest window of a lead that is
+    still waiting. A window whose moment passed while nobody waited is closed when the lead
+    next waits, as the old timeout would already have been. Same instants, same callbacks.
+    """
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self._waiting: list[tuple[float, int, Lead]] = []  # (closes at, order, lead), a heap
+        self._order = itertools.count()
+        self._armed: list[float] = []  # times of the scheduled closing events, a heap
+
+    def closes(self, lead: Lead) -> simpy.Event:
+        """The lead's window-closing event for a wait that starts now (made on first use)."""
+        env = self.env
+        event = lead.window_closes
+        if event is None:
+            event = lead.window_closes = simpy.Event(env)
+            lead.window_closes_at = env.now + max(0.0, lead.buying_window_end - env.now)
+        elif event.callbacks is not None and lead.window_closes_at < env.now:
+            self._close(event)  # its moment passed while the lead was not waiting
+        if event.callbacks is not None and not lead.window_watched:
+            lead.window_watched = True
+            at = lead.window_closes_at
+            heappush(self._waiting, (at, next(self._order), lead))
+            if not self._armed or at < self._armed[0]:
+                self._arm(at)
+        return event
+
+    @staticmethod
+    def wait_ended(event: simpy.Event) -> None:
+        """Forget the finished wait's callback (it would do nothing): the lead waits no more."""
+        if event.callbacks:
+            event.callbacks.clear()
+
+    def _arm(self, at: float) -> None:
+        heappush(self._armed, at)
+        timeout_at(self.env, at).callbacks.append(self._fire)
+
+    def _fire(self, _: simpy.Event) -> None:
+        now = self.env.now
+        heappop(self._armed)
+        waiting = self._waiting
+        while waiting and waiting[0][0] <= now:
+            lead = heappop(waiting)[2]
+            lead.window_watched = False
+            self._close(lead.window_closes)
+        # Windows of leads no longer waiting need no event; they close on their next wait.
+        while waiting and not waiting[0][2].window_closes.callbacks:
+            heappop(waiting)[2].window_watched = False
+        if waiting and (not self._armed or waiting[0][0] < self._armed[0]):
+            self._arm(waiting[0][0])
+
+    @staticmethod
+    def _close(event: simpy.Event) -> None:
+        """Fire ``event`` now, as SimPy's loop would: mark it done and run its callbacks."""
+        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+        event._ok = True
+        event._value = None
+        for callback in callbacks:
+            callback(event)
 
 
 @dataclass
@@ -90,6 +181,7 @@ class LeadLifecycleModel:
         self.cohort_arrivals_done = False
         self.cohort_done = self.env.event()
         self.leads = LeadRegister(0)
+        self.buying_windows = BuyingWindows(self.env)
         self.busy_hours_in_window = 0.0
         self.hours_in_window = dict.fromkeys(WORK_KINDS, 0.0)
         self.own_missed_in_window = 0.0
@@ -339,21 +431,39 @@ class LeadLifecycleModel:
         return True
 
     def _nurture_until_ready(self, lead: Lead) -> Generator[simpy.Event, Any, bool]:
-        """Marketing scores and nurtures the lead until it passes the threshold, drops or buys elsewhere."""
+        """Marketing scores and nurtures the lead until it passes the threshold, drops or buys elsewhere.
+
+        A monthly re-score that fails changes nothing but the lead's own nurturing draws, so the
+        process does not wake for it: it runs the failed re-scores in plain Python on its own
+        clock ``now`` (the same sums of waits the timeouts would make) and wakes once, at exactly
+        that time (``timeout_at``), when something happens - a passing score (the capacity
+        agreement counts by the real clock), a stage step, or the lead of the measured cohort
+        dropping out or its window ending (a lead outside the cohort just ends: nothing records
+        it). Same draws in the same order, same times; a failed re-score was about a sixth of a
+        replication's events.
+        """
         env = self.env
         nurturing = self.scenario.nurturing
         qualification = self.scenario.qualification
+        rescore_every = nurturing.rescore_every_days * HOURS_PER_DAY
+        dropout_mean = HOURS_PER_MONTH / nurturing.dropout_per_month if nurturing.dropout_per_month > 0 else math.inf
+        now = env.now
+        skipped = False  # whether ``now`` is ahead of the clock by re-scores the process slept through
         while True:
-            now = env.now
             if now >= lead.buying_window_end:
+                if skipped and lead.in_cohort:
+                    yield timeout_at(env, now)
                 self._finish(lead, "lost_competitor", now)
                 return False
-            next_check = nurturing.rescore_every_days * HOURS_PER_DAY
+            next_check = rescore_every
             # A lead sales found unqualified is not scored again until it has moved a stage:
             # what sales learnt stays with the lead, so an unchanged lead is not re-sent.
             if not lead.awaiting_stage_step:
                 score = self._score(lead)
                 if score >= qualification.threshold:
+                    if skipped:
+                        yield timeout_at(env, now)
+                        skipped = False
                     if self._within_capacity(lead, now):
                         if math.isnan(lead.sales_ready_at):
                             lead.sales_ready_at = now
@@ -371,23 +481,28 @@ class LeadLifecycleModel:
                 to_next_stage = lead.nurture.exponential(mean_days * HOURS_PER_DAY / nurturing.content_relevance)
             else:
                 to_next_stage = math.inf
-            dropout_mean = HOURS_PER_MONTH / nurturing.dropout_per_month if nurturing.dropout_per_month > 0 else math.inf
             to_dropout = lead.nurture.exponential(dropout_mean)
             to_window_end = lead.buying_window_end - now
             wait = min(next_check, to_next_stage, to_dropout, to_window_end)
-            yield env.timeout(wait)
-            if wait == to_window_end:
-                self._finish(lead, "lost_competitor", env.now)
+            now = now + wait  # the time SimPy's ``timeout(wait)`` would have woken the lead at
+            if wait != to_window_end and wait != to_dropout and wait != to_next_stage:
+                # Only the next re-score: nothing to do before it, so no event for this wait.
+                skipped = True
+                continue
+            if wait == to_window_end or wait == to_dropout:
+                # The lead leaves nurturing here. One outside the measured cohort leaves no
+                # record and frees nothing, so its process ends now without an event for it.
+                if lead.in_cohort:
+                    yield timeout_at(env, now)
+                self._finish(lead, "lost_competitor" if wait == to_window_end else "dropped", now)
                 return False
-            if wait == to_dropout:
-                self._finish(lead, "dropped", env.now)
-                return False
-            if wait == to_next_stage:
-                lead.stage += 1
-                lead.max_stage = max(lead.max_stage, lead.stage)
-                lead.last_touch = env.now  # an engagement that moved the lead re-warms it
-                lead.awaiting_stage_step = False
-                self._log(lead, "stage_step")
+            yield timeout_at(env, now)
+            skipped = False
+            lead.stage += 1
+            lead.max_stage = max(lead.max_stage, lead.stage)
+            lead.last_touch = now  # an engagement that moved the lead re-warms it
+            lead.awaiting_stage_step = False
+            self._log(lead, "stage_step")
 
     def _handoff(self, lead: Lead) -> Generator[simpy.Event, Any, bool]:
         """Pass the lead to sales by list or CRM task; set this hand-off's SLA deadline; sales may ignore it."""
@@ -403,14 +518,16 @@ class LeadLifecycleModel:
         if math.isnan(lead.handoff_at):
             lead.handoff_at = env.now
         # Every hand-off has its own deadline, counted from the moment this hand-off was ready.
-        lead.sla_deadline = self.calendar.add_business_hours(
-            lead.ready_at, self.scenario.sla.first_contact_business_hours
-        )
+        sla = self.scenario.sla
+        deadline_hours = sla.first_contact_business_hours
+        lead.sla_deadline = self.calendar.add_business_hours(lead.ready_at, deadline_hours)
         # Escalation comes early enough to meet the deadline: a rep about to start a block of
         # other work takes the lead first if that block would run past the deadline.
-        sla = self.scenario.sla
-        lead.sla_escalate_at = self.calendar.add_business_hours(
-            lead.ready_at, max(0.0, sla.first_contact_business_hours - sla.escalate_before_deadline_hours)
+        escalate_hours = max(0.0, deadline_hours - sla.escalate_before_deadline_hours)
+        # At the deadline itself (no margin, the default) it is the same instant: computed once.
+        lead.sla_escalate_at = (
+            lead.sla_deadline if escalate_hours == deadline_hours
+            else self.calendar.add_business_hours(lead.ready_at, escalate_hours)
         )
         self._log(lead, "handoff")
         self.weekly_handoffs[int(env.now // HOURS_PER_WEEK)] += 1
@@ -481,19 +598,19 @@ class LeadLifecycleModel:
                 self._log(lead, "escalated")
                 request = request_rep(pool, (ESCALATED_RANK, lead.sla_deadline))
         if not request.triggered:
-            yield unless_first(request, self._window_closes(lead))
+            window_closes = self._window_closes(lead)
+            yield unless_first(request, window_closes)
+            BuyingWindows.wait_ended(window_closes)
         self.leads_waiting -= 1
         return None if request.value is GAVE_UP else request
 
     def _window_closes(self, lead: Lead) -> simpy.Event:
-        """The lead's one timeout at its buying window's end, which every wait for a rep races.
+        """The event a wait for a rep starting now races: the lead's buying window closing.
 
-        One per lead instead of one per wait: each timeout stays in the event queue until the
-        window closes, long after the wait it was made for was served.
+        One per lead, fired by ``BuyingWindows`` only if the lead is waiting when its window
+        closes (``sim.model.lifecycle.BuyingWindows``).
         """
-        if lead.window_closes is None:
-            lead.window_closes = self.env.timeout(max(0.0, lead.buying_window_end - self.env.now))
-        return lead.window_closes
+        return self.buying_windows.closes(lead)
 
     def _sales(self, lead: Lead) -> Generator[simpy.Event, Any, bool]:
         """One contact series: attempts, qualification and the sales cycle; True when recycled."""

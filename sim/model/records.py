@@ -97,9 +97,11 @@ class Lead:
     crn_key: tuple[str, ...] = ()  # the lead's identity for its own random streams
     qualified_at: float = math.nan
     selling_hours: float = 0.0
-    # One timeout at the buying window's end, shared by every wait of the lead for a rep
-    # (made at its first wait; not a column).
+    # One event at the buying window's end, raced by every wait of the lead for a rep (made at
+    # its first wait and fired by ``sim.model.lifecycle.BuyingWindows``; not columns).
     window_closes: Any = None
+    window_closes_at: float = math.nan  # when that event is due (the window's end, or its first wait)
+    window_watched: bool = False  # in ``BuyingWindows``' heap of waiting leads
 
     @property
     def wasted_sales_hours(self) -> float:

@@ -46,7 +46,8 @@ def selling_work(
 ) -> Generator[simpy.Event, Any, bool]:
     """Work the lead's selling tasks from now (its qualification); False if its window closed first.
 
-    ``window_closes`` gives the lead's timeout at its buying window's end (one per lead).
+    ``window_closes`` gives the event of the lead's buying window closing (one per lead), whose
+    callbacks list holds only what waits on it now (a finished wait's callback is dropped).
     """
     qualified_at = env.now
     for task in selling.tasks:
@@ -60,7 +61,10 @@ def selling_work(
         hours = draws.sample(task.hours)
         request = request_rep(pool, priority())
         if not request.triggered:
-            yield unless_first(request, window_closes())
+            closes = window_closes()
+            yield unless_first(request, closes)
+            if closes.callbacks:
+                closes.callbacks.clear()  # the wait is over: its callback would do nothing
             if request.value is GAVE_UP:
                 # The buyer decided while the task still waited for its rep.
                 return False
