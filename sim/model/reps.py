@@ -57,8 +57,11 @@ class _RepRequest(PriorityRequest):
     It leaves out the callback that would look for pending releases once the request is granted:
     a ``RepPool`` never has any (releases are synchronous). A request a free rep takes at once is
     granted without an event (it is born processed); one that queues is granted by a release,
-    with SimPy's event, as before.
+    with SimPy's event, as before - unless it has ``start_at_grant`` (an own-pipeline task, which
+    no process waits for): then the release starts it at once, again without an event.
     """
+
+    start_at_grant: Callable[[simpy.Event], None] | None = None
 
     def __init__(self, resource: RepPool, priority: Any = 0, preempt: bool = True) -> None:
         env = resource._env
@@ -129,7 +132,14 @@ class RepPool(simpy.PriorityResource):
                 request = queue.pop(0)
                 self.users.append(request)
                 request.usage_since = self._env.now
-                request.succeed()
+                start = request.start_at_grant
+                if start is None:
+                    request.succeed()
+                else:  # born processed, as a request granted at once
+                    request._ok = True
+                    request._value = None
+                    request.callbacks = None
+                    start(request)
 
     def release(self, request: simpy.resources.resource.Request) -> None:  # type: ignore[override]
         """Free the rep ``request`` holds and grant the next waiting request, if any."""
@@ -370,6 +380,8 @@ def _start_own_task(
 
     if request.callbacks is None:  # granted at once (``_RepRequest``)
         start_task(request)
+    elif isinstance(request, _RepRequest):  # started by the release that frees a rep for it
+        request.start_at_grant = start_task
     else:
         request.callbacks.append(start_task)
     return request
