@@ -294,23 +294,34 @@ def own_pipeline_tasks(
 
     The workload is the company's, not a share of each rep: fewer reps share the same hours,
     so less of their time is left for leads. Tasks arise as a Poisson process in business hours.
+    The process only starts the chain of arrivals: each arrival's timeout calls the next one
+    (the same timeouts at the same instants, without resuming a process for each).
     """
     mean_task = sales.own_workload_task_hours.mean
     mean_gap = mean_task * calendar.hours_per_week / hours_per_week
     # Own prospects go first in a silo; otherwise they fill the time marketing leads leave.
     priority: Priority = (0.0, 0.0) if sales.marketing_leads_below_own_pipeline else (2.0, 0.0)
     expiries = _OwnTaskExpiries(env, missed)
-    while True:
+    expires_after = sales.own_workload_expires_business_hours
+
+    def next_arrival() -> None:
         gap = float(rng.exponential(mean_gap))
         # Tasks arise only in business hours: advance ``gap`` working hours.
         target = calendar.add_business_hours(env.now, gap)
-        yield env.timeout(target - env.now)
+        env.timeout(target - env.now).callbacks.append(arrive)
+
+    def arrive(_: simpy.Event) -> None:
         task_hours = sample_from_uniform(sales.own_workload_task_hours, float(rng.random()))
         request = _start_own_task(env, pool, task_hours, priority, account_work)
-        if sales.own_workload_expires_business_hours is not None and not request.triggered:
+        if expires_after is not None and not request.triggered:
             # Account work no rep started in time is left undone (a call not returned).
-            expiry = calendar.add_business_hours(env.now, sales.own_workload_expires_business_hours)
+            expiry = calendar.add_business_hours(env.now, expires_after)
             expiries.add(env.now + (expiry - env.now), request, task_hours)
+        next_arrival()
+
+    next_arrival()
+    return
+    yield  # a generator: the model starts it as a process
 
 
 class _OwnTaskExpiries:
