@@ -1,8 +1,9 @@
 """Sales reps as a SimPy priority resource: who gets the next free rep.
 
-A team of reps is a pool of servers; leads, sales' own prospecting and the calendar's off-shift
-holds all ask it for a rep with a priority (rank, rule value), lower first, ties first come
-first served. This module holds the pool, its fast queue and the priority vocabulary.
+A team of reps is a pool of servers; leads and sales' own prospecting ask it for a rep with a
+priority (rank, rule value), lower first, ties first come first served, and each rep's calendar
+takes their seat off work outside their hours (ahead of any waiting work). This module holds
+the pool, its fast queue, its shifts, the own workload and the priority vocabulary.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from sim.scenario.schema import Sales
 Priority = tuple[float, float]
 SHIFT_PRIORITY: Priority = (-1.0, 0.0)
 # An escalated lead (its SLA deadline passed before a rep took it) goes before every other lead
-# and own-pipeline task, but not before the calendar's off-shift holds.
+# and own-pipeline task, but not before a rep going off shift (nor an off-shift hold request).
 ESCALATED_RANK = -0.5
 
 
