@@ -152,10 +152,14 @@ class RepPool(simpy.PriorityResource):
     def follow_shift(self, calendar: BusinessCalendar) -> None:
         """From now on one seat of this pool works only in ``calendar``'s business hours."""
         now = self._env.now
-        if calendar.is_open(now):
-            _shift_clock(self._env).at(calendar.next_close(now), partial(self._end_shift, calendar))
-        else:
-            self._end_shift(calendar)
+        # Open now (also at an opening whose hour of day rounds to just before the start): the
+        # shift ends at its closing time; at a closing time that rounds to just before it, now.
+        if calendar.next_open(now) <= now:
+            closes = calendar.next_close(now)
+            if closes > now:
+                _shift_clock(self._env).at(closes, partial(self._end_shift, calendar))
+                return
+        self._end_shift(calendar)
 
     def _end_shift(self, calendar: BusinessCalendar) -> None:
         """The rep's shift is over: off at once if a seat is free, else when the next one frees."""
@@ -168,6 +172,10 @@ class RepPool(simpy.PriorityResource):
         self.off_shift += 1
         now = self._env.now
         reopen = calendar.next_open(now)
+        if reopen <= now and calendar.next_close(now) <= now:
+            # A closing instant whose hour of day rounds to just before a fractional closing
+            # hour reads as open: the shift is over all the same (SimPy's holds looped here).
+            reopen = calendar.next_open(math.nextafter(now, math.inf))
         if reopen > now:
             _shift_clock(self._env).at(reopen, partial(self._come_back, calendar))
         else:  # the rep worked through to their next shift: back at once

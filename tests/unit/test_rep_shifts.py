@@ -182,3 +182,25 @@ def test_own_tasks_nobody_starts_in_time_expire_in_order_with_fewer_events_than_
     assert times == sorted(times) and all(OFFICE.is_open(time) or time % 24 == 17.0 for time in times)
     # One timer for the earliest waiting task instead of one timeout per waiting task.
     assert events - events_without_expiry < waited
+
+
+def test_a_fractional_closing_hour_ends_the_shift_instead_of_looping_at_the_closing_instant() -> None:
+    """A ramping new hire's day ending at 8 + 0.45 x 9 = 12.05 h: the closing instant's hour of day
+    rounds to just below 12.05, so it reads as open; the rep still goes off until the next morning
+    (off-shift hold requests looped there for ever at one instant)."""
+    ramping = BusinessCalendar(Calendar(), day_end={day: 8.0 + 0.45 * 9.0 for day in range(14)})
+    assert any(ramping.is_open(ramping.next_close(day * 24.0 + 9.0)) for day in range(14))  # the trap
+    env = simpy.Environment()
+    pool = _pool_with_shifts(env, [ramping])
+    granted: dict[str, float] = {}
+    for day in range(14):
+        if ramping.works_on(day):
+            env.process(_job(env, pool, day * 24.0 + 12.5, 0.25, (0.0, 0.0), granted, f"{day} after closing"))
+    steps = 0
+    while env.peek() < 24.0 * 14 and steps < 5_000:  # a loop at one instant would use up the steps
+        env.step()
+        steps += 1
+    assert steps < 5_000
+    opening = {day: day * 24.0 + 8.0 for day in range(15) if ramping.works_on(day)}
+    assert granted == {name: min(t for d, t in opening.items() if d > int(name.split()[0]))
+                       for name in granted} and len(granted) == 9
