@@ -6,9 +6,9 @@ vacation_days_per_year`` random work days a year) and sick days (a Poisson numbe
 ``sales.sick_days_per_year`` a year) are closed, drawn from the rep's own stream
 ``absence/<rep>``, so every scenario with the same team sees the same absences. The last
 ``sales.new_hires.count`` reps join after ``joins_after_days`` and, for ``ramp_weeks``, work only
-``capacity_share`` of each day (their day ends early). A rep's calendar drives the off-shift hold
-that keeps that rep from work while away (``sim.model.reps.off_shift_holds``), so absences take
-capacity exactly like closing time does. Days are simulated days (0 = the first Monday).
+``capacity_share`` of each day (their day ends early). A rep's calendar drives the shift that keeps
+that rep's seat in the pool off work while away (``sim.model.reps.RepPool.follow_shift``), so
+absences take capacity exactly like closing time does. Days are simulated days (0 = the first Monday).
 """
 
 from __future__ import annotations

@@ -92,9 +92,25 @@ class BusinessCalendar:
             full_weeks -= 1
             remaining = self.hours_per_week
         current = time_hours + full_weeks * HOURS_PER_WEEK
+        # Shift by shift: ``next_open`` and ``next_close`` inlined (the same arithmetic, so the
+        # same instants to the last bit; this runs for every own task, deadline and expiry).
+        start_hour, end_hour, day_end = self.start_hour, self.end_hour, self.day_end
+        open_days, closed_days = self.open_days, self.closed_days
         while True:
-            current = self.next_open(current)
-            available = self.next_close(current) - current
+            day = int(current // HOURS_PER_DAY)
+            closes = day_end.get(day, end_hour) if day_end else end_hour
+            works = day % 7 in open_days and day not in closed_days
+            hour = current - day * HOURS_PER_DAY
+            if not (works and start_hour <= hour < closes):  # closed: the next opening
+                if works and hour < start_hour:
+                    current = day * HOURS_PER_DAY + start_hour
+                else:
+                    day += 1
+                    while not (day % 7 in open_days and day not in closed_days):
+                        day += 1
+                    current = day * HOURS_PER_DAY + start_hour
+                    closes = day_end.get(day, end_hour) if day_end else end_hour
+            available = (day * HOURS_PER_DAY + closes) - current
             if remaining <= available:
                 return current + remaining
             remaining -= available

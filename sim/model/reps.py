@@ -1,13 +1,18 @@
 """Sales reps as a SimPy priority resource: who gets the next free rep.
 
-A team of reps is a pool of servers; leads, sales' own prospecting and the calendar's off-shift
-holds all ask it for a rep with a priority (rank, rule value), lower first, ties first come
-first served. This module holds the pool, its fast queue and the priority vocabulary.
+A team of reps is a pool of servers; leads and sales' own prospecting ask it for a rep with a
+priority (rank, rule value), lower first, ties first come first served, and each rep's calendar
+takes their seat off work outside their hours (ahead of any waiting work). This module holds
+the pool, its fast queue, its shifts, the own workload and the priority vocabulary.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
+import itertools
+import math
+from collections import deque
 from collections.abc import Callable, Generator
 from functools import partial
 from typing import Any
@@ -24,7 +29,7 @@ from sim.scenario.schema import Sales
 Priority = tuple[float, float]
 SHIFT_PRIORITY: Priority = (-1.0, 0.0)
 # An escalated lead (its SLA deadline passed before a rep took it) goes before every other lead
-# and own-pipeline task, but not before the calendar's off-shift holds.
+# and own-pipeline task, but not before a rep going off shift (nor an off-shift hold request).
 ESCALATED_RANK = -0.5
 
 
@@ -53,8 +58,11 @@ class _RepRequest(PriorityRequest):
     It leaves out the callback that would look for pending releases once the request is granted:
     a ``RepPool`` never has any (releases are synchronous). A request a free rep takes at once is
     granted without an event (it is born processed); one that queues is granted by a release,
-    with SimPy's event, as before.
+    with SimPy's event, as before - unless it has ``start_at_grant`` (an own-pipeline task, which
+    no process waits for): then the release starts it at once, again without an event.
     """
+
+    start_at_grant: Callable[[simpy.Event], None] | None = None
 
     def __init__(self, resource: RepPool, priority: Any = 0, preempt: bool = True) -> None:
         env = resource._env
@@ -67,8 +75,8 @@ class _RepRequest(PriorityRequest):
         now = env.now
         self.time = now
         self.key = (priority, now, not preempt)
-        if not resource.put_queue and len(resource.users) < resource._capacity:
-            # A free rep and nobody waiting: granted at once, without an event. The request is
+        if not resource.put_queue and len(resource.users) + resource.off_shift < resource._capacity:
+            # A free rep (on shift) and nobody waiting: granted at once, without an event. The request is
             # born processed (as if SimPy had already run its grant), so a process that yields it
             # goes on at once and ``triggered`` is True for code that checks it; nothing was
             # waiting on the grant event, whose only effect was one more step of the event loop.
@@ -83,25 +91,56 @@ class _RepRequest(PriorityRequest):
 
 
 class RepPool(simpy.PriorityResource):
-    """Sales reps as a SimPy priority resource (with the O(log n) queue above).
+    """Sales reps as a SimPy priority resource (with the O(log n) queue above), aware of shifts.
 
     A release hands the freed rep to the next waiting request at once, instead of scheduling a
     ``Release`` event whose only job is to run the same hand-over one event later: the waiting
     request is granted at the same instant and in the same queue order, with one event fewer
     per release (nothing in the model waits for a release).
+
+    Reps off shift (``follow_shift``: closing time, weekends, holidays, their absences) hold a
+    seat without a request: a rep whose shift ends while idle goes off at once, a busy one as
+    soon as they finish, before any waiting work - exactly where the former off-shift hold
+    request (priority ``SHIFT_PRIORITY``, ahead of everything) was served. All pools' shift
+    changes at one instant share one event (``_ShiftClock``) instead of a close timeout, a hold
+    request and a reopen timeout per rep and night.
     """
 
     PutQueue = _InsortQueue
     request = BoundClass(_RepRequest)  # type: ignore[assignment]
 
+    def __init__(self, env: simpy.Environment, capacity: int = 1) -> None:
+        """A pool of ``capacity`` reps, all on shift until ``follow_shift`` says otherwise."""
+        super().__init__(env, capacity)
+        self.off_shift = 0
+        """Seats whose rep is off shift (each came back on the shift clock)."""
+        self.going_off: deque[BusinessCalendar] = deque()
+        """Reps whose shift ended while busy, in order: each takes the next seat freed."""
+
+    @property
+    def count(self) -> int:
+        """Seats taken: by work, by reps off shift and by reps about to go off (their former holds)."""
+        return len(self.users) + self.off_shift + len(self.going_off)
+
     def _trigger_put(self, get_event: Any) -> None:
-        """Grant the first waiting request if a rep is free (SimPy's loop, for one request)."""
-        queue = self.put_queue
-        if queue and len(self.users) < self._capacity:
-            request = queue.pop(0)
-            self.users.append(request)
-            request.usage_since = self._env.now
-            request.succeed()
+        """Give a free seat to a rep going off shift, else to the first waiting request."""
+        if len(self.users) + self.off_shift < self._capacity:
+            if self.going_off:
+                self._go_off(self.going_off.popleft())
+                return
+            queue = self.put_queue
+            if queue:
+                request = queue.pop(0)
+                self.users.append(request)
+                request.usage_since = self._env.now
+                start = request.start_at_grant
+                if start is None:
+                    request.succeed()
+                else:  # born processed, as a request granted at once
+                    request._ok = True
+                    request._value = None
+                    request.callbacks = None
+                    start(request)
 
     def release(self, request: simpy.resources.resource.Request) -> None:  # type: ignore[override]
         """Free the rep ``request`` holds and grant the next waiting request, if any."""
@@ -109,6 +148,90 @@ class RepPool(simpy.PriorityResource):
         if request in users:
             users.remove(request)
             self._trigger_put(None)
+
+    def follow_shift(self, calendar: BusinessCalendar) -> None:
+        """From now on one seat of this pool works only in ``calendar``'s business hours."""
+        now = self._env.now
+        # Open now (also at an opening whose hour of day rounds to just before the start): the
+        # shift ends at its closing time; at a closing time that rounds to just before it, now.
+        if calendar.next_open(now) <= now:
+            closes = calendar.next_close(now)
+            if closes > now:
+                _shift_clock(self._env).at(closes, partial(self._end_shift, calendar))
+                return
+        self._end_shift(calendar)
+
+    def _end_shift(self, calendar: BusinessCalendar) -> None:
+        """The rep's shift is over: off at once if a seat is free, else when the next one frees."""
+        if not self.going_off and len(self.users) + self.off_shift < self._capacity:
+            self._go_off(calendar)
+        else:
+            self.going_off.append(calendar)
+
+    def _go_off(self, calendar: BusinessCalendar) -> None:
+        self.off_shift += 1
+        now = self._env.now
+        reopen = calendar.next_open(now)
+        if reopen <= now and calendar.next_close(now) <= now:
+            # A closing instant whose hour of day rounds to just before a fractional closing
+            # hour reads as open: the shift is over all the same (SimPy's holds looped here).
+            reopen = calendar.next_open(math.nextafter(now, math.inf))
+        if reopen > now:
+            _shift_clock(self._env).at(reopen, partial(self._come_back, calendar))
+        else:  # the rep worked through to their next shift: back at once
+            self._come_back(calendar)
+
+    def _come_back(self, calendar: BusinessCalendar) -> None:
+        """The rep's next shift starts: their seat takes the next waiting work, then the shift runs."""
+        self.off_shift -= 1
+        self._trigger_put(None)
+        self.follow_shift(calendar)
+
+
+class _ShiftClock:
+    """The shift changes of every pool of a run, on one timeout per instant.
+
+    Actions due at the same instant run in the order they were set, in one event; each lands on
+    exactly the instant a per-rep timeout set at the same moment would have (``_delay_until``).
+    """
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.due: dict[float, list[Callable[[], None]]] = {}
+
+    def at(self, time_hours: float, action: Callable[[], None]) -> None:
+        """Run ``action`` at ``time_hours`` (as ``env.timeout(time_hours - env.now)`` would)."""
+        env = self.env
+        when = env.now + (time_hours - env.now)
+        actions = self.due.get(when)
+        if actions is None:
+            self.due[when] = [action]
+            env.timeout(time_hours - env.now).callbacks.append(self._fire)
+        else:
+            actions.append(action)
+
+    def _fire(self, _: simpy.Event) -> None:
+        for action in self.due.pop(self.env.now):
+            action()
+
+
+def _shift_clock(env: simpy.Environment) -> _ShiftClock:
+    """The run's shift clock (one per environment, kept on it)."""
+    clock: _ShiftClock | None = getattr(env, "_rep_shift_clock", None)
+    if clock is None:
+        clock = _ShiftClock(env)
+        env._rep_shift_clock = clock  # type: ignore[attr-defined]
+    return clock
+
+
+def _delay_until(now: float, when: float) -> float:
+    """The delay ``d`` with ``now + d == when`` exactly (a timeout at precisely ``when``)."""
+    delay = when - now
+    while now + delay < when:
+        delay = math.nextafter(delay, math.inf)
+    while now + delay > when:
+        delay = math.nextafter(delay, -math.inf)
+    return delay
 
 
 def request_rep(pool: simpy.PriorityResource, priority: Priority) -> simpy.resources.resource.PriorityRequest:
@@ -148,7 +271,14 @@ def unless_first(
 def off_shift_holds(
     env: simpy.Environment, calendar: BusinessCalendar, pool: simpy.PriorityResource
 ) -> Generator[simpy.Event, Any, None]:
-    """Hold one rep of ``pool`` outside business hours, so leads wait for the office to open."""
+    """Keep one rep of ``pool`` off work outside business hours, so leads wait for the office to open.
+
+    A ``RepPool`` does it itself (``RepPool.follow_shift``), this process only starts it; any
+    other resource gets an off-shift hold: a request ahead of all work from closing to opening.
+    """
+    if isinstance(pool, RepPool):
+        pool.follow_shift(calendar)
+        return
     while True:
         if calendar.is_open(env.now):
             yield env.timeout(calendar.next_close(env.now) - env.now)
@@ -173,33 +303,76 @@ def own_pipeline_tasks(
 
     The workload is the company's, not a share of each rep: fewer reps share the same hours,
     so less of their time is left for leads. Tasks arise as a Poisson process in business hours.
+    The process only starts the chain of arrivals: each arrival's timeout calls the next one
+    (the same timeouts at the same instants, without resuming a process for each).
     """
     mean_task = sales.own_workload_task_hours.mean
     mean_gap = mean_task * calendar.hours_per_week / hours_per_week
     # Own prospects go first in a silo; otherwise they fill the time marketing leads leave.
     priority: Priority = (0.0, 0.0) if sales.marketing_leads_below_own_pipeline else (2.0, 0.0)
-    while True:
+    expiries = _OwnTaskExpiries(env, missed)
+    expires_after = sales.own_workload_expires_business_hours
+
+    def next_arrival() -> None:
         gap = float(rng.exponential(mean_gap))
         # Tasks arise only in business hours: advance ``gap`` working hours.
         target = calendar.add_business_hours(env.now, gap)
-        yield env.timeout(target - env.now)
+        env.timeout(target - env.now).callbacks.append(arrive)
+
+    def arrive(_: simpy.Event) -> None:
         task_hours = sample_from_uniform(sales.own_workload_task_hours, float(rng.random()))
         request = _start_own_task(env, pool, task_hours, priority, account_work)
-        if sales.own_workload_expires_business_hours is not None and not request.triggered:
+        if expires_after is not None and not request.triggered:
             # Account work no rep started in time is left undone (a call not returned).
-            expiry = calendar.add_business_hours(env.now, sales.own_workload_expires_business_hours)
-            env.timeout(expiry - env.now).callbacks.append(
-                partial(_expire_own_task, request, task_hours, missed)
-            )
+            expiry = calendar.add_business_hours(env.now, expires_after)
+            expiries.add(env.now + (expiry - env.now), request, task_hours)
+        next_arrival()
+
+    next_arrival()
+    return
+    yield  # a generator: the model starts it as a process
 
 
-def _expire_own_task(
-    request: simpy.resources.resource.PriorityRequest, task_hours: float, missed: Callable[[float], None],
-    _: simpy.Event,
-) -> None:
-    if not request.triggered:
-        request.cancel()
-        missed(task_hours)
+class _OwnTaskExpiries:
+    """Waiting own tasks, each left undone at its expiry: one timeout for the earliest due one.
+
+    Instead of a timeout per waiting task (most are served long before they expire), one timer
+    waits for the earliest task still waiting; when it fires, every task due by then that no
+    rep took leaves the queue and counts as missed, in order of expiry and arrival (as the
+    per-task timeouts ran), and the timer moves on to the next task still waiting.
+    """
+
+    def __init__(self, env: simpy.Environment, missed: Callable[[float], None]) -> None:
+        self.env = env
+        self.missed = missed
+        self.waiting: list[tuple[float, int, simpy.resources.resource.PriorityRequest, float]] = []
+        self.order = itertools.count()
+        self.armed_at = math.inf
+
+    def add(self, expires_at: float, request: simpy.resources.resource.PriorityRequest, task_hours: float) -> None:
+        """Leave ``request`` (``task_hours`` of work) undone if no rep took it by ``expires_at``."""
+        heapq.heappush(self.waiting, (expires_at, next(self.order), request, task_hours))
+        if expires_at < self.armed_at:
+            self._arm(expires_at)
+
+    def _arm(self, expires_at: float) -> None:
+        self.armed_at = expires_at
+        self.env.timeout(_delay_until(self.env.now, expires_at)).callbacks.append(self._fire)
+
+    def _fire(self, _event: simpy.Event) -> None:
+        now = self.env.now
+        if now == self.armed_at:
+            self.armed_at = math.inf
+        waiting = self.waiting
+        while waiting and waiting[0][0] <= now:
+            _, _, request, task_hours = heapq.heappop(waiting)
+            if not request.triggered:
+                request.cancel()
+                self.missed(task_hours)
+        while waiting and waiting[0][2].triggered:  # taken by a rep in time: nothing to watch
+            heapq.heappop(waiting)
+        if waiting and waiting[0][0] < self.armed_at:
+            self._arm(waiting[0][0])
 
 
 def _start_own_task(
@@ -227,6 +400,8 @@ def _start_own_task(
 
     if request.callbacks is None:  # granted at once (``_RepRequest``)
         start_task(request)
+    elif isinstance(request, _RepRequest):  # started by the release that frees a rep for it
+        request.start_at_grant = start_task
     else:
         request.callbacks.append(start_task)
     return request
