@@ -36,7 +36,7 @@ if str(ROOT) not in sys.path:
 
 import simpy
 
-from sim.model import lifecycle
+from sim.model import lifecycle, scheduling
 from sim.model.lifecycle import LeadLifecycleModel
 from sim.scenario.schema import Scenario
 
@@ -223,8 +223,9 @@ def events_by_mechanism(factor: int = 1) -> dict[str, int]:
         counts[f"{owner}: {type(event).__name__}"] += 1
         return original(self, event, priority, delay)
 
-    # Events scheduled at an absolute time bypass ``schedule``: count them on their way in.
-    original_at = lifecycle.timeout_at
+    # Events scheduled at an absolute time bypass ``schedule``: count them on their way in, in
+    # both modules that call ``timeout_at`` (the lead's nurturing and the buying windows).
+    original_at = scheduling.timeout_at
 
     def counting_timeout_at(env, at):  # type: ignore[no-untyped-def]
         process = env.active_process
@@ -233,13 +234,13 @@ def events_by_mechanism(factor: int = 1) -> dict[str, int]:
         return original_at(env, at)
 
     simpy.Environment.schedule = counting_schedule  # type: ignore[method-assign]
-    lifecycle.timeout_at = counting_timeout_at  # type: ignore[assignment]
+    lifecycle.timeout_at = scheduling.timeout_at = counting_timeout_at  # type: ignore[assignment]
     try:
         model = LeadLifecycleModel(scaled(base, factor), seed=SEED, replication=0)
         model.run()
     finally:
         simpy.Environment.schedule = original  # type: ignore[method-assign]
-        lifecycle.timeout_at = original_at  # type: ignore[assignment]
+        lifecycle.timeout_at = scheduling.timeout_at = original_at  # type: ignore[assignment]
     counts["leads started"] = int(model.weekly_created.sum())
     return dict(counts.most_common())
 

@@ -16,18 +16,15 @@ from __future__ import annotations
 
 import bisect
 import gc
-import itertools
 import math
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from functools import partial
-from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import simpy
-from simpy.core import NORMAL
 
 from sim.model.after_sale import follow_customer
 from sim.model.arrivals import PlannedLeads, arrival_times, start_process_at, start_quiet_process
@@ -50,10 +47,11 @@ from sim.model.reps import (
     unless_first,
 )
 from sim.model.roles import SalesTeam
+from sim.model.scheduling import BuyingWindows, timeout_at
 from sim.model.selling import selling_draws, selling_work
 from sim.scenario.schema import STAGES, Channel, Scenario
 
-__all__ = ["LEAD_COLUMNS", "OUTCOMES", "Lead", "LeadLifecycleModel", "SimulationResult", "interest", "simulate", "timeout_at"]
+__all__ = ["LEAD_COLUMNS", "OUTCOMES", "Lead", "LeadLifecycleModel", "SimulationResult", "interest", "simulate"]
 
 WORK_KINDS = ("lead", "selling", "own")
 """What reps spend their hours on: contact and upsell work on leads, selling tasks, own workload."""
@@ -63,94 +61,6 @@ STAGE_VALUE = (0.0, 0.5, 1.0)  # QL, MQL, SQL on the scoring scale
 ARRIVAL_BLOCK_HOURS = 168.0
 YOUNG_COLLECTION_EVERY = 10_000  # allocations between young garbage collections during a run
 HOURS_PER_MONTH = DAYS_PER_MONTH * HOURS_PER_DAY
-
-
-def timeout_at(env: simpy.Environment, at: float) -> simpy.Event:
-    """An event that fires at the absolute time ``at`` (not before now), like a timeout.
-
-    ``env.timeout(delay)`` fires at ``env.now + delay``; a process that skipped some waits in
-    plain Python holds its clock as the running sum of those waits, which ``now + (at - now)``
-    can miss by a rounding step. This schedules the event at ``at`` itself, with SimPy's own
-    queue key (time, normal priority, next event id), so events at an equal time still fire in
-    the order they were scheduled. (SimPy has no public call for an absolute time.)
-    """
-    if at < env.now:
-        raise ValueError(f"cannot schedule at {at}, before now ({env.now})")
-    event = simpy.Event(env)
-    event._ok = True
-    event._value = None
-    heappush(env._queue, (at, NORMAL, next(env._eid), event))
-    return event
-
-
-class BuyingWindows:
-    """The buying windows of leads waiting for a rep: each closes at its end, by few events.
-
-    A wait for a rep races the lead's window closing (``unless_first``). A timeout per lead at
-    its window's end (the model's former way) was an event for almost every lead that ever
-    queued, although its wait had mostly been served long before. Here a lead's window is a
-    plain, never-scheduled event (``closes``); the waiting leads sit in a heap by closing time
-    and one scheduled event at a time (``timeout_at``, the same time the lead's timeout had)
-    closes the windows that are due, then re-arms for the earliest window of a lead that is
-    still waiting. A window whose moment passed while nobody waited is closed when the lead
-    next waits, as the old timeout would already have been. Same instants, same callbacks.
-    """
-
-    def __init__(self, env: simpy.Environment) -> None:
-        self.env = env
-        self._waiting: list[tuple[float, int, Lead]] = []  # (closes at, order, lead), a heap
-        self._order = itertools.count()
-        self._armed: list[float] = []  # times of the scheduled closing events, a heap
-
-    def closes(self, lead: Lead) -> simpy.Event:
-        """The lead's window-closing event for a wait that starts now (made on first use)."""
-        env = self.env
-        event = lead.window_closes
-        if event is None:
-            event = lead.window_closes = simpy.Event(env)
-            lead.window_closes_at = env.now + max(0.0, lead.buying_window_end - env.now)
-        elif event.callbacks is not None and lead.window_closes_at < env.now:
-            self._close(event)  # its moment passed while the lead was not waiting
-        if event.callbacks is not None and not lead.window_watched:
-            lead.window_watched = True
-            at = lead.window_closes_at
-            heappush(self._waiting, (at, next(self._order), lead))
-            if not self._armed or at < self._armed[0]:
-                self._arm(at)
-        return event
-
-    @staticmethod
-    def wait_ended(event: simpy.Event) -> None:
-        """Forget the finished wait's callback (it would do nothing): the lead waits no more."""
-        if event.callbacks:
-            event.callbacks.clear()
-
-    def _arm(self, at: float) -> None:
-        heappush(self._armed, at)
-        timeout_at(self.env, at).callbacks.append(self._fire)
-
-    def _fire(self, _: simpy.Event) -> None:
-        now = self.env.now
-        heappop(self._armed)
-        waiting = self._waiting
-        while waiting and waiting[0][0] <= now:
-            lead = heappop(waiting)[2]
-            lead.window_watched = False
-            self._close(lead.window_closes)
-        # Windows of leads no longer waiting need no event; they close on their next wait.
-        while waiting and not waiting[0][2].window_closes.callbacks:
-            heappop(waiting)[2].window_watched = False
-        if waiting and (not self._armed or waiting[0][0] < self._armed[0]):
-            self._arm(waiting[0][0])
-
-    @staticmethod
-    def _close(event: simpy.Event) -> None:
-        """Fire ``event`` now, as SimPy's loop would: mark it done and run its callbacks."""
-        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
-        event._ok = True
-        event._value = None
-        for callback in callbacks:
-            callback(event)
 
 
 @dataclass

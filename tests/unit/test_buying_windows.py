@@ -11,8 +11,8 @@ from typing import Any
 import simpy
 
 from sim.model.arrivals import start_quiet_process
-from sim.model.lifecycle import BuyingWindows
 from sim.model.reps import GAVE_UP, RepPool, request_rep, unless_first
+from sim.model.scheduling import BuyingWindows
 
 
 def lead(window_end: float) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import simpy
 
-from sim.model.lifecycle import timeout_at
+from sim.model.scheduling import timeout_at
 
 
 def test_a_process_wakes_at_exactly_the_given_time_where_a_relative_timeout_rounds() -> None:
