@@ -157,7 +157,7 @@ def run_model(scenario: Scenario, seed: int) -> dict[str, float]:
     cpu = time.process_time() - started
     return {
         "cpu": cpu,
-        "leads": float(model.weekly_created.sum()),
+        "leads": float(model.leads_created_by_week().sum()),
         "events": processed_events(model.env),
         "end_hours": float(result.run["end_time_hours"]),
         "cohort": len(result.leads),

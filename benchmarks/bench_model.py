@@ -177,7 +177,7 @@ def measure(factor: int) -> dict[str, Any]:
     elapsed = time.process_time() - cpu_started  # CPU time: robust against a busy machine
     events = processed_events(model.env)
     # leads whose process started (arrivals after an early stop are drawn but never simulated)
-    leads = int(model.weekly_created.sum())
+    leads = int(model.leads_created_by_week().sum())
     pending = sum(model.pending_samples) / len(model.pending_samples)
     cohort, end_time = len(result.leads), result.run["end_time_hours"]
     peak = peak_rss_mib()  # before the second bare loop, which has its own memory
@@ -241,7 +241,7 @@ def events_by_mechanism(factor: int = 1) -> dict[str, int]:
     finally:
         simpy.Environment.schedule = original  # type: ignore[method-assign]
         lifecycle.timeout_at = scheduling.timeout_at = original_at  # type: ignore[assignment]
-    counts["leads started"] = int(model.weekly_created.sum())
+    counts["leads started"] = int(model.leads_created_by_week().sum())
     return dict(counts.most_common())
 
 

@@ -178,30 +178,34 @@ class QuietProcess(simpy.events.Process):
         env._active_proc = None
 
 
-class _ProcessStartingAt(QuietProcess):
-    """A SimPy process whose generator first runs after ``delay``, woken by a plain timeout.
+class _ProcessStartedAhead(QuietProcess):
+    """A SimPy process whose generator takes its first step at once, ahead of its own start time.
 
-    ``env.process`` starts a generator with an ``Initialize`` event at the current instant, so
-    starting a lead at its creation time took two events (a timeout of the arrivals process,
-    then the start); here the timeout resumes the generator itself. ``on_start`` runs right
-    before the generator's first step (the lead's bookkeeping at its creation).
+    For a generator that keeps its own clock until it first yields (a planned lead checks its
+    first scores on its own creation time and yields an event at the moment that matters, see
+    ``LeadLifecycleModel._nurture_until_ready``): no start event at all, not even a timeout at
+    the start time. The first step runs inside whichever process is active now, which is
+    restored afterwards.
     """
 
-    def __init__(
-        self,
-        env: simpy.Environment,
-        generator: Generator[simpy.Event, Any, Any],
-        delay: float,
-        on_start: Callable[[simpy.Event], None],
-    ) -> None:
+    def __init__(self, env: simpy.Environment, generator: Generator[simpy.Event, Any, Any]) -> None:
         # Event.__init__ and Process.__init__ inlined, without scheduling an Initialize event
         self.env = env
         self.callbacks = []
         self._generator = generator
-        start = env.timeout(delay)
-        start.callbacks.append(on_start)
-        start.callbacks.append(self._resume)
-        self._target = start
+        started = simpy.Event(env)
+        started._ok = True
+        started._value = None
+        active = env._active_proc
+        self._resume(started)
+        env._active_proc = active
+
+
+def start_process_ahead(
+    env: simpy.Environment, generator: Generator[simpy.Event, Any, Any]
+) -> simpy.events.Process:
+    """Start ``generator`` now, as a process that runs on its own clock until its first yield."""
+    return _ProcessStartedAhead(env, generator)
 
 
 def start_quiet_process(
@@ -209,16 +213,6 @@ def start_quiet_process(
 ) -> simpy.events.Process:
     """Start ``generator`` now as a process whose end schedules no event (``QuietProcess``)."""
     return QuietProcess(env, generator)
-
-
-def start_process_at(
-    env: simpy.Environment,
-    delay: float,
-    generator: Generator[simpy.Event, Any, Any],
-    on_start: Callable[[simpy.Event], None],
-) -> simpy.events.Process:
-    """Start ``generator`` as a process ``delay`` hours from now, calling ``on_start`` first."""
-    return _ProcessStartingAt(env, generator, delay, on_start)
 
 
 def arrival_times(

@@ -27,7 +27,7 @@ import pandas as pd
 import simpy
 
 from sim.model.after_sale import follow_customer
-from sim.model.arrivals import PlannedLeads, arrival_times, start_process_at, start_quiet_process
+from sim.model.arrivals import PlannedLeads, arrival_times, start_process_ahead, start_quiet_process
 from sim.model.availability import available_hours, rep_calendars
 from sim.model.calendar import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_WEEK, BusinessCalendar
 from sim.model.decay import interest
@@ -206,11 +206,11 @@ class LeadLifecycleModel:
         return self._result()
 
     def _arrivals(self) -> Generator[simpy.Event, Any, None]:
-        """Start each lead's process at its creation time, making and scheduling a week at a time.
+        """Make the planned leads a week at a time and start their processes ahead, on their own clocks.
 
-        Each lead's process is woken by one timeout at its creation time (no extra start event);
-        a block never reaches past the window's end, where the cohort closes before any later
-        lead starts.
+        A lead's process takes its first step when its week is made and wakes first when
+        something happens to it (``_start_lead``); a block never reaches past the window's end,
+        where the cohort closes before any later lead starts.
         """
         env = self.env
         planned = self.planned_leads
@@ -241,25 +241,36 @@ class LeadLifecycleModel:
     def _start_lead(self, lead: Lead, at: float | None = None) -> None:
         """Count the lead in, let its content engagements begin and start its journey.
 
-        Now, or - for a planned lead - at its creation time ``at`` (a time not before now).
+        Now, or - for a planned lead whose creation time ``at`` is not before now - ahead of it.
         """
 
-        def count_in(_: object = None) -> None:
-            if lead.in_cohort:
-                self.cohort_open += 1
-            self.weekly_created[int(lead.created_at // HOURS_PER_WEEK)] += 1
-            self._schedule_engagement(lead, lead.created_at)
-
+        if lead.in_cohort:
+            self.cohort_open += 1
+        self._schedule_engagement(lead, lead.created_at)
         if at is None:
-            count_in()
+            self.weekly_created[int(lead.created_at // HOURS_PER_WEEK)] += 1
             start_quiet_process(self.env, self._lead(lead))
             return
 
-        def count_in_planned(event: object) -> None:
-            self.leads.keep_planned(lead)
-            count_in()
+        # A planned lead is counted in and started when its week is made, ahead of its creation
+        # time: its journey begins with marketing's scores, which need no clock but its own
+        # (``_nurture_until_ready``), so it wakes first at the moment something happens - at
+        # its creation when it is sales-ready at once, else at its first stage step or passing
+        # score - and a lead that never gets that far needs no event. Counting in early is
+        # safe: a block never reaches past the cohort window's end, so the cohort cannot be
+        # found finished while one of its leads is still to come. (The weekly count of created
+        # leads counts planned leads at the end, up to the run's end: ``leads_created_by_week``.)
+        self.leads.keep_planned(lead)
+        start_process_ahead(self.env, self._lead(lead))
 
-        start_process_at(self.env, at - self.env.now, self._lead(lead), count_in_planned)
+    def leads_created_by_week(self, weeks: int | None = None) -> np.ndarray:
+        """Leads created in each of the first ``weeks`` weeks up to now (run-time and planned leads)."""
+        weeks = len(self.weekly_created) if weeks is None else weeks
+        created = self.weekly_created[:weeks].copy()
+        planned = np.asarray(self.planned_leads.created_at, dtype=float)
+        planned_weeks = (planned[planned < self.env.now] // HOURS_PER_WEEK).astype(int)
+        np.add.at(created, planned_weeks[planned_weeks < weeks], 1.0)
+        return created
 
     def _close_cohort(self) -> None:
         self.cohort_arrivals_done = True
@@ -357,8 +368,9 @@ class LeadLifecycleModel:
         qualification = self.scenario.qualification
         rescore_every = nurturing.rescore_every_days * HOURS_PER_DAY
         dropout_mean = HOURS_PER_MONTH / nurturing.dropout_per_month if nurturing.dropout_per_month > 0 else math.inf
-        now = env.now
-        skipped = False  # whether ``now`` is ahead of the clock by re-scores the process slept through
+        # A planned lead starts ahead of its creation time, on its own clock (``_start_lead``).
+        now = max(env.now, lead.created_at)
+        skipped = now > env.now  # whether ``now`` is ahead of the clock (re-scores slept through, or the lead's start)
         while True:
             if now >= lead.buying_window_end:
                 if skipped and lead.in_cohort:
@@ -718,7 +730,7 @@ class LeadLifecycleModel:
                 "week_start_hours": weeks * HOURS_PER_WEEK,
                 "in_window": (weeks * HOURS_PER_WEEK >= self.window_start)
                 & (weeks * HOURS_PER_WEEK < self.window_end),
-                "leads_created": self.weekly_created[:last_week],
+                "leads_created": self.leads_created_by_week(last_week),
                 "handoffs": self.weekly_handoffs[:last_week],
                 "lead_work_hours": self.weekly_hours["lead"][:last_week],
                 "selling_hours": self.weekly_hours["selling"][:last_week],

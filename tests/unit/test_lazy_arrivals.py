@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.model.arrivals import PlannedLeads, start_process_at
+from sim.model.arrivals import PlannedLeads, start_process_ahead
 from sim.model.lifecycle import LeadLifecycleModel
 from sim.model.random_streams import replication_seed_sequence
 from sim.model.records import ROW_WIDTH, LeadRegister
@@ -63,7 +63,7 @@ def test_the_register_counts_every_lead_and_keeps_cohort_leads_planned_first() -
     assert list(register) == [planned_in, added_in]
 
 
-def test_a_process_started_by_a_timeout_runs_at_its_time_after_its_start_hook() -> None:
+def test_a_process_started_ahead_takes_its_first_step_at_once_and_leaves_the_active_process() -> None:
     env = simpy.Environment()
     seen: list[Any] = []
 
@@ -73,10 +73,18 @@ def test_a_process_started_by_a_timeout_runs_at_its_time_after_its_start_hook() 
         seen.append(("second step", env.now))
         return "done"
 
-    process = start_process_at(env, 3.5, journey(), lambda event: seen.append(("start hook", env.now)))
+    def starter() -> Any:
+        yield env.timeout(1.0)
+        process = start_process_ahead(env, journey())
+        seen.append(("starter goes on", env.now, env.active_process is starter_process))
+        yield process
+        seen.append(("journey ended", env.now))
+
+    starter_process = env.process(starter())
     env.run()
-    assert seen == [("start hook", 3.5), ("first step", 3.5), ("second step", 5.5)]
-    assert process.value == "done"
+    assert seen == [
+        ("first step", 1.0), ("starter goes on", 1.0, True), ("second step", 3.0), ("journey ended", 3.0)
+    ]
 
 
 def test_every_planned_lead_of_the_window_starts_and_only_cohort_leads_are_kept() -> None:
@@ -88,5 +96,5 @@ def test_every_planned_lead_of_the_window_starts_and_only_cohort_leads_are_kept(
     assert all(lead.in_cohort for lead in model.leads)
     started = sum(t < model.env.now for t in planned.created_at)
     referrals = len(model.leads) - len(planned)  # started the moment they were made
-    assert model.weekly_created.sum() == started + referrals
+    assert model.leads_created_by_week().sum() == started + referrals
 
