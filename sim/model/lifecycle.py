@@ -295,8 +295,8 @@ class LeadLifecycleModel:
         if release:
             self._release(lead)
 
-    def _log(self, lead: Lead, event: str) -> None:
-        """Hook for an event log of a lead's journey (a no-op; tests override it to record)."""
+    def _log(self, lead: Lead, event: str, at: float | None = None) -> None:
+        """Hook for an event log of a lead's journey at ``at`` (None: now); a no-op, tests override it."""
 
     def _schedule_engagement(self, lead: Lead, after: float) -> None:
         rate = self.scenario.nurturing.engagements_per_week * self.scenario.nurturing.content_relevance
@@ -322,9 +322,9 @@ class LeadLifecycleModel:
         """The whole journey of one lead: nurturing, hand-off, sales, possibly recycled."""
         while True:
             ready = yield from self._nurture_until_ready(lead)
-            if not ready:
+            if ready is None:
                 return
-            worked = yield from self._handoff(lead)
+            worked = yield from self._handoff(lead, *ready)
             if not worked:
                 return
             recycled = yield from self._sales(lead)
@@ -351,7 +351,7 @@ class LeadLifecycleModel:
         self.handoffs_per_month[month] = self.handoffs_per_month.get(month, 0) + 1
         return True
 
-    def _nurture_until_ready(self, lead: Lead) -> Generator[simpy.Event, Any, bool]:
+    def _nurture_until_ready(self, lead: Lead) -> Generator[simpy.Event, Any, tuple[float, float] | None]:
         """Marketing scores and nurtures the lead until it passes the threshold, drops or buys elsewhere.
 
         A monthly re-score that fails changes nothing but the lead's own nurturing draws, so the
@@ -371,28 +371,30 @@ class LeadLifecycleModel:
         # A planned lead starts ahead of its creation time, on its own clock (``_start_lead``).
         now = max(env.now, lead.created_at)
         skipped = now > env.now  # whether ``now`` is ahead of the clock (re-scores slept through, or the lead's start)
+        # A lead that becomes ready on its own clock need not wake for it when nothing shared
+        # is touched before its hand-off: no capacity agreement to count against, and a
+        # real-time hand-off (a batch hand-off lands on a shared instant, where the order of
+        # events decides the queue). It then wakes at the hand-off itself (``_handoff``).
+        wakes_at_handoff = qualification.handoff_capacity_per_month is None and self.scenario.handoff.mode == "realtime"
         while True:
             if now >= lead.buying_window_end:
                 if skipped and lead.in_cohort:
                     yield timeout_at(env, now)
                 self._finish(lead, "lost_competitor", now)
-                return False
+                return None
             next_check = rescore_every
             # A lead sales found unqualified is not scored again until it has moved a stage:
             # what sales learnt stays with the lead, so an unchanged lead is not re-sent.
             if not lead.awaiting_stage_step:
                 score = self._score(lead)
                 if score >= qualification.threshold:
-                    if skipped:
+                    if skipped and not wakes_at_handoff:
                         yield timeout_at(env, now)
                         skipped = False
                     if self._within_capacity(lead, now):
-                        if math.isnan(lead.sales_ready_at):
-                            lead.sales_ready_at = now
-                        lead.ready_at = now
-                        lead.score_at_handoff = score
-                        self._log(lead, "ready")
-                        return True
+                        if not skipped:
+                            self._mark_ready(lead, now, score)
+                        return now, score
                     # Over the agreed capacity: the lead stays in nurturing and is released at
                     # the start of the next month, as the agreement says.
                     lead.capacity_held = True
@@ -417,7 +419,7 @@ class LeadLifecycleModel:
                 if lead.in_cohort:
                     yield timeout_at(env, now)
                 self._finish(lead, "lost_competitor" if wait == to_window_end else "dropped", now)
-                return False
+                return None
             yield timeout_at(env, now)
             skipped = False
             lead.stage += 1
@@ -426,16 +428,39 @@ class LeadLifecycleModel:
             lead.awaiting_stage_step = False
             self._log(lead, "stage_step")
 
-    def _handoff(self, lead: Lead) -> Generator[simpy.Event, Any, bool]:
-        """Pass the lead to sales by list or CRM task; set this hand-off's SLA deadline; sales may ignore it."""
+    def _mark_ready(self, lead: Lead, ready_at: float, score: float) -> None:
+        """Record that the lead passed marketing's threshold at ``ready_at`` with ``score``."""
+        if math.isnan(lead.sales_ready_at):
+            lead.sales_ready_at = ready_at
+        lead.ready_at = ready_at
+        lead.score_at_handoff = score
+        self._log(lead, "ready", ready_at)
+
+    def _handoff(self, lead: Lead, ready_at: float, score: float) -> Generator[simpy.Event, Any, bool]:
+        """Pass the lead to sales by list or CRM task; set this hand-off's SLA deadline; sales may ignore it.
+
+        ``ready_at`` is when the lead became ready: now, or - for a lead that did not wake for
+        it (``_nurture_until_ready``) - a moment ahead of the clock, so the lead wakes at the
+        hand-off itself, at exactly the time a wake at ``ready_at`` plus the delay would give,
+        and its readiness is recorded then (a run that ends before shows no future state).
+        """
         env = self.env
         handoff = self.scenario.handoff
         delay = lead.handoff.sample(handoff.admin_delay_hours)
         if handoff.mode == "batch":
             period = handoff.batch_every_hours
-            delay += math.ceil(env.now / period) * period - env.now
-        if delay > 0:
-            yield env.timeout(delay)
+            delay += math.ceil(ready_at / period) * period - ready_at
+        if ready_at > env.now and ready_at + delay < self.hard_stop:
+            yield timeout_at(env, ready_at + delay)
+            self._mark_ready(lead, ready_at, score)
+        else:
+            if ready_at > env.now:
+                # The hand-off would come after the drain cap, where a cohort lead's run can end:
+                # wake at the ready moment, so the lead table shows it sales-ready.
+                yield timeout_at(env, ready_at)
+                self._mark_ready(lead, ready_at, score)
+            if delay > 0:
+                yield env.timeout(delay)
         lead.handoffs += 1
         if math.isnan(lead.handoff_at):
             lead.handoff_at = env.now

@@ -50,7 +50,7 @@ class WorkDays(LeadLifecycleModel):
         self.work.append((start, duration, kind))
         super()._account_work(start, duration, kind, pool)
 
-    def _log(self, lead: Lead, event: str) -> None:
+    def _log(self, lead: Lead, event: str, at: float | None = None) -> None:
         if event == "attempt" or event.startswith("selling:"):
             self.attempt_days.append(int(self.env.now // 24))
 

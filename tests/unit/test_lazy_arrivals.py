@@ -1,4 +1,4 @@
-"""Leads made lazily: creation order, ids, the cohort register and processes started by a timeout."""
+"""Leads made lazily: creation order, ids, the cohort register and processes started ahead, on their own clocks."""
 
 from __future__ import annotations
 
@@ -98,3 +98,32 @@ def test_every_planned_lead_of_the_window_starts_and_only_cohort_leads_are_kept(
     referrals = len(model.leads) - len(planned)  # started the moment they were made
     assert model.leads_created_by_week().sum() == started + referrals
 
+
+
+class _ClockLog(LeadLifecycleModel):
+    """Records each logged event's own moment next to the clock when it was logged."""
+
+    def __init__(self, scenario: Scenario, seed: int) -> None:
+        super().__init__(scenario, seed=seed)
+        self.logged: list[tuple[int, str, float, float]] = []
+
+    def _log(self, lead: Any, event: str, at: float | None = None) -> None:
+        self.logged.append((lead.lead_id, event, self.env.now if at is None else at, self.env.now))
+
+
+def test_leads_running_ahead_record_readiness_only_once_the_clock_has_caught_up() -> None:
+    """A lead ready on its own clock wakes at its hand-off: nothing is recorded from the future."""
+    scenario = Scenario.model_validate({
+        **SCENARIO.model_dump(),
+        "horizon": {"warmup_days": 7, "measurement_days": 14, "drain_cap_days": 3},
+        # A real-time hand-off with a delay: the case in which a lead does not wake when ready.
+        "handoff": {"mode": "realtime", "admin_delay_hours": {"distribution": "exponential", "mean": 4}},
+    })
+    model = _ClockLog(scenario, seed=2)
+    result = model.run()
+    ready = [(at, clock) for _, event, at, clock in model.logged if event == "ready"]
+    assert ready and all(at <= clock for at, clock in ready)
+    assert any(at < clock for at, clock in ready)  # some leads did run ahead to their hand-off
+    assert (result.leads["sales_ready_at"].dropna() <= model.env.now).all()
+    handed_over = result.leads.dropna(subset=["handoff_at"])
+    assert (handed_over["sales_ready_at"] <= handed_over["handoff_at"]).all()

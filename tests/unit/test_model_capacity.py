@@ -109,8 +109,8 @@ class WorkLog(LeadLifecycleModel):
         self.work.append((start, duration, kind))
         super()._account_work(start, duration, kind, pool)
 
-    def _log(self, lead: Lead, event: str) -> None:
-        self.events.append((lead.lead_id, event, self.env.now))
+    def _log(self, lead: Lead, event: str, at: float | None = None) -> None:
+        self.events.append((lead.lead_id, event, self.env.now if at is None else at))
         self.seen[lead.lead_id] = lead
 
 

@@ -38,8 +38,8 @@ class LoggingModel(LeadLifecycleModel):
     def _arrival_times(self, channel: Channel) -> np.ndarray:
         return np.asarray(self.fixed_arrivals, dtype=float)
 
-    def _log(self, lead: Lead, event: str) -> None:
-        self.log.append((lead.lead_id, event, self.env.now, lead.sla_deadline))
+    def _log(self, lead: Lead, event: str, at: float | None = None) -> None:
+        self.log.append((lead.lead_id, event, self.env.now if at is None else at, lead.sla_deadline))
 
 
 # One MQL lead at a time, no decay (floor 1), always reached, certain durations.
@@ -220,7 +220,7 @@ class _EscalationLog(LeadLifecycleModel):
         super().__init__(scenario, seed=3)
         self.escalations: list[tuple[float, float]] = []
 
-    def _log(self, lead: Lead, event: str) -> None:
+    def _log(self, lead: Lead, event: str, at: float | None = None) -> None:
         if event == "escalated":
             self.escalations.append((self.env.now, lead.sla_deadline))
 
