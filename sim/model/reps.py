@@ -24,6 +24,7 @@ from simpy.resources.resource import PriorityRequest, SortedQueue
 
 from sim.model.calendar import BusinessCalendar
 from sim.model.random_streams import sample_from_uniform
+from sim.model.scheduling import timeout_at
 from sim.scenario.schema import Sales
 
 Priority = tuple[float, float]
@@ -192,7 +193,7 @@ class _ShiftClock:
     """The shift changes of every pool of a run, on one timeout per instant.
 
     Actions due at the same instant run in the order they were set, in one event; each lands on
-    exactly the instant a per-rep timeout set at the same moment would have (``_delay_until``).
+    exactly the instant a per-rep timeout set at the same moment would have.
     """
 
     def __init__(self, env: simpy.Environment) -> None:
@@ -222,16 +223,6 @@ def _shift_clock(env: simpy.Environment) -> _ShiftClock:
         clock = _ShiftClock(env)
         env._rep_shift_clock = clock  # type: ignore[attr-defined]
     return clock
-
-
-def _delay_until(now: float, when: float) -> float:
-    """The delay ``d`` with ``now + d == when`` exactly (a timeout at precisely ``when``)."""
-    delay = when - now
-    while now + delay < when:
-        delay = math.nextafter(delay, math.inf)
-    while now + delay > when:
-        delay = math.nextafter(delay, -math.inf)
-    return delay
 
 
 def request_rep(pool: simpy.PriorityResource, priority: Priority) -> simpy.resources.resource.PriorityRequest:
@@ -357,7 +348,7 @@ class _OwnTaskExpiries:
 
     def _arm(self, expires_at: float) -> None:
         self.armed_at = expires_at
-        self.env.timeout(_delay_until(self.env.now, expires_at)).callbacks.append(self._fire)
+        timeout_at(self.env, expires_at).callbacks.append(self._fire)
 
     def _fire(self, _event: simpy.Event) -> None:
         now = self.env.now
