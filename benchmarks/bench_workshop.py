@@ -10,8 +10,9 @@ In-process: exactly what a Run click executes (build the edited setup from the c
 compare with the starting point kept in memory, render the HTML), for several lever changes that
 each need new simulations (the disk cache is off). The starting point's first run is timed
 separately (it happens when the page opens or another starting file is picked). Settings are the
-workshop's defaults (4 replications on 2 worker processes, 182 measured days) and, for
-comparison, the file's full horizon.
+workshop's defaults (8 replications on 2 worker processes, the file's full year, figures shown
+after 2, 4 and 8 replications) and, for comparison, half a year. Each click reports the time to
+its first (preliminary) figures and to the final ones.
 
 In Chromium: ``leadsim workshop`` on a free port, the page in headless Chromium, and for each
 change the wall time from the click on Run until the page shows the result (``data-state=done``),
@@ -94,27 +95,33 @@ def in_process(measurement_days: float | None, replications: int | None = None) 
     workshop.run_scenario(start.baseline, run)
     first = time.perf_counter() - started
     print(f"  starting point ({run.replications} runs, on opening the page): {first:.2f} s   load {load()}")
-    clicks, cpu = [], []
+    clicks, firsts, cpu = [], [], []
     for change in CHANGES:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.perf_counter()
         setup = workshop.build_setup(start, start.controls.replace(**change), run)
-        comparison = workshop.compare_setup(setup)
-        workshop.render_results(comparison.baseline, comparison, "base.yaml")
-        workshop.render_funnel(comparison.baseline, comparison.edited)
+        first_figures = None
+        for comparison in workshop.compare_setup_in_steps(setup):  # what a click shows, step by step
+            workshop.render_results(comparison.baseline, comparison, "base.yaml")
+            workshop.render_funnel(comparison.baseline, comparison.edited)
+            if first_figures is None:
+                first_figures = time.perf_counter() - began
         elapsed = time.perf_counter() - began
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         worker_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
         clicks.append(elapsed)
+        firsts.append(first_figures)
         cpu.append(worker_cpu)
         print(
-            f"  {json.dumps(change):36s} {elapsed:5.2f} s   "
+            f"  {json.dumps(change):36s} first figures {first_figures:5.2f} s, all {elapsed:5.2f} s   "
             f"worker CPU {worker_cpu:4.2f} s   load {load()}"
         )
     return {
         "measurement_days": measurement_days,
         "replications": run.replications,
+        "refinement_steps": list(run.refinement_steps()),
         "starting_point_seconds": round(first, 3),
+        "first_figures_seconds": summary(firsts),
         "click_seconds": summary(clicks),
         "worker_cpu_seconds_per_click": summary(cpu),
     }
@@ -139,7 +146,7 @@ def in_browser() -> dict[str, Any]:
                     f"  page open incl. kernel start and starting point: {opened:.2f} s   "
                     f"load {load()}"
                 )
-                clicks = []
+                clicks, firsts = [], []
                 for number, (control, label) in enumerate(BROWSER_CLICKS, start=1):
                     page.locator(f".ws-control-{control}").get_by_role(
                         "button", name=label, exact=True
@@ -147,6 +154,11 @@ def in_browser() -> dict[str, Any]:
                     page.wait_for_selector("#ws-status[data-state=stale]")
                     began = time.perf_counter()
                     page.locator("button.ws-run").click()
+                    page.wait_for_selector(  # first figures shown (or all, in one step)
+                        f"#ws-status[data-run='{number}']:is([data-state=refining], [data-state=done])",
+                        timeout=120_000,
+                    )
+                    firsts.append(time.perf_counter() - began)
                     page.wait_for_selector(
                         f"#ws-status[data-state=done][data-run='{number}']", timeout=120_000
                     )
@@ -154,13 +166,17 @@ def in_browser() -> dict[str, Any]:
                     clicks.append(elapsed)
                     kernel = re.search(r"Done in ([0-9.]+) s", page.inner_text("#ws-status"))
                     print(
-                        f"  click {control} = {label:14s} {elapsed:5.2f} s   "
+                        f"  click {control} = {label:14s} first figures {firsts[-1]:5.2f} s, all {elapsed:5.2f} s   "
                         f"(kernel side {kernel.group(1) if kernel else '?'} s)   load {load()}"
                     )
                 browser.close()
         finally:
             stop_process_group(server.process)
-    return {"page_open_seconds": round(opened, 3), "click_seconds": summary(clicks)}
+    return {
+        "page_open_seconds": round(opened, 3),
+        "first_figures_seconds": summary(firsts),
+        "click_seconds": summary(clicks),
+    }
 
 
 def main() -> None:
@@ -182,12 +198,12 @@ def main() -> None:
         f"Python {platform.python_version()}, load {load()}"
     )
     results: dict[str, Any] = {"cores": os.cpu_count(), "load_at_start": load()}
-    print("in-process, workshop horizon (182 days):")
-    results["workshop_horizon"] = in_process(workshop.DEFAULT_MEASUREMENT_DAYS)
-    print("in-process, the file's horizon (365 days):")
-    results["file_horizon"] = in_process(None)
+    print("in-process, the workshop's defaults (the file's horizon, 365 days):")
+    results["workshop_defaults"] = in_process(workshop.DEFAULT_MEASUREMENT_DAYS)
+    print("in-process, half a year (182 days), for comparison:")
+    results["half_year"] = in_process(182.0)
     if not args.no_browser:
-        print("Chromium, leadsim workshop (182 days, no disk cache):")
+        print("Chromium, leadsim workshop (its defaults, no disk cache):")
         results["browser"] = in_browser()
     results["load_at_end"] = load()
     print(json.dumps(results, indent=2))

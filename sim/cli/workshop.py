@@ -217,9 +217,9 @@ def workshop_command(
         typer.Option(
             "--measurement-days",
             min=0,
-            help="Measured days of new leads (less than the file's = faster; 0: as in the file).",
+            help="Measured days of new leads (less than the file's = faster; 0, the default: as in the file).",
         ),
-    ] = DEFAULT_MEASUREMENT_DAYS,
+    ] = DEFAULT_MEASUREMENT_DAYS or 0.0,
     cache_dir: Annotated[
         Path | None,
         typer.Option("--cache-dir", help="Result cache folder (default: .leadsim-cache/)."),

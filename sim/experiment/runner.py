@@ -17,11 +17,12 @@ Example::
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Self
 
@@ -288,6 +289,31 @@ def run_experiment(
     with _open_session(scenarios, seed, workers, scheduler, cache_dir, progress) as session:
         session.ensure(replications)
         return session.result(replications)
+
+
+def run_experiment_in_steps(
+    scenarios: ScenarioInput,
+    steps: Sequence[int],
+    seed: int = 0,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    cache_dir: CachePath = DEFAULT,
+    progress: bool | None = None,
+) -> Iterator[ExperimentResult]:
+    """``run_experiment`` for replications ``0 .. n - 1`` at each n of ``steps``, one result per step.
+
+    For a live answer that sharpens: the first step's figures come early and each later step adds
+    replications to the ones already run (one worker pool for all steps), so the last result is
+    ``run_experiment(scenarios, steps[-1], ...)`` exactly. Closing the iterator early stops the
+    workers.
+    """
+    counts = [_check_count("replications", step) for step in steps]
+    if not counts or any(later <= earlier for earlier, later in itertools.pairwise(counts)):
+        raise ValueError(f"steps must be a non-empty rising sequence of replication counts, got {steps!r}")
+    with _open_session(scenarios, seed, workers, scheduler, cache_dir, progress) as session:
+        for count in counts:
+            session.ensure(count)
+            yield session.result(count)
 
 
 def sequential_replications(

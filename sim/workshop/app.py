@@ -39,7 +39,7 @@ from sim.workshop.session import (
     RunSummary,
     StartingPoint,
     build_setup,
-    compare_setup,
+    compare_setup_in_steps,
     describe_changes,
     error_message,
     load_start,
@@ -291,7 +291,11 @@ class WorkshopApp:
         self._set_status("idle", "Change a lever and press Run.")
 
     def run(self) -> Comparison | None:
-        """Run the edited setup against the starting point and show the result."""
+        """Run the edited setup against the starting point and show the result as it sharpens.
+
+        Figures appear after the first round of replications (marked as preliminary, with their
+        wider intervals) and are replaced after each further step, until every replication ran.
+        """
         if self.start is None:
             self.load_start()
             if self.start is None:
@@ -300,29 +304,43 @@ class WorkshopApp:
         self.run_button.disabled = True
         self.run_button.description = "Running…"
         self._clear_messages()
-        self._set_status("running", f"Running {self.config.run.replications} simulations…")
+        planned = self.config.run.replications
+        self._set_status("running", f"Running {planned} simulations…")
         started = time.perf_counter()
+        comparison = None
         try:
             setup = build_setup(self.start, self.current_controls(), self.config.run)
-            comparison = compare_setup(setup)
+            for comparison in compare_setup_in_steps(setup):
+                done = comparison.edited.replications
+                self._show_comparison(comparison)
+                if done < planned:
+                    self._set_status(
+                        "refining",
+                        f"First figures from {done} of {planned} simulations – refining…",
+                    )
         except Exception as error:  # noqa: BLE001 - every failure becomes a message on the page
             self._fail(error)
             return None
         finally:
             self.run_button.disabled = False
             self.run_button.description = "Run ▶"
+        assert comparison is not None
         self.comparison = comparison
         self.baseline = comparison.baseline
+        elapsed = time.perf_counter() - started
+        changes = describe_changes(setup)
+        what = "; ".join(changes) if changes else "no lever changed – both setups are the same"
+        self._set_status("done", f"Done in {elapsed:.1f} s ({planned} simulations). {what}")
+        return comparison
+
+    def _show_comparison(self, comparison: Comparison) -> None:
+        """Figures and funnel of a (possibly partial) comparison."""
+        assert self.start is not None
         self.results.value = render_results(
             comparison.baseline, comparison, self._start_title(), self.run_number,
             period_text(self.start),
         )  # fmt: skip
         self.funnel.value = render_funnel(comparison.baseline, comparison.edited, self._period())
-        elapsed = time.perf_counter() - started
-        changes = describe_changes(setup)
-        what = "; ".join(changes) if changes else "no lever changed – both setups are the same"
-        self._set_status("done", f"Done in {elapsed:.1f} s. {what}")
-        return comparison
 
     def save(self) -> SavedSetup | None:
         """Save the current controls as a scenario file in the workshop folder."""

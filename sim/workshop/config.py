@@ -154,6 +154,9 @@ def settings_text(run: RunSettings, start: StartingPoint) -> str:
         f"Each result: {run.replications} simulated runs with the same leads for both setups "
         f"(seed {run.seed}), measuring {period_text(start)}"
     )
+    steps = run.refinement_steps()
+    if len(steps) > 1:
+        text += f"; first figures after {steps[0]} runs, sharpened as the rest finish"
     if start.horizon_overrides:
         text += (
             f" – shortened from the file's {start.scenario.horizon.measurement_days:g} days "

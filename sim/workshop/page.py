@@ -33,6 +33,7 @@ STYLE = """
 .ws-app .ws-run button, .ws-app button.ws-run { font-size: 22px !important; font-weight: 700; }
 .ws-status { font-size: 20px; padding: 6px 12px; border-radius: 6px; display: inline-block; }
 .ws-status[data-state=running] { background: #fff3cd; color: #7a5b00; }
+.ws-status[data-state=refining] { background: #fff8e1; color: #7a5b00; }
 .ws-status[data-state=done] { background: #e3f4e8; color: #1d6b35; }
 .ws-status[data-state=error] { background: #fde2e1; color: #9b1c1c; }
 .ws-status[data-state=stale] { background: #eef1f6; color: #3e4a61; }
@@ -138,12 +139,19 @@ def render_results(
     fold on a projector; the other headline KPIs follow.
     """
     esc = html.escape
+    done = baseline.replications if comparison is None else comparison.edited.replications
+    planned = done if comparison is None else comparison.setup.run.replications
+    preliminary = (
+        f"; <strong>preliminary</strong>: the first {done} of {planned} simulations, refining…"
+        if done < planned else ""
+    )
     caption = (
         f'<caption class="ws-period">Figures for {esc(period)}; rows “per year” are annualised'
-        "</caption>" if period else ""
+        f"{preliminary}</caption>" if period else ""
     )
     head = (
-        f'<table class="ws-results" id="ws-results" data-run="{run_number}">{caption}'
+        f'<table class="ws-results" id="ws-results" data-run="{run_number}" '
+        f'data-replications="{done}" data-planned="{planned}">{caption}'
         '<colgroup><col style="width:23%"><col style="width:19%"><col style="width:19%">'
         '<col style="width:39%"></colgroup>'
         "<thead><tr><th></th>"
@@ -264,8 +272,9 @@ def _bar(step: str, side: str, value: float, peak: float) -> str:
 
 
 def status_html(state: str, text: str, run_number: int = 0) -> str:
-    """The status line; ``data-state`` is idle, running, done, stale or error."""
-    spinner = '<span class="ws-spinner"></span>' if state == "running" else ""
+    """The status line; ``data-state`` is idle, running, refining (first figures shown), done,
+    stale or error."""
+    spinner = '<span class="ws-spinner"></span>' if state in ("running", "refining") else ""
     return (
         f'<div id="ws-status" class="ws-status" data-state="{state}" data-run="{run_number}">'
         f"{spinner}{html.escape(text)}</div>"

@@ -15,7 +15,7 @@ import os
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from sim import kpis, stats
-from sim.metrics import FUNNEL_STEPS, funnel
+from sim.metrics import FUNNEL_STEPS, funnel_masks
 from sim.money import MoneyComparison, compare_money
 from sim.scenario.loader import ScenarioValidationError, resolve_scenario
 from sim.scenario.schema import Scenario
@@ -225,6 +225,27 @@ class RunSummary:
     seconds: float
     computed: int
     from_cache: int
+    funnel_by_replication: pd.DataFrame | None = None
+    """Leads per funnel step (columns) and replication (rows), so a prefix can be averaged."""
+
+    @property
+    def replications(self) -> int:
+        """How many replications the figures average."""
+        return len(self.kpis)
+
+    def first(self, replications: int) -> RunSummary:
+        """The summary of replications ``0 .. replications - 1`` only (to pair with a partial run)."""
+        if replications >= self.replications:
+            return self
+        if self.funnel_by_replication is None:
+            raise ValueError("this summary keeps no funnel per replication")
+        counts = self.funnel_by_replication.iloc[:replications]
+        return dataclasses.replace(
+            self,
+            kpis=self.kpis[self.kpis["replication"] < replications].reset_index(drop=True),
+            funnel=_mean_of(counts),
+            funnel_by_replication=counts,
+        )
 
 
 _RESULTS: OrderedDict[tuple[Any, ...], RunSummary] = OrderedDict()
@@ -239,6 +260,16 @@ def clear_memory_cache() -> None:
 
 def run_scenario(scenario: Scenario, run: RunSettings) -> RunSummary:
     """Replications ``0 .. run.replications - 1`` of one scenario (kept in memory by content)."""
+    *_, summary = run_scenario_in_steps(scenario, run)
+    return summary
+
+
+def run_scenario_in_steps(scenario: Scenario, run: RunSettings) -> Iterator[RunSummary]:
+    """The summary after each of ``run.refinement_steps()``; the last one has every replication.
+
+    A result already in memory comes at once, complete. Closing the iterator early stops the
+    remaining replications.
+    """
     from sim.experiment import runner
     from sim.experiment.cache import scenario_content_hash
 
@@ -246,27 +277,45 @@ def run_scenario(scenario: Scenario, run: RunSettings) -> RunSummary:
     cached = _RESULTS.get(key)
     if cached is not None:
         _RESULTS.move_to_end(key)
-        return dataclasses.replace(cached, seconds=0.0, computed=0, from_cache=run.replications)
+        yield dataclasses.replace(cached, seconds=0.0, computed=0, from_cache=run.replications)
+        return
     started = time.perf_counter()
-    result = runner.run_experiment(
+    steps = runner.run_experiment_in_steps(
         {"run": scenario},
-        replications=run.replications,
+        run.refinement_steps(),
         seed=run.seed,
         workers=run.workers,
         cache_dir=run.cache_dir,
         progress=False,
     )
-    summary = RunSummary(
-        kpis=result.kpis.drop(columns=["scenario"]).reset_index(drop=True),
-        funnel=mean_funnel(result.leads, run.replications),
-        seconds=time.perf_counter() - started,
-        computed=result.cache.misses,
-        from_cache=result.cache.hits,
-    )
+    summary = None
+    for result in steps:
+        counts = funnel_by_replication(result.leads, result.replications)
+        summary = RunSummary(
+            kpis=result.kpis.drop(columns=["scenario"]).reset_index(drop=True),
+            funnel=_mean_of(counts),
+            seconds=time.perf_counter() - started,
+            computed=result.cache.misses,
+            from_cache=result.cache.hits,
+            funnel_by_replication=counts,
+        )
+        yield summary
+    assert summary is not None and summary.replications == run.replications
     _RESULTS[key] = summary
     while len(_RESULTS) > _RESULTS_KEPT:
         _RESULTS.popitem(last=False)
-    return summary
+
+
+def funnel_by_replication(leads: pd.DataFrame, replications: int) -> pd.DataFrame:
+    """Leads per funnel step (columns ``FUNNEL_STEPS``) for each replication ``0 .. n - 1`` (rows).
+
+    The nested steps of :func:`sim.metrics.funnel`, counted per replication so that the mean
+    over any first replications is at hand.
+    """
+    masks = pd.DataFrame(funnel_masks(leads), index=leads.index)
+    assert tuple(masks.columns) == FUNNEL_STEPS
+    counts = masks.groupby(leads["replication"]).sum()
+    return counts.reindex(range(replications), fill_value=0)
 
 
 def mean_funnel(leads: pd.DataFrame, replications: int) -> pd.DataFrame:
@@ -274,10 +323,11 @@ def mean_funnel(leads: pd.DataFrame, replications: int) -> pd.DataFrame:
 
     The nested steps of :func:`sim.metrics.funnel` (``FUNNEL_STEPS``, labels from :mod:`sim.kpis`).
     """
-    table = funnel(leads)[["step", "leads"]]
-    assert tuple(table["step"]) == FUNNEL_STEPS
-    table["leads"] = table["leads"] / replications
-    return table
+    return _mean_of(funnel_by_replication(leads, replications))
+
+
+def _mean_of(counts: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"step": list(FUNNEL_STEPS), "leads": counts.mean().to_numpy(dtype=float)})
 
 
 @dataclass(frozen=True)
@@ -397,10 +447,22 @@ def compare_money_of_runs(baseline: RunSummary, edited: RunSummary) -> MoneyComp
 
 def compare_setup(setup: Setup) -> Comparison:
     """Run the starting point (kept in memory) and the edited setup; compare them."""
+    *_, comparison = compare_setup_in_steps(setup)
+    return comparison
+
+
+def compare_setup_in_steps(setup: Setup) -> Iterator[Comparison]:
+    """The comparison after each of the edited setup's ``run.refinement_steps()``.
+
+    The starting point runs in full first (it is in memory after the page opened); each step pairs
+    the edited setup's replications so far with the same replications of the starting point, so
+    every partial comparison is a paired one and the last is :func:`compare_setup`'s.
+    """
     started = time.perf_counter()
     baseline = run_scenario(setup.baseline, setup.run)
-    edited = run_scenario(setup.edited_run, setup.run)
-    return Comparison(
-        setup, baseline, edited, compare_runs(baseline, edited), time.perf_counter() - started,
-        compare_money_of_runs(baseline, edited),
-    )
+    for edited in run_scenario_in_steps(setup.edited_run, setup.run):
+        paired = baseline.first(edited.replications)
+        yield Comparison(
+            setup, paired, edited, compare_runs(paired, edited), time.perf_counter() - started,
+            compare_money_of_runs(paired, edited),
+        )

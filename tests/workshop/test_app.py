@@ -85,14 +85,41 @@ def test_negative_reps_show_a_message_not_a_traceback(app):
 
 
 def test_an_unexpected_failure_is_a_message_too(app, monkeypatch):
-    def explode(setup):
+    real = page_module.compare_setup_in_steps
+
+    def explode_after_the_first_figures(setup):
+        steps = real(setup)
+        yield next(steps)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(page_module, "compare_setup", explode)
+    monkeypatch.setattr(page_module, "compare_setup_in_steps", explode_after_the_first_figures)
     ctl(app, "sla").value = "4"
     assert app.run() is None
     assert "Something went wrong (RuntimeError: disk full)" in app.message.value
+    assert state(app) == "error"
+    assert "ws-stale" in app.results._dom_classes  # the preliminary figures are not passed off
     assert app.run_button.disabled is False  # the page stays usable
+
+
+def test_figures_appear_after_the_first_round_and_sharpen_until_every_replication_ran(app, monkeypatch):
+    """3 replications on 1 worker: figures after 1, 2 and 3 runs, marked preliminary until the last."""
+    seen = []
+    show = app._show_comparison
+
+    def record(comparison):
+        show(comparison)
+        table = re.search(r'id="ws-results"[^>]*data-replications="(\d+)" data-planned="(\d+)"', app.results.value)
+        seen.append((state(app), int(table.group(1)), int(table.group(2)), "preliminary" in app.results.value))
+
+    monkeypatch.setattr(app, "_show_comparison", record)
+    ctl(app, "sla").value = "4"
+    comparison = app.run()
+    # the status at each showing is the one before it: running, then refining after each partial
+    assert seen == [("running", 1, 3, True), ("refining", 2, 3, True), ("refining", 3, 3, False)]
+    assert state(app) == "done" and "(3 simulations)" in app.status.value
+    assert comparison is not None and comparison.edited.replications == 3
+    assert comparison.baseline.replications == 3 and app.baseline.replications == 3
+    assert "preliminary" not in app.results.value
 
 
 def test_picking_another_start_resets_the_controls_to_its_values(app, small_dir):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from pathlib import Path
@@ -45,13 +46,13 @@ def test_the_baseline_is_simulated_once_per_start_and_seed(small_dir: Path, fast
     from sim.experiment import runner as experiment
 
     calls: list[str] = []
-    original = experiment.run_experiment
+    original = experiment.run_experiment_in_steps
 
-    def counting(scenarios, **kwargs):
+    def counting(scenarios, steps, **kwargs):
         calls.extend(scenario.name for scenario in dict(scenarios).values())
-        return original(scenarios, **kwargs)
+        return original(scenarios, steps, **kwargs)
 
-    monkeypatch.setattr(experiment, "run_experiment", counting)  # looked up at call time
+    monkeypatch.setattr(experiment, "run_experiment_in_steps", counting)  # looked up at call time
     first = compare_setup(build_setup(small_dir / "small.yaml", {"reps": 4}, fast_run))
     second = compare_setup(build_setup(small_dir / "small.yaml", {"reps": 5}, fast_run))
     again = compare_setup(build_setup(small_dir / "small.yaml", {"reps": 4}, fast_run))
@@ -59,6 +60,37 @@ def test_the_baseline_is_simulated_once_per_start_and_seed(small_dir: Path, fast
     assert first.baseline.kpis.equals(second.baseline.kpis)
     assert again.edited.kpis.equals(first.edited.kpis)
     assert again.edited.computed == 0
+
+
+def test_each_partial_comparison_is_the_paired_comparison_of_that_many_replications(
+    small_dir: Path, fast_run
+):
+    """Figures shown while refining are exactly what a run of that many replications gives."""
+    setup = build_setup(small_dir / "small.yaml", {"sla": "4"}, fast_run)
+    partials = list(workshop.compare_setup_in_steps(setup))
+    assert [p.edited.replications for p in partials] == list(fast_run.refinement_steps()) == [1, 2, 3]
+    for partial in partials:
+        count = partial.edited.replications
+        direct = compare_setup(build_setup(
+            small_dir / "small.yaml", {"sla": "4"}, dataclasses.replace(fast_run, replications=count)
+        ))  # fmt: skip
+        assert partial.baseline.kpis.equals(direct.baseline.kpis)
+        assert partial.edited.kpis.equals(direct.edited.kpis)
+        assert partial.baseline.funnel.equals(direct.baseline.funnel)
+        assert partial.edited.funnel.equals(direct.edited.funnel)
+        as_table = lambda changes: pd.DataFrame([dataclasses.asdict(c) for c in changes])
+        assert as_table(partial.changes).equals(as_table(direct.changes))  # NaN intervals equal too
+
+
+def test_refinement_steps_start_with_one_round_of_workers_and_double_to_the_count() -> None:
+    def steps(replications: int, workers: int) -> tuple[int, ...]:
+        return workshop.RunSettings(replications=replications, workers=workers).refinement_steps()
+
+    assert steps(8, 2) == (2, 4, 8)
+    assert steps(10, 2) == (2, 4, 8, 10)
+    assert steps(3, 4) == (3,)
+    assert steps(1, 1) == (1,)
+    assert steps(5, 1) == (1, 2, 4, 5)
 
 
 def test_funnel_is_the_mean_per_replication_and_ends_with_the_won_kpi(small_dir: Path, fast_run):

@@ -23,14 +23,17 @@ from workshop_helpers import ARTIFACTS, SCENARIOS
 from sim.experiment.runner import run_experiment
 from sim.scenario.loader import load_scenario
 from sim.workshop import result_kpis
+from sim.workshop.settings import DEFAULT_MEASUREMENT_DAYS, DEFAULT_REPLICATIONS, DEFAULT_SEED
 from sim.workshop.words import figure
 
 pytestmark = pytest.mark.browser
 
 PAGE_TIMEOUT_MS = 180_000  # kernel start plus the first baseline on a busy 2-core machine
 RUN_TIMEOUT_MS = 120_000
-HORIZON = "horizon.measurement_days=182"  # the workshop's default horizon
-REPLICATIONS, SEED = 4, 1  # the workshop's defaults
+HORIZON = (  # the workshop's default horizon: the file's, unless the settings shorten it
+    () if DEFAULT_MEASUREMENT_DAYS is None else (f"horizon.measurement_days={DEFAULT_MEASUREMENT_DAYS:g}",)
+)
+REPLICATIONS, SEED = DEFAULT_REPLICATIONS, DEFAULT_SEED  # the workshop's defaults
 SLA_4H = (  # what the SLA control at "4 h" must set (levers/sla.yaml)
     "sla.agreed=true",
     "sla.first_contact_business_hours=4",
@@ -113,6 +116,10 @@ def sla_run(page: Any, server: Server) -> dict[str, Any]:
     page.wait_for_selector("#ws-status[data-state=stale]")
     page.locator("button.ws-run").click()
     page.wait_for_selector("#ws-status[data-state=running]")  # the visible running state
+    page.wait_for_selector(  # first figures, marked preliminary, before the last replications
+        "#ws-status[data-state=refining] >> text=First figures from", timeout=RUN_TIMEOUT_MS
+    )
+    page.wait_for_selector("#ws-results:has-text('preliminary')")
     page.wait_for_selector("#ws-status[data-state=done][data-run='1']", timeout=RUN_TIMEOUT_MS)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "workshop.png"), full_page=True)
@@ -127,7 +134,7 @@ def sla_run(page: Any, server: Server) -> dict[str, Any]:
 
 
 def expected_means(overrides: tuple[str, ...]) -> dict[str, float]:
-    scenario = load_scenario(SCENARIOS / "separate_departments.yaml", (HORIZON, *overrides))
+    scenario = load_scenario(SCENARIOS / "separate_departments.yaml", (*HORIZON, *overrides))
     result = run_experiment(
         {"x": scenario}, replications=REPLICATIONS, seed=SEED, workers=2, cache_dir=None
     )
@@ -146,7 +153,9 @@ def test_changing_the_sla_changes_the_figures_to_what_the_experiment_computes(sl
         assert sla_run["baseline_text"][kpi] == figure(kpi, expected_baseline[kpi])
     for kpi in ("revenue", "median_response_hours"):
         assert edited[kpi] != baseline[kpi], kpi
-        assert sla_run["edited_text"][kpi] != sla_run["baseline_text"][kpi], kpi
+    # The SLA's own mechanism shows in the text; revenue moves by a fraction of a per cent over a
+    # full year (docs/model.md: the SLA alone is worth about nothing), below the shown rounding.
+    assert sla_run["edited_text"]["median_response_hours"] != sla_run["baseline_text"]["median_response_hours"]
     assert "Response deadline (SLA): none → 4 h" in sla_run["status"]
     assert "Traceback" not in sla_run["body"]
     assert (ARTIFACTS / "workshop.png").stat().st_size > 20_000
@@ -173,8 +182,7 @@ def test_saved_setup_validates_and_leadsim_run_reproduces_the_figures(
         str(REPLICATIONS),
         "--seed",
         str(SEED),
-        "--set",
-        HORIZON,
+        *(argument for override in HORIZON for argument in ("--set", override)),
         "--no-cache",
         "--out",
         str(out),
