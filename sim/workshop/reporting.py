@@ -2,10 +2,10 @@
 
 Each kept option is saved as a scenario file (:func:`sim.workshop.saving.save_setup`, the same
 file "Save this setup" writes), and :func:`sim.report.make_report` compares the starting file
-with them – with the workshop's seed and replications. The workshop measures a shorter horizon
-than the files (to answer within seconds); so that the report shows the tray's figures, each file
-is wrapped in a small input file that ``extends:`` it and sets only the workshop's horizon, and
-the wrapped scenario is checked to be exactly what the workshop simulated.
+with them – with the workshop's seed and replications. When the workshop measures a shorter
+horizon than the files (``--measurement-days``), each file is wrapped in a small input file that
+``extends:`` it and sets only the workshop's horizon, so that the report shows the tray's
+figures; the wrapped scenario is checked to be exactly what the workshop simulated.
 """
 
 from __future__ import annotations
