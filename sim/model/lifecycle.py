@@ -604,6 +604,8 @@ class LeadLifecycleModel:
             series_hours += duration
             if reached:
                 lead.reached = True
+                if math.isnan(lead.first_conversation_at):
+                    lead.first_conversation_at = start
                 lead.last_touch = env.now
                 return (yield from self._after_conversation(lead, pool, intent, curve, series_hours))
             if attempts_this_handoff < sales.max_attempts:

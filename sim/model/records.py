@@ -32,6 +32,7 @@ LEAD_COLUMNS = (
     "sales_cycle_days", "deal_value_if_won",
     "cost", "marketing_sourced", "score_at_handoff", "satisfied", "churned_at", "upsells_won",
     "upsell_revenue", "referrals", "referred_by", "qualified_at", "selling_hours",
+    "first_conversation_at",
 )
 
 
@@ -97,6 +98,7 @@ class Lead:
     crn_key: tuple[str, ...] = ()  # the lead's identity for its own random streams
     qualified_at: float = math.nan
     selling_hours: float = 0.0
+    first_conversation_at: float = math.nan  # start of the first attempt that reached the lead (F4's "engaged")
     # One event at the buying window's end, raced by every wait of the lead for a rep (made at
     # its first wait and fired by ``sim.model.lifecycle.BuyingWindows``; not columns).
     window_closes: Any = None
@@ -167,7 +169,7 @@ def lead_table(cohort: Sequence[Lead], replication: int) -> pd.DataFrame:
     leads["referred_by"] = leads["referred_by"].astype("Int64")
     for name in ("churned_at", "upsell_revenue", "unanswered_dial_hours",
                  "unqualified_conversation_hours", "wasted_sales_hours", "sales_hours", "selling_hours",
-                 "qualified_at"):
+                 "qualified_at", "first_conversation_at"):
         leads[name] = leads[name].astype(float)
     for name in ("upsells_won", "referrals", "contact_attempts", "handoffs", "lead_id", "replication"):
         leads[name] = leads[name].astype("int64")

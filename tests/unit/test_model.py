@@ -431,6 +431,15 @@ def test_invariants(scenario: Scenario, seed: int) -> None:
     assert (~ever_qualified | leads["reached"]).all()
     assert (~leads["reached"] | (leads["contact_attempts"] >= 1)).all()
     assert won.sum() <= ever_qualified.sum() <= leads["reached"].sum()
+    # the first conversation (F4's engagement): set iff reached, an attempt in business hours,
+    # not before the first attempt, and no later than the first-series qualification
+    conversed = leads["first_conversation_at"].notna()
+    assert conversed.eq(leads["reached"].astype(bool)).all()
+    assert (leads.loc[conversed, "first_conversation_at"] >= leads.loc[conversed, "first_contact_at"]).all()
+    for moment in leads.loc[conversed, "first_conversation_at"]:
+        assert _open_or_closing(calendar, moment), moment
+    first_series = leads["qualified"].astype(bool)
+    assert (leads.loc[first_series, "first_conversation_at"] <= leads.loc[first_series, "qualified_at"]).all()
     # wasted hours are the sum of their two causes, and never more than the hours spent
     np.testing.assert_allclose(
         leads["wasted_sales_hours"], leads["unanswered_dial_hours"] + leads["unqualified_conversation_hours"]
