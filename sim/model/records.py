@@ -3,7 +3,7 @@
 A lead is the unit a marketing-sales report counts: where it came from, when it was ready for
 sales, when sales first tried to call it, whether anyone spoke to it, whether it qualified and
 how it ended. ``Lead`` is the model's mutable bookkeeping during a run; ``lead_table`` turns the
-measured cohort into the flat, one-row-per-lead table of DESIGN.md's contract.
+measured cohort into the flat, one-row-per-lead table (its columns: docs/model.md, 3.5).
 """
 
 from __future__ import annotations
