@@ -70,6 +70,7 @@ if TYPE_CHECKING:
         load_start,
         result_kpis,
         run_scenario,
+        run_scenario_in_steps,
     )
     from sim.workshop.settings import (
         DEFAULT_MEASUREMENT_DAYS,
@@ -134,6 +135,7 @@ __getattr__, __all__ = lazy_exports(
         "load_start": "session",
         "result_kpis": "session",
         "run_scenario": "session",
+        "run_scenario_in_steps": "session",
         "render_funnel": "page",
         "render_results": "page",
         "SavedSetup": "saving",

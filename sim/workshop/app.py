@@ -43,7 +43,7 @@ from sim.workshop.session import (
     describe_changes,
     error_message,
     load_start,
-    run_scenario,
+    run_scenario_in_steps,
 )
 from sim.workshop.tray import Tray, TrayOption, render_tray
 
@@ -276,17 +276,28 @@ class WorkshopApp:
             self._set_controls(self.start)
             sentence = html.escape(settings_text(self.config.run, self.start))
             self.settings_line.value = f'<div class="ws-sub" id="ws-settings">{sentence}</div>'
-            self.baseline = run_scenario(self.start.baseline, self.config.run)
+            planned = self.config.run.replications
+            baseline = None
+            for baseline in run_scenario_in_steps(self.start.baseline, self.config.run):
+                # The starting point's figures sharpen like a Run's: first after one round.
+                self.results.value = render_results(
+                    baseline, None, self._start_title(), self.run_number,
+                    period_text(self.start), planned=planned,
+                )  # fmt: skip
+                self.funnel.value = render_funnel(baseline, None, self._period())
+                if baseline.replications < planned:
+                    self._set_status(
+                        "refining",
+                        f"Starting point: first figures from {baseline.replications} of {planned} "
+                        "simulations – refining…",
+                    )
+            assert baseline is not None
+            self.baseline = baseline
         except Exception as error:  # noqa: BLE001 - every failure becomes a message on the page
             self.start = None
             self.baseline = None
             self._fail(error)
             return
-        self.results.value = render_results(
-            self.baseline, None, self._start_title(), self.run_number,
-            period_text(self.start),
-        )  # fmt: skip
-        self.funnel.value = render_funnel(self.baseline, None, self._period())
         self._show_tray()
         self._set_status("idle", "Change a lever and press Run.")
 

@@ -132,15 +132,18 @@ def render_results(
     start_name: str,
     run_number: int = 0,
     period: str = "",
+    planned: int | None = None,
 ) -> str:
     """The KPI table: starting point left, edited setup right, the difference in words, coloured.
 
     The main figures (revenue, cost, net benefit, payback) come first, so they are above the
-    fold on a projector; the other headline KPIs follow.
+    fold on a projector; the other headline KPIs follow. Figures from fewer replications than
+    ``planned`` (the run's count when comparing) are marked preliminary.
     """
     esc = html.escape
     done = baseline.replications if comparison is None else comparison.edited.replications
-    planned = done if comparison is None else comparison.setup.run.replications
+    if planned is None:
+        planned = done if comparison is None else comparison.setup.run.replications
     preliminary = (
         f"; <strong>preliminary</strong>: the first {done} of {planned} simulations, refining…"
         if done < planned else ""

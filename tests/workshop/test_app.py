@@ -101,6 +101,24 @@ def test_an_unexpected_failure_is_a_message_too(app, monkeypatch):
     assert app.run_button.disabled is False  # the page stays usable
 
 
+def test_the_starting_point_also_shows_figures_after_the_first_round(small_dir, fast_run, monkeypatch):
+    """Opening a start: its figures after 1, 2 of 3 replications are marked preliminary, then final."""
+    page = WorkshopApp(WorkshopConfig(scenarios_dir=small_dir, start="small.yaml", run=fast_run))
+    seen = []
+    set_status = page._set_status
+
+    def record(state_name, text):
+        set_status(state_name, text)
+        table = re.search(r'id="ws-results"[^>]*data-replications="(\d+)"', page.results.value)
+        seen.append((state_name, int(table.group(1)) if table else None, "preliminary" in page.results.value))
+
+    monkeypatch.setattr(page, "_set_status", record)
+    page.load_start()
+    assert seen[1:] == [("refining", 1, True), ("refining", 2, True), ("idle", 3, False)]
+    assert seen[0][0] == "running"
+    assert page.baseline is not None and page.baseline.replications == 3
+
+
 def test_figures_appear_after_the_first_round_and_sharpen_until_every_replication_ran(app, monkeypatch):
     """3 replications on 1 worker: figures after 1, 2 and 3 runs, marked preliminary until the last."""
     seen = []
