@@ -318,15 +318,8 @@ def funnel_by_replication(leads: pd.DataFrame, replications: int) -> pd.DataFram
     return counts.reindex(range(replications), fill_value=0)
 
 
-def mean_funnel(leads: pd.DataFrame, replications: int) -> pd.DataFrame:
-    """Leads per funnel step, averaged over replications (columns ``step``, ``leads``).
-
-    The nested steps of :func:`sim.metrics.funnel` (``FUNNEL_STEPS``, labels from :mod:`sim.kpis`).
-    """
-    return _mean_of(funnel_by_replication(leads, replications))
-
-
 def _mean_of(counts: pd.DataFrame) -> pd.DataFrame:
+    """Leads per funnel step averaged over the replications of ``counts`` (columns ``step``, ``leads``)."""
     return pd.DataFrame({"step": list(FUNNEL_STEPS), "leads": counts.mean().to_numpy(dtype=float)})
 
 
