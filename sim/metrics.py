@@ -246,14 +246,17 @@ def qualification_by_response(
     leads: pd.DataFrame,
     bucket_edges_hours: tuple[float, ...] = (0, 1, 2, 24, float("inf")),
     start_column: str = "sales_ready_at",
+    moment_column: str = "first_contact_at",
 ) -> pd.DataFrame:
     """Share of contacted leads qualified, by first-attempt response-time bucket (the F2 measure).
 
     ``start_column="created_at"`` times the response from the inquiry, as F2's study did;
     ``qualified`` is the first contact series' result (the hand-off the lead arrived with).
+    ``moment_column="first_conversation_at"`` buckets by the time of engagement instead (F4's
+    measure; only reached leads count).
     """
-    contacted = leads[leads["first_contact_at"].notna()].copy()
-    contacted["response_hours"] = contacted["first_contact_at"] - contacted[start_column]
+    contacted = leads[leads[moment_column].notna()].copy()
+    contacted["response_hours"] = contacted[moment_column] - contacted[start_column]
     labels = [
         f"{low:g}–{high:g} h" if np.isfinite(high) else f"≥{low:g} h"
         for low, high in itertools.pairwise(bucket_edges_hours)

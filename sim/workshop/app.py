@@ -276,21 +276,11 @@ class WorkshopApp:
             self._set_controls(self.start)
             sentence = html.escape(settings_text(self.config.run, self.start))
             self.settings_line.value = f'<div class="ws-sub" id="ws-settings">{sentence}</div>'
-            planned = self.config.run.replications
             baseline = None
             for baseline in run_scenario_in_steps(self.start.baseline, self.config.run):
                 # The starting point's figures sharpen like a Run's: first after one round.
-                self.results.value = render_results(
-                    baseline, None, self._start_title(), self.run_number,
-                    period_text(self.start), planned=planned,
-                )  # fmt: skip
-                self.funnel.value = render_funnel(baseline, None, self._period())
-                if baseline.replications < planned:
-                    self._set_status(
-                        "refining",
-                        f"Starting point: first figures from {baseline.replications} of {planned} "
-                        "simulations – refining…",
-                    )
+                self._show_figures(baseline, None)
+                self._mark_refining(baseline.replications, "Starting point: first")
             assert baseline is not None
             self.baseline = baseline
         except Exception as error:  # noqa: BLE001 - every failure becomes a message on the page
@@ -322,13 +312,8 @@ class WorkshopApp:
         try:
             setup = build_setup(self.start, self.current_controls(), self.config.run)
             for comparison in compare_setup_in_steps(setup):
-                done = comparison.edited.replications
-                self._show_comparison(comparison)
-                if done < planned:
-                    self._set_status(
-                        "refining",
-                        f"First figures from {done} of {planned} simulations – refining…",
-                    )
+                self._show_figures(comparison.baseline, comparison)
+                self._mark_refining(comparison.edited.replications, "First")
         except Exception as error:  # noqa: BLE001 - every failure becomes a message on the page
             self._fail(error)
             return None
@@ -344,14 +329,21 @@ class WorkshopApp:
         self._set_status("done", f"Done in {elapsed:.1f} s ({planned} simulations). {what}")
         return comparison
 
-    def _show_comparison(self, comparison: Comparison) -> None:
-        """Figures and funnel of a (possibly partial) comparison."""
+    def _show_figures(self, baseline: RunSummary, comparison: Comparison | None) -> None:
+        """Figures and funnel of the starting point, or of a (possibly partial) comparison."""
         assert self.start is not None
         self.results.value = render_results(
-            comparison.baseline, comparison, self._start_title(), self.run_number,
-            period_text(self.start),
+            baseline, comparison, self._start_title(), self.run_number,
+            period_text(self.start), planned=self.config.run.replications,
         )  # fmt: skip
-        self.funnel.value = render_funnel(comparison.baseline, comparison.edited, self._period())
+        edited = comparison.edited if comparison is not None else None
+        self.funnel.value = render_funnel(baseline, edited, self._period())
+
+    def _mark_refining(self, done: int, what: str) -> None:
+        """Status ``refining`` while replications are still due after ``done``."""
+        planned = self.config.run.replications
+        if done < planned:
+            self._set_status("refining", f"{what} figures from {done} of {planned} simulations – refining…")
 
     def save(self) -> SavedSetup | None:
         """Save the current controls as a scenario file in the workshop folder."""

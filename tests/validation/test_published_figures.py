@@ -184,17 +184,16 @@ def test_f4_base_web_inquiry_decay_has_the_shape_of_f4s_outcome_rates(
 def _engagement_buckets(validation_runs: ValidationRuns, scenario: str) -> pd.DataFrame:
     """Web inquiries reached at least once: qualified share by first conversation after the inquiry."""
     leads = validation_runs.leads_of(scenario)
-    web = leads[(leads["channel"] == "web_inquiry") & leads["first_conversation_at"].notna()]
-    hours = web["first_conversation_at"] - web["created_at"]
-    bucket = pd.cut(hours, [0.0, 1.0, 24.0, np.inf], right=False,
-                    labels=["first hour", "hours 1-24", "after 24 h"])
-    grouped = web.groupby(bucket, observed=False)["qualified"]
-    return pd.DataFrame({"conversations": grouped.size(), "qualified": grouped.sum()})
+    table = qualification_by_response(
+        leads[leads["channel"] == "web_inquiry"], bucket_edges_hours=(0.0, 1.0, 24.0, np.inf),
+        start_column="created_at", moment_column="first_conversation_at",
+    )
+    return table.set_index("bucket")
 
 
 def _share_interval(row: pd.Series) -> tuple[float, float]:
     """The exact (Clopper-Pearson) 95 % interval of a bucket's qualified share."""
-    interval = scipy_stats.binomtest(int(row["qualified"]), int(row["conversations"])).proportion_ci(
+    interval = scipy_stats.binomtest(int(row["qualified"]), int(row["leads"])).proportion_ci(
         CONFIDENCE, method="exact"
     )
     return float(interval.low), float(interval.high)
@@ -219,10 +218,10 @@ def test_f4_customer_happiness_team_web_inquiries_engaged_in_the_first_hour_qual
     the curve is still high (measured ~22 %).
     """
     table = _engagement_buckets(validation_runs, TEAM)
-    first_low, first_high = _share_interval(table.loc["first hour"])
-    day_low, day_high = _share_interval(table.loc["hours 1-24"])
-    late_low, late_high = _share_interval(table.loc["after 24 h"])
-    text = table.assign(share=table["qualified"] / table["conversations"]).to_string()
+    first_low, first_high = _share_interval(table.loc["0–1 h"])
+    day_low, day_high = _share_interval(table.loc["1–24 h"])
+    late_low, late_high = _share_interval(table.loc["≥24 h"])
+    text = table.to_string()
     assert 0.28 <= first_low and first_high <= 0.48, text
     assert 0.025 <= late_low and late_high <= 0.10, text
     assert late_high < day_low and day_high < first_low, text

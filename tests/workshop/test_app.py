@@ -122,14 +122,14 @@ def test_the_starting_point_also_shows_figures_after_the_first_round(small_dir, 
 def test_figures_appear_after_the_first_round_and_sharpen_until_every_replication_ran(app, monkeypatch):
     """3 replications on 1 worker: figures after 1, 2 and 3 runs, marked preliminary until the last."""
     seen = []
-    show = app._show_comparison
+    show = app._show_figures
 
-    def record(comparison):
-        show(comparison)
+    def record(baseline, comparison):
+        show(baseline, comparison)
         table = re.search(r'id="ws-results"[^>]*data-replications="(\d+)" data-planned="(\d+)"', app.results.value)
         seen.append((state(app), int(table.group(1)), int(table.group(2)), "preliminary" in app.results.value))
 
-    monkeypatch.setattr(app, "_show_comparison", record)
+    monkeypatch.setattr(app, "_show_figures", record)
     ctl(app, "sla").value = "4"
     comparison = app.run()
     # the status at each showing is the one before it: running, then refining after each partial
