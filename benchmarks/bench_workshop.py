@@ -20,6 +20,13 @@ which adds the widget messages between browser and kernel to the in-process time
 the worker processes spend per click is printed too: on an idle machine the click takes about
 half of it (two workers) plus the fixed overhead.
 
+With ``--look-ahead``: what a room sees when it talks between clicks. The page opens (the
+starting point runs), the look-ahead (:mod:`sim.workshop.look_ahead`) simulates every setup one
+control away into a fresh disk cache and is timed to its end (how long the room must talk), then
+each change of ``LOOKED_AHEAD`` is clicked (final figures from the cache). Last, with the
+look-ahead running again, clicks on setups two controls away (not looked ahead) stop it and
+run cold, to show the look-ahead does not slow a click it did not foresee.
+
 The machine is shared: the load average is printed next to every timing. Results go to
 ``docs/performance.md`` ("Workshop") by hand.
 """
@@ -59,6 +66,20 @@ CHANGES: list[dict[str, Any]] = [
     {"shared_lead_definition": "yes"},
     {"recycling": "yes"},
     {"lead_volume": 1.2},
+]
+LOOKED_AHEAD: list[dict[str, Any]] = [  # one control away from base.yaml: looked ahead
+    {"sla": "1"},
+    {"sla": "4"},
+    {"crm_integration": "realtime_crm"},
+    {"reps": 11},
+    {"shared_lead_definition": "yes"},
+    {"recycling": "yes"},
+    {"lead_volume": 1.1},
+]
+TWO_AWAY: list[dict[str, Any]] = [  # two controls away: not looked ahead
+    {"sla": "1", "crm_integration": "realtime_crm"},
+    {"reps": 12, "shared_goals": "yes"},
+    {"recycling": "yes", "lead_volume": 1.2},
 ]
 BROWSER_CLICKS: list[tuple[str, str]] = [  # (control class, button text)
     ("sla", "1 h"),
@@ -186,13 +207,80 @@ def in_browser() -> dict[str, Any]:
     }
 
 
+def click(start: Any, change: dict[str, Any], run: Any) -> tuple[float, float]:
+    """One Run click's work (build, compare step by step, render): seconds to first and final figures."""
+    began = time.perf_counter()
+    setup = workshop.build_setup(start, start.controls.replace(**change), run)
+    first_figures = None
+    for comparison in workshop.compare_setup_in_steps(setup):
+        workshop.render_results(comparison.baseline, comparison, "base.yaml")
+        workshop.render_funnel(comparison.baseline, comparison.edited)
+        if first_figures is None:
+            first_figures = time.perf_counter() - began
+    return first_figures or 0.0, time.perf_counter() - began
+
+
+def with_look_ahead() -> dict[str, Any]:
+    """Clicks after the look-ahead ran, and clicks it did not foresee while it runs (defaults)."""
+    from sim.workshop.look_ahead import LookAhead, neighbour_controls
+
+    workshop.clear_memory_cache()
+    with tempfile.TemporaryDirectory() as cache:
+        run = workshop.RunSettings(cache_dir=Path(cache))
+        start = workshop.load_start(BASE, run)
+        for _ in workshop.run_scenario_in_steps(start.baseline, run):  # the page opens
+            pass
+        look_ahead = LookAhead(run)
+        neighbours = len(list(neighbour_controls(start, start.controls)))
+        began = time.perf_counter()
+        look_ahead.start(start.file, BASE.parent, start.controls)
+        look_ahead.wait()
+        ahead = time.perf_counter() - began
+        print(f"  look-ahead: {neighbours} setups one control away, {run.replications} runs each, "
+              f"done after {ahead:.0f} s   load {load()}")  # fmt: skip
+        looked: list[float] = []
+        for change in LOOKED_AHEAD:
+            _, final = click(start, change, run)
+            looked.append(final)
+            print(f"  looked ahead {json.dumps(change):48s} final figures {final:5.2f} s   load {load()}")
+        firsts, finals = [], []
+        for change in TWO_AWAY:
+            look_ahead.start(start.file, BASE.parent, start.controls)
+            time.sleep(5)  # its workers are busy when the click comes
+            stopped = time.perf_counter()
+            look_ahead.stop()  # what the page does first on a Run
+            stop_seconds = time.perf_counter() - stopped
+            first, final = click(start, change, run)
+            firsts.append(first + stop_seconds)
+            finals.append(final + stop_seconds)
+            print(f"  not foreseen {json.dumps(change):48s} first figures {first + stop_seconds:5.2f} s, "
+                  f"all {final + stop_seconds:5.2f} s (stop {stop_seconds * 1000:.0f} ms)   load {load()}")  # fmt: skip
+    return {
+        "replications": run.replications,
+        "neighbours": neighbours,
+        "look_ahead_seconds": round(ahead, 1),
+        "looked_ahead_click_seconds": summary(looked),
+        "not_foreseen_first_figures_seconds": summary(firsts),
+        "not_foreseen_click_seconds": summary(finals),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measurement")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--full-year", type=int, metavar="REPLICATIONS",
                         help="only the file's full horizon with this many replications, in-process")
+    parser.add_argument("--look-ahead", action="store_true",
+                        help="only clicks after and during the look-ahead (the defaults), in-process")
     args = parser.parse_args()
+    if args.look_ahead:
+        print("in-process, the workshop's defaults, with the look-ahead:")
+        result = {"look_ahead": with_look_ahead(), "load_at_end": load()}
+        print(json.dumps(result, indent=2))
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        return
     if args.full_year:
         print(f"in-process, the file's horizon, {args.full_year} replications:")
         full = {"full_year": in_process(None, args.full_year), "load_at_end": load()}

@@ -227,6 +227,14 @@ def workshop_command(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Do not use the result cache.")
     ] = False,
+    look_ahead: Annotated[
+        bool,
+        typer.Option(
+            "--look-ahead/--no-look-ahead",
+            help="While the page is idle, simulate the setups one control away at the lowest CPU "
+            "priority, so their Run reads the cache (needs the result cache).",
+        ),
+    ] = True,
     idle_timeout: Annotated[
         int,
         typer.Option(
@@ -268,6 +276,7 @@ def workshop_command(
             measurement_days=None if measurement_days == 0 else measurement_days,
             cache_dir=None if no_cache else (cache_dir or default_cache_dir()).resolve(),
         ),
+        look_ahead=look_ahead,
     )
     token = secrets.token_urlsafe(16) if lan else None
     check_port(port, HOST if token is None else LAN_HOST)

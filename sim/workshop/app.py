@@ -31,6 +31,7 @@ from sim.workshop.control_table import (
     load_control_table,
 )
 from sim.workshop.controls import FROM_FILE, LEAD_VOLUME, REPS, Controls, lead_volume_steps
+from sim.workshop.look_ahead import LookAhead
 from sim.workshop.page import STYLE, message_html, render_funnel, render_results, status_html
 from sim.workshop.reporting import OptionsReport, ReportInput, unique_name, write_report
 from sim.workshop.saving import SavedSetup, save_setup, shown_path
@@ -68,6 +69,7 @@ class WorkshopApp:
         self._option_files: dict[str, tuple[Controls, Path]] = {}
         """Each kept option's saved scenario file (saved once, when a report first needs it)."""
         self._quiet = False
+        self.look_ahead = LookAhead(self.config.run)
         self._build()
 
     # ------------------------------------------------------------------ layout
@@ -265,6 +267,7 @@ class WorkshopApp:
 
     def load_start(self) -> None:
         """Load the picked starting file, set the controls to its values and run its baseline."""
+        self.look_ahead.stop()
         self.comparison = None
         self.tray = Tray()  # options of another start would not be comparable
         self._clear_messages()
@@ -290,6 +293,7 @@ class WorkshopApp:
             return
         self._show_tray()
         self._set_status("idle", "Change a lever and press Run.")
+        self._look_ahead()
 
     def run(self) -> Comparison | None:
         """Run the edited setup against the starting point and show the result as it sharpens.
@@ -301,6 +305,7 @@ class WorkshopApp:
             self.load_start()
             if self.start is None:
                 return None
+        self.look_ahead.stop()
         self.run_number += 1
         self.run_button.disabled = True
         self.run_button.description = "Running…"
@@ -316,6 +321,7 @@ class WorkshopApp:
                 self._mark_refining(comparison.edited.replications, "First")
         except Exception as error:  # noqa: BLE001 - every failure becomes a message on the page
             self._fail(error)
+            self._look_ahead()
             return None
         finally:
             self.run_button.disabled = False
@@ -327,7 +333,18 @@ class WorkshopApp:
         changes = describe_changes(setup)
         what = "; ".join(changes) if changes else "no lever changed – both setups are the same"
         self._set_status("done", f"Done in {elapsed:.1f} s ({planned} simulations). {what}")
+        self._look_ahead()
         return comparison
+
+    def _look_ahead(self) -> None:
+        """While the room talks, simulate the setups one control away (:mod:`sim.workshop.look_ahead`)."""
+        if not self.config.look_ahead or self.start is None:
+            return
+        try:
+            controls = self.current_controls()
+        except Exception:  # noqa: BLE001 - typed text in a control: nothing to look ahead from
+            return
+        self.look_ahead.start(self.start.file, self.config.scenarios_dir, controls)
 
     def _show_figures(self, baseline: RunSummary, comparison: Comparison | None) -> None:
         """Figures and funnel of the starting point, or of a (possibly partial) comparison."""
@@ -429,6 +446,7 @@ class WorkshopApp:
                 "error", "Keep at least one option in the tray first."
             )
             return None
+        self.look_ahead.stop()  # the report's runs get the CPU
         self._set_status("running", f"Writing the report on {len(self.tray.options)} options…")
         self.report_button.disabled = True
         started = time.perf_counter()
@@ -459,6 +477,7 @@ class WorkshopApp:
             return None
         finally:
             self.report_button.disabled = False
+            self._look_ahead()
         note = f"\nSame as the starting point, left out: {', '.join(unchanged)}" if unchanged else ""
         self.report_message.value = _report_html(
             "info",
@@ -492,6 +511,7 @@ class WorkshopApp:
             f"Pricing {2 ** len(files)} combinations of {len(files)} levers × "
             f"{self.config.run.replications} runs – minutes the first time, cached afterwards…",
         )
+        self.look_ahead.stop()  # the search's runs get the CPU
         self.cheapest_button.disabled = True
         started = time.perf_counter()
         try:
@@ -505,6 +525,7 @@ class WorkshopApp:
             return None
         finally:
             self.cheapest_button.disabled = False
+            self._look_ahead()
         self._cheapest_error = False
         self.cheapest_html.value = render_cheapest(answer)
         elapsed = time.perf_counter() - started

@@ -54,6 +54,8 @@ class WorkshopConfig:
     scenarios_dir: Path = field(default_factory=default_scenarios_dir)
     start: str = DEFAULT_START
     run: RunSettings = field(default_factory=lambda: RunSettings(cache_dir=default_cache_dir()))
+    look_ahead: bool = True
+    """Simulate the setups one control away while the page is idle (:mod:`sim.workshop.look_ahead`)."""
 
     @property
     def reports_dir(self) -> Path:
@@ -116,11 +118,15 @@ class WorkshopConfig:
             measurement_days=measurement_days,
             cache_dir=cache_dir,
         )
+        look_ahead_text = (get("LOOK_AHEAD") or "1").lower()
+        if look_ahead_text not in ("0", "1"):
+            raise WorkshopError(f"{ENV_PREFIX}LOOK_AHEAD must be 0 or 1, got {look_ahead_text!r}")
         scenarios = get("SCENARIOS")
         return cls(
             scenarios_dir=Path(scenarios) if scenarios else default_scenarios_dir(),
             start=get("START") or DEFAULT_START,
             run=run,
+            look_ahead=look_ahead_text == "1",
         )
 
     def environment(self) -> dict[str, str]:
@@ -138,6 +144,7 @@ class WorkshopConfig:
             ENV_PREFIX + "CACHE_DIR": "none"
             if run.cache_dir is None
             else str(Path(os.path.abspath(run.cache_dir))),
+            ENV_PREFIX + "LOOK_AHEAD": "1" if self.look_ahead else "0",
         }
 
 

@@ -332,10 +332,14 @@ def test_configuration_round_trips_through_the_environment(tmp_path: Path):
         run=workshop.RunSettings(
             replications=6, seed=9, workers=1, measurement_days=None, cache_dir=None
         ),
+        look_ahead=False,
     )
     assert WorkshopConfig.from_environment(config.environment()) == config
+    assert WorkshopConfig.from_environment({}).look_ahead  # on unless switched off
     with pytest.raises(WorkshopError, match="REPLICATIONS"):
         WorkshopConfig.from_environment({"LEADSIM_WORKSHOP_REPLICATIONS": "0"})
+    with pytest.raises(WorkshopError, match="LOOK_AHEAD must be 0 or 1, got 'yes'"):
+        WorkshopConfig.from_environment({"LEADSIM_WORKSHOP_LOOK_AHEAD": "yes"})
 
 
 @pytest.mark.parametrize(

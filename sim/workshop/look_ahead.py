@@ -1,0 +1,199 @@
+"""Looking ahead while the room talks: the setups one control away, simulated in the background.
+
+A Run of the full year with 8 replications costs about 2 CPU seconds per replication, so a room
+waits 8-9 s for final figures on two cores. Most of the time between two Runs is talk, and the
+next Run is usually one control away from the current setup. So once the page shows a result, a
+background process at the lowest CPU priority (``nice 19``) simulates those neighbours - each
+lever's other choices, one rep more and one fewer, the lead volume a step up and down, in page
+order - into the result cache. A Run of a neighbour then reads its replications from the cache
+(the same bits a fresh run gives: the cache key is the scenario's content, seed and replication).
+
+A Run, a new starting point, a report or the cheapest-way search first stops the look-ahead (its
+process group is killed at once; finished replications stay in the cache, which writes each
+entry to a temporary name and renames it), so it never competes with what the room asked for;
+when the page is idle again it looks ahead from the new setup. Without a result cache there is
+nothing to keep, so nothing is looked ahead. POSIX only (process groups, ``nice``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.errors import LeadsimError
+from sim.workshop.controls import FROM_FILE, LEAD_VOLUME, REPS, Controls, lead_volume_steps
+from sim.workshop.settings import RunSettings
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
+    from sim.workshop.session import StartingPoint
+
+LOWEST_PRIORITY = 19
+"""``nice`` value of the look-ahead: it gets CPU time only when the room's own runs leave some."""
+_PARENT_POLL_SECONDS = 1.0
+
+
+def supported() -> bool:
+    """Whether this platform can run and stop a look-ahead (process groups and ``nice``)."""
+    return hasattr(os, "killpg") and hasattr(os, "nice")
+
+
+def neighbour_controls(start: StartingPoint, controls: Controls) -> Iterator[Controls]:
+    """Every setup one control away from ``controls``, in page order.
+
+    Each lever's other choices ("as in the file" is not a choice one moves to), one rep more and
+    one fewer, and the lead volume one slider step up and down.
+    """
+    table = start.table
+    for lever in table.levers:
+        current = str(controls[lever.name])
+        for choice in lever.choices:
+            if choice.key not in (current, FROM_FILE):
+                yield controls.replace(**{lever.name: choice.key})
+    try:
+        reps = int(str(controls[REPS]).strip())
+    except ValueError:  # typed text: the Run says what is wrong, there is nothing to look ahead
+        reps = None
+    if reps is not None:
+        for other in (reps + 1, reps - 1):
+            if other >= 1:
+                yield controls.replace(**{REPS: other})
+    steps = lead_volume_steps(table)
+    volume = float(controls[LEAD_VOLUME])
+    below = [step for step in steps if step < volume - 1e-9]
+    above = [step for step in steps if step > volume + 1e-9]
+    for step in above[:1] + below[-1:]:
+        yield controls.replace(**{LEAD_VOLUME: step})
+
+
+def neighbour_scenarios(start: StartingPoint, controls: Controls, run: RunSettings) -> Iterator[Scenario]:
+    """The scenario the workshop would simulate for each neighbour: valid, distinct, not the start's."""
+    from sim.experiment.cache import scenario_content_hash
+    from sim.workshop.session import build_setup
+
+    seen = {scenario_content_hash(start.baseline)}
+    for neighbour in neighbour_controls(start, controls):
+        try:
+            scenario = build_setup(start, neighbour, run).edited_run
+        except LeadsimError:  # a neighbour the schema refuses (e.g. more reps than allowed) is skipped
+            continue
+        key = scenario_content_hash(scenario)
+        if key not in seen:
+            seen.add(key)
+            yield scenario
+
+
+class LookAhead:
+    """One background process simulating the neighbours of a setup into the result cache; restartable."""
+
+    def __init__(self, run: RunSettings) -> None:
+        self.run = run
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def enabled(self) -> bool:
+        """Looking ahead needs a result cache to keep what it computes, and a POSIX system."""
+        return self.run.cache_dir is not None and supported()
+
+    @property
+    def running(self) -> bool:
+        """Whether the background process is still working through its list."""
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, start_file: Path, scenarios_dir: Path, controls: Controls) -> None:
+        """Stop any look-ahead, then simulate the setups one control away from ``controls``.
+
+        The background process finds them itself (:func:`neighbour_scenarios`, about 0.1 s each),
+        so the page is free at once.
+        """
+        self.stop()
+        if not self.enabled:
+            return
+        assert self.run.cache_dir is not None
+        payload = {
+            "parent": os.getpid(),
+            "start_file": str(Path(os.path.abspath(start_file))),
+            "scenarios_dir": str(Path(os.path.abspath(scenarios_dir))),
+            "controls": dict(controls),
+            "run": {
+                "replications": self.run.replications,
+                "seed": self.run.seed,
+                "workers": self.run.workers,
+                "measurement_days": self.run.measurement_days,
+                "cache_dir": str(Path(os.path.abspath(self.run.cache_dir))),
+            },
+        }
+        # This very ``sim`` first on the path, however the page's kernel found it.
+        package_parent = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "sim.workshop.look_ahead"],
+            env={**os.environ, "PYTHONPATH": path},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,  # a failure's traceback goes to the server's terminal (stderr)
+            start_new_session=True,  # its own process group, so stop() ends its workers too
+        )
+        assert self.process.stdin is not None
+        with self.process.stdin:
+            self.process.stdin.write(json.dumps(payload).encode("utf-8"))
+
+    def stop(self) -> None:
+        """End the background process and its workers at once (finished replications stay cached)."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        process.wait()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the list is done (for tests and benchmarks); False on timeout."""
+        if self.process is None:
+            return True
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+
+def _watch_parent(parent: int) -> None:
+    """End the look-ahead when the page's kernel is gone."""
+    while True:
+        time.sleep(_PARENT_POLL_SECONDS)
+        if os.getppid() != parent:
+            os.killpg(os.getpgrp(), signal.SIGKILL)
+
+
+def main(payload: dict[str, Any]) -> None:
+    """The background process: lowest priority, then each neighbour's replications into the cache."""
+    from sim.experiment.runner import run_experiment
+    from sim.workshop.control_table import load_control_table
+    from sim.workshop.session import load_start
+
+    os.nice(LOWEST_PRIORITY)  # inherited by its worker processes
+    threading.Thread(target=_watch_parent, args=(int(payload["parent"]),), daemon=True).start()
+    options = dict(payload["run"])
+    run = RunSettings(**{**options, "cache_dir": Path(options["cache_dir"])})
+    table = load_control_table(Path(payload["scenarios_dir"]))
+    start = load_start(payload["start_file"], run, table)
+    for scenario in neighbour_scenarios(start, Controls.of(payload["controls"]), run):
+        run_experiment(
+            {"look-ahead": scenario}, run.replications, seed=run.seed, workers=run.workers,
+            cache_dir=run.cache_dir, progress=False,
+        )  # fmt: skip
+
+
+if __name__ == "__main__":
+    main(json.loads(sys.stdin.buffer.read()))

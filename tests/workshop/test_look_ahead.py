@@ -1,0 +1,199 @@
+"""Looking ahead while the room talks: the neighbours of a setup, simulated in the background."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from workshop_helpers import ROOT, SCENARIOS
+
+from sim.workshop import session as workshop
+from sim.workshop.app import WorkshopApp
+from sim.workshop.config import WorkshopConfig
+from sim.workshop.controls import FROM_FILE, LEAD_VOLUME, REPS
+from sim.workshop.look_ahead import (
+    LOWEST_PRIORITY,
+    LookAhead,
+    neighbour_controls,
+    neighbour_scenarios,
+)
+
+
+def changed(before: Any, after: Any) -> dict[str, tuple[Any, Any]]:
+    return {name: (before[name], after[name]) for name in before if str(before[name]) != str(after[name])}
+
+
+def test_neighbours_are_one_control_away_every_other_choice_a_rep_and_a_volume_step(fast_run):
+    start = workshop.load_start(SCENARIOS / "base.yaml", fast_run)
+    neighbours = list(neighbour_controls(start, start.controls))
+    moves = [changed(start.controls, neighbour) for neighbour in neighbours]
+    assert all(len(move) == 1 for move in moves), "each neighbour changes exactly one control"
+    pairs = [(name, str(after)) for move in moves for name, (_, after) in move.items()]
+    assert len(set(pairs)) == len(pairs)
+    table = start.table
+    for lever in table.levers:
+        offered = {choice.key for choice in lever.choices} - {str(start.controls[lever.name]), FROM_FILE}
+        assert {after for name, after in pairs if name == lever.name} == offered
+    assert {after for name, after in pairs if name == REPS} == {"9", "11"}  # base.yaml: 10 reps
+    assert {after for name, after in pairs if name == LEAD_VOLUME} == {"0.9", "1.1"}
+    # page order: the levers first, in the table's order, then reps and lead volume
+    order = [name for move in moves for name in move]
+    page = [*(lever.name for lever in table.levers), REPS, LEAD_VOLUME]
+    assert sorted(order, key=page.index) == order
+
+
+def test_at_the_ends_of_their_ranges_reps_and_volume_move_one_way_only(fast_run):
+    start = workshop.load_start(SCENARIOS / "base.yaml", fast_run)
+    edge = start.controls.replace(**{REPS: 1, LEAD_VOLUME: 2.0})
+    moves = [changed(edge, neighbour) for neighbour in neighbour_controls(start, edge)]
+    assert [move[REPS][1] for move in moves if REPS in move] == [2]
+    assert [move[LEAD_VOLUME][1] for move in moves if LEAD_VOLUME in move] == [1.9]
+    typed = start.controls.replace(**{REPS: "ten"})
+    assert not any(REPS in changed(typed, n) for n in neighbour_controls(start, typed))
+
+
+def test_neighbour_scenarios_are_distinct_valid_and_never_the_starting_point(fast_run):
+    from sim.experiment.cache import scenario_content_hash
+
+    start = workshop.load_start(SCENARIOS / "base.yaml", fast_run)
+    scenarios = list(neighbour_scenarios(start, start.controls, fast_run))
+    hashes = [scenario_content_hash(scenario) for scenario in scenarios]
+    assert len(set(hashes)) == len(hashes)
+    assert scenario_content_hash(start.baseline) not in hashes
+    expected = {
+        scenario_content_hash(workshop.build_setup(start, neighbour, fast_run).edited_run)
+        for neighbour in neighbour_controls(start, start.controls)
+    } - {scenario_content_hash(start.baseline)}
+    assert set(hashes) == expected
+
+
+def test_a_run_of_a_neighbour_reads_what_the_look_ahead_computed(small_dir, tmp_path):
+    run = workshop.RunSettings(
+        replications=2, seed=5, workers=1, measurement_days=28, cache_dir=tmp_path / "cache"
+    )
+    start = workshop.load_start(small_dir / "small.yaml", run)
+    look_ahead = LookAhead(run)
+    look_ahead.start(start.file, small_dir, start.controls)
+    assert look_ahead.wait(timeout=600), "the look-ahead did not finish"
+    assert look_ahead.process is not None and look_ahead.process.returncode == 0
+    neighbours = list(neighbour_scenarios(start, start.controls, run))
+    assert len(neighbours) > 10
+    for scenario in (neighbours[0], neighbours[-1]):
+        cached = workshop.run_scenario(scenario, run)
+        assert (cached.computed, cached.from_cache) == (0, run.replications)
+        workshop.clear_memory_cache()
+        fresh = workshop.run_scenario(scenario, workshop.RunSettings(**{**run.__dict__, "cache_dir": None}))
+        assert fresh.computed == run.replications
+        pd.testing.assert_frame_equal(cached.kpis, fresh.kpis)  # the same bits as a run of its own
+
+
+def _group_alive(group: int) -> list[str]:
+    """States of the processes in a process group that are not zombies."""
+    states = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            states.append(fields[0])
+    return states
+
+
+def test_it_runs_at_the_lowest_priority_and_stop_ends_it_and_its_workers_at_once(tmp_path):
+    run = workshop.RunSettings(replications=4, seed=1, workers=2, cache_dir=tmp_path / "cache")
+    look_ahead = LookAhead(run)
+    start = workshop.load_start(SCENARIOS / "base.yaml", run)
+    look_ahead.start(start.file, SCENARIOS, start.controls)
+    assert look_ahead.process is not None
+    group = look_ahead.process.pid
+    deadline = time.monotonic() + 120
+    while len(_group_alive(group)) < 3 and time.monotonic() < deadline:  # itself and 2 workers
+        time.sleep(0.2)
+    assert len(_group_alive(group)) >= 3, "the look-ahead's workers did not start"
+    assert os.getpriority(os.PRIO_PROCESS, group) == LOWEST_PRIORITY
+    look_ahead.stop()
+    # At once: well before the workers' own once-a-second check for a dead parent would end them.
+    deadline = time.monotonic() + 0.3
+    while _group_alive(group) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _group_alive(group) == []
+    assert not look_ahead.running
+
+
+def test_it_ends_when_the_page_kernel_is_gone(tmp_path):
+    """A kernel killed without a goodbye leaves no look-ahead behind."""
+    script = (
+        "import sys, time; sys.path.insert(0, sys.argv[1])\n"
+        "from pathlib import Path\n"
+        "from sim.workshop import session\n"
+        "from sim.workshop.look_ahead import LookAhead\n"
+        "run = session.RunSettings(replications=4, workers=1, cache_dir=Path(sys.argv[2]))\n"
+        "start = session.load_start(Path(sys.argv[1]) / 'scenarios' / 'base.yaml', run)\n"
+        "look = LookAhead(run); look.start(start.file, start.file.parent, start.controls)\n"
+        "print(look.process.pid, flush=True); time.sleep(600)\n"
+    )
+    kernel = subprocess.Popen(
+        [sys.executable, "-c", script, str(ROOT), str(tmp_path / "cache")], stdout=subprocess.PIPE, text=True
+    )
+    assert kernel.stdout is not None
+    group = int(kernel.stdout.readline())
+    kernel.kill()
+    kernel.wait()
+    deadline = time.monotonic() + 20
+    while _group_alive(group) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _group_alive(group) == []
+
+
+def test_without_a_result_cache_nothing_is_looked_ahead(fast_run):
+    start = workshop.load_start(SCENARIOS / "base.yaml", fast_run)
+    look_ahead = LookAhead(fast_run)  # cache_dir None
+    look_ahead.start(start.file, SCENARIOS, start.controls)
+    assert look_ahead.process is None and not look_ahead.enabled
+
+
+class Recorder:
+    """Stands in for the look-ahead: records what the page asks of it, in order."""
+
+    enabled = True
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+
+    def start(self, start_file: Path, scenarios_dir: Path, controls: Any) -> None:
+        self.calls.append(("start", dict(controls)))
+
+    def stop(self) -> None:
+        self.calls.append(("stop", None))
+
+
+def test_the_page_stops_the_look_ahead_before_a_run_and_looks_ahead_from_the_new_setup(
+    small_dir, fast_run, monkeypatch
+):
+    page = WorkshopApp(WorkshopConfig(scenarios_dir=small_dir, start="small.yaml", run=fast_run))
+    recorder = Recorder()
+    page.look_ahead = recorder  # type: ignore[assignment]
+    running: list[list[tuple[str, Any]]] = []
+    original = workshop.run_scenario_in_steps
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        running.append(list(recorder.calls))  # what the look-ahead was told when a run began
+        yield from original(*args, **kwargs)
+
+    monkeypatch.setattr("sim.workshop.app.run_scenario_in_steps", watched)
+    monkeypatch.setattr("sim.workshop.session.run_scenario_in_steps", watched)
+    page.load_start()
+    assert recorder.calls[0] == ("stop", None) and recorder.calls[-1][0] == "start"
+    assert running[0] == [("stop", None)]
+    recorder.calls.clear()
+    page.controls_widgets[REPS].value = "4"
+    page.run()
+    assert running[-1][0] == ("stop", None) and all(call[0] == "stop" for call in running[-1])
+    assert recorder.calls[-1] == ("start", dict(page.current_controls()))
+    assert recorder.calls[-1][1][REPS] == "4"
