@@ -292,8 +292,7 @@ class WorkshopApp:
             self._fail(error)
             return
         self._show_tray()
-        self._set_status("idle", "Change a lever and press Run.")
-        self._look_ahead()
+        self._set_status("idle", "Change a lever and press Run." + self._look_ahead())
 
     def run(self) -> Comparison | None:
         """Run the edited setup against the starting point and show the result as it sharpens.
@@ -332,19 +331,24 @@ class WorkshopApp:
         elapsed = time.perf_counter() - started
         changes = describe_changes(setup)
         what = "; ".join(changes) if changes else "no lever changed – both setups are the same"
-        self._set_status("done", f"Done in {elapsed:.1f} s ({planned} simulations). {what}")
-        self._look_ahead()
+        self._set_status("done", f"Done in {elapsed:.1f} s ({planned} simulations). {what}." + self._look_ahead())
         return comparison
 
-    def _look_ahead(self) -> None:
-        """While the room talks, simulate the setups one control away (:mod:`sim.workshop.look_ahead`)."""
+    def _look_ahead(self) -> str:
+        """While the room talks, simulate the setups one control away (:mod:`sim.workshop.look_ahead`).
+
+        Returns a sentence for the status line when it started, else "".
+        """
         if not self.config.look_ahead or self.start is None:
-            return
+            return ""
         try:
             controls = self.current_controls()
         except Exception:  # noqa: BLE001 - typed text in a control: nothing to look ahead from
-            return
+            return ""
         self.look_ahead.start(self.start.file, self.config.scenarios_dir, controls)
+        if not self.look_ahead.running:
+            return ""
+        return " Meanwhile the setups one control away are simulated ahead, so their Run is quick."
 
     def _show_figures(self, baseline: RunSummary, comparison: Comparison | None) -> None:
         """Figures and funnel of the starting point, or of a (possibly partial) comparison."""

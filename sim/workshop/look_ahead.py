@@ -17,6 +17,7 @@ nothing to keep, so nothing is looked ahead. POSIX only (process groups, ``nice`
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -47,31 +48,33 @@ def supported() -> bool:
 
 
 def neighbour_controls(start: StartingPoint, controls: Controls) -> Iterator[Controls]:
-    """Every setup one control away from ``controls``, in page order.
+    """Every setup one control away from ``controls``: one move per control first, in page order.
 
     Each lever's other choices ("as in the file" is not a choice one moves to), one rep more and
-    one fewer, and the lead volume one slider step up and down.
+    one fewer, and the lead volume one slider step up and down. Round by round - every control's
+    first move, then every control's second - so a short pause already covers every control once.
     """
     table = start.table
+    moves: list[list[dict[str, Any]]] = []
     for lever in table.levers:
         current = str(controls[lever.name])
-        for choice in lever.choices:
-            if choice.key not in (current, FROM_FILE):
-                yield controls.replace(**{lever.name: choice.key})
+        moves.append(
+            [{lever.name: choice.key} for choice in lever.choices if choice.key not in (current, FROM_FILE)]
+        )
     try:
         reps = int(str(controls[REPS]).strip())
     except ValueError:  # typed text: the Run says what is wrong, there is nothing to look ahead
-        reps = None
-    if reps is not None:
-        for other in (reps + 1, reps - 1):
-            if other >= 1:
-                yield controls.replace(**{REPS: other})
+        reps = 0
+    moves.append([{REPS: other} for other in (reps + 1, reps - 1) if reps and other >= 1])
     steps = lead_volume_steps(table)
     volume = float(controls[LEAD_VOLUME])
-    below = [step for step in steps if step < volume - 1e-9]
     above = [step for step in steps if step > volume + 1e-9]
-    for step in above[:1] + below[-1:]:
-        yield controls.replace(**{LEAD_VOLUME: step})
+    below = [step for step in steps if step < volume - 1e-9]
+    moves.append([{LEAD_VOLUME: step} for step in above[:1] + below[-1:]])
+    for round_ in itertools.zip_longest(*moves):
+        for move in round_:
+            if move is not None:
+                yield controls.replace(**move)
 
 
 def neighbour_scenarios(start: StartingPoint, controls: Controls, run: RunSettings) -> Iterator[Scenario]:
