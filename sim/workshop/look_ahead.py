@@ -13,6 +13,11 @@ process group is killed at once; finished replications stay in the cache, which 
 entry to a temporary name and renames it), so it never competes with what the room asked for;
 when the page is idle again it looks ahead from the new setup. Without a result cache there is
 nothing to keep, so nothing is looked ahead. POSIX only (process groups, ``nice``).
+
+A full-year replication's cache entry is about 1.5 MB, so a round of two dozen neighbours writes
+about 300 MB and a workshop of many clicks would fill a disk. The look-ahead keeps a ledger of the
+entries it wrote (``look-ahead-ledger.txt`` in the cache folder) and deletes its oldest ones
+beyond ``DISK_BUDGET_BYTES``; entries the room's own runs wrote are never touched.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +44,10 @@ if TYPE_CHECKING:
 
 LOWEST_PRIORITY = 19
 """``nice`` value of the look-ahead: it gets CPU time only when the room's own runs leave some."""
+DISK_BUDGET_BYTES = 1 << 30
+"""At most this much of the result cache holds entries the look-ahead wrote (oldest go first)."""
+LEDGER_FILE = "look-ahead-ledger.txt"
+_KEY_LENGTH = 64  # a SHA-256 hex digest: sim.experiment.cache.replication_key
 _PARENT_POLL_SECONDS = 1.0
 
 
@@ -97,8 +106,9 @@ def neighbour_scenarios(start: StartingPoint, controls: Controls, run: RunSettin
 class LookAhead:
     """One background process simulating the neighbours of a setup into the result cache; restartable."""
 
-    def __init__(self, run: RunSettings) -> None:
+    def __init__(self, run: RunSettings, disk_budget_bytes: int = DISK_BUDGET_BYTES) -> None:
         self.run = run
+        self.disk_budget_bytes = disk_budget_bytes
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -126,6 +136,7 @@ class LookAhead:
             "start_file": str(Path(os.path.abspath(start_file))),
             "scenarios_dir": str(Path(os.path.abspath(scenarios_dir))),
             "controls": dict(controls),
+            "disk_budget_bytes": self.disk_budget_bytes,
             "run": {
                 "replications": self.run.replications,
                 "seed": self.run.seed,
@@ -179,8 +190,51 @@ def _watch_parent(parent: int) -> None:
             os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
+def ledger_keys(cache_dir: Path) -> list[str]:
+    """The cache keys the look-ahead wrote, oldest first (a line cut short by a kill is ignored)."""
+    try:
+        lines = (cache_dir / LEDGER_FILE).read_text(encoding="ascii", errors="replace").splitlines()
+    except FileNotFoundError:
+        return []
+    keys = [line for line in lines if len(line) == _KEY_LENGTH and all(c in "0123456789abcdef" for c in line)]
+    return list(dict.fromkeys(reversed(keys)))[::-1]  # a key written again counts from its last time
+
+
+def record_in_ledger(cache_dir: Path, keys: Sequence[str]) -> None:
+    """Note keys the look-ahead is about to write (before writing, so a kill cannot lose them)."""
+    if keys:
+        with (cache_dir / LEDGER_FILE).open("a", encoding="ascii") as ledger:
+            ledger.write("".join(f"{key}\n" for key in keys))
+
+
+def prune_look_ahead(cache_dir: Path, budget_bytes: int) -> int:
+    """Delete the look-ahead's oldest cache entries until its entries fit ``budget_bytes``; how many went."""
+    from sim.experiment.cache import ReplicationCache
+    from sim.outputs import write_atomically
+
+    cache = ReplicationCache(cache_dir)
+    sizes: dict[str, int] = {}
+    for key in ledger_keys(cache_dir):
+        try:
+            sizes[key] = cache.path_for(key).stat().st_size
+        except FileNotFoundError:  # never written (a kill) or deleted since: nothing to keep track of
+            continue
+    total = sum(sizes.values())
+    deleted = 0
+    for key, size in list(sizes.items()):
+        if total <= budget_bytes:
+            break
+        cache.path_for(key).unlink(missing_ok=True)
+        del sizes[key]
+        total -= size
+        deleted += 1
+    write_atomically(cache_dir / LEDGER_FILE, "".join(f"{key}\n" for key in sizes).encode("ascii"))
+    return deleted
+
+
 def main(payload: dict[str, Any]) -> None:
     """The background process: lowest priority, then each neighbour's replications into the cache."""
+    from sim.experiment.cache import ReplicationCache, replication_key
     from sim.experiment.runner import run_experiment
     from sim.workshop.control_table import load_control_table
     from sim.workshop.session import load_start
@@ -189,13 +243,19 @@ def main(payload: dict[str, Any]) -> None:
     threading.Thread(target=_watch_parent, args=(int(payload["parent"]),), daemon=True).start()
     options = dict(payload["run"])
     run = RunSettings(**{**options, "cache_dir": Path(options["cache_dir"])})
+    assert run.cache_dir is not None
+    budget = int(payload["disk_budget_bytes"])
+    cache = ReplicationCache(run.cache_dir)
     table = load_control_table(Path(payload["scenarios_dir"]))
     start = load_start(payload["start_file"], run, table)
     for scenario in neighbour_scenarios(start, Controls.of(payload["controls"]), run):
+        keys = [replication_key(scenario, run.seed, replication) for replication in range(run.replications)]
+        record_in_ledger(run.cache_dir, [key for key in keys if not cache.path_for(key).exists()])
         run_experiment(
             {"look-ahead": scenario}, run.replications, seed=run.seed, workers=run.workers,
             cache_dir=run.cache_dir, progress=False,
         )  # fmt: skip
+        prune_look_ahead(run.cache_dir, budget)
 
 
 if __name__ == "__main__":

@@ -17,10 +17,14 @@ from sim.workshop.app import WorkshopApp
 from sim.workshop.config import WorkshopConfig
 from sim.workshop.controls import FROM_FILE, LEAD_VOLUME, REPS
 from sim.workshop.look_ahead import (
+    LEDGER_FILE,
     LOWEST_PRIORITY,
     LookAhead,
+    ledger_keys,
     neighbour_controls,
     neighbour_scenarios,
+    prune_look_ahead,
+    record_in_ledger,
 )
 
 
@@ -92,6 +96,47 @@ def test_a_run_of_a_neighbour_reads_what_the_look_ahead_computed(small_dir, tmp_
         fresh = workshop.run_scenario(scenario, workshop.RunSettings(**{**run.__dict__, "cache_dir": None}))
         assert fresh.computed == run.replications
         pd.testing.assert_frame_equal(cached.kpis, fresh.kpis)  # the same bits as a run of its own
+
+
+def test_the_look_ahead_keeps_its_cache_entries_within_its_disk_budget_and_never_deletes_others(
+    small_dir, tmp_path
+):
+    from sim.experiment.cache import ReplicationCache, replication_key
+
+    run = workshop.RunSettings(
+        replications=2, seed=5, workers=1, measurement_days=28, cache_dir=tmp_path / "cache"
+    )
+    start = workshop.load_start(small_dir / "small.yaml", run)
+    workshop.run_scenario(start.baseline, run)  # the room's own run: its entries are not the look-ahead's
+    cache = ReplicationCache(run.cache_dir)
+    own = [cache.path_for(replication_key(start.baseline, run.seed, r)) for r in range(run.replications)]
+    unit = max(path.stat().st_size for path in own)
+    budget = 5 * unit
+    look_ahead = LookAhead(run, disk_budget_bytes=budget)
+    look_ahead.start(start.file, small_dir, start.controls)
+    assert look_ahead.wait(timeout=600) and look_ahead.process is not None
+    assert look_ahead.process.returncode == 0
+    kept = [cache.path_for(key) for key in ledger_keys(run.cache_dir)]
+    assert kept and all(path.exists() for path in kept)
+    assert sum(path.stat().st_size for path in kept) <= budget
+    written = 2 * len(list(neighbour_scenarios(start, start.controls, run)))
+    assert len(kept) < written  # older ones were deleted ...
+    assert all(path.exists() for path in own)  # ... but never the room's own
+    assert {p for p in run.cache_dir.rglob("*.rep")} == set(own) | set(kept)
+    # the newest neighbour survives: the last one looked ahead is still a cache hit
+    last = list(neighbour_scenarios(start, start.controls, run))[-1]
+    assert workshop.run_scenario(last, run).from_cache == run.replications
+
+
+def test_the_ledger_ignores_a_line_cut_short_and_counts_a_key_from_its_last_writing(tmp_path):
+    first, second = "a" * 64, "b" * 64
+    record_in_ledger(tmp_path, [first, second])
+    record_in_ledger(tmp_path, [first])
+    with (tmp_path / LEDGER_FILE).open("a") as ledger:
+        ledger.write("c" * 20)  # killed while appending
+    assert ledger_keys(tmp_path) == [second, first]
+    assert prune_look_ahead(tmp_path, 0) == 0  # neither was written: nothing to delete
+    assert ledger_keys(tmp_path) == []  # and nothing left to track
 
 
 def _group_alive(group: int) -> list[str]:
