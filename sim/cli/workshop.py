@@ -228,13 +228,15 @@ def workshop_command(
         bool, typer.Option("--no-cache", help="Do not use the result cache.")
     ] = False,
     look_ahead: Annotated[
-        bool,
+        bool | None,
         typer.Option(
             "--look-ahead/--no-look-ahead",
             help="While the page is idle, simulate the setups one control away at the lowest CPU "
-            "priority, so their Run reads the cache (needs the result cache).",
+            "priority, so their Run reads the cache (needs the result cache). Default: on, "
+            "off with --lan (each participant's page would run its own).",
+            show_default=False,
         ),
-    ] = True,
+    ] = None,
     idle_timeout: Annotated[
         int,
         typer.Option(
@@ -276,7 +278,7 @@ def workshop_command(
             measurement_days=None if measurement_days == 0 else measurement_days,
             cache_dir=None if no_cache else (cache_dir or default_cache_dir()).resolve(),
         ),
-        look_ahead=look_ahead,
+        look_ahead=not lan if look_ahead is None else look_ahead,
     )
     token = secrets.token_urlsafe(16) if lan else None
     check_port(port, HOST if token is None else LAN_HOST)

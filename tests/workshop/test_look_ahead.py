@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 from workshop_helpers import ROOT, SCENARIOS
 
 from sim.workshop import session as workshop
@@ -245,3 +246,29 @@ def test_the_page_stops_the_look_ahead_before_a_run_and_looks_ahead_from_the_new
     assert running[-1][0] == ("stop", None) and all(call[0] == "stop" for call in running[-1])
     assert recorder.calls[-1] == ("start", dict(page.current_controls()))
     assert recorder.calls[-1][1][REPS] == "4"
+
+
+class _Captured(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [({}, True), ({"lan": True}, False), ({"lan": True, "look_ahead": True}, True), ({"look_ahead": False}, False)],
+)
+def test_leadsim_workshop_looks_ahead_by_default_but_not_for_a_room_of_laptops(monkeypatch, options, expected):
+    """With --lan every participant's page would run its own look-ahead (three processes each)."""
+    from sim.cli import workshop as command
+
+    seen: list[WorkshopConfig] = []
+
+    def capture(config: WorkshopConfig, *_: Any) -> dict[str, str]:
+        seen.append(config)
+        raise _Captured
+
+    monkeypatch.setattr(command, "check_port", lambda *_: None)
+    monkeypatch.setattr(command, "voila_environment", capture)
+    with pytest.raises(_Captured):
+        command.workshop_command(scenarios=SCENARIOS, no_browser=True, **options)
+    assert seen[0].look_ahead is expected
+    assert WorkshopConfig.from_environment(seen[0].environment()).look_ahead is expected
