@@ -131,8 +131,11 @@ class LookAhead:
         if not self.enabled:
             return
         assert self.run.cache_dir is not None
+        from sim.experiment.cache import code_fingerprint
+
         payload = {
             "parent": os.getpid(),
+            "code": code_fingerprint(),
             "start_file": str(Path(os.path.abspath(start_file))),
             "scenarios_dir": str(Path(os.path.abspath(scenarios_dir))),
             "controls": dict(controls),
@@ -234,13 +237,17 @@ def prune_look_ahead(cache_dir: Path, budget_bytes: int) -> int:
 
 def main(payload: dict[str, Any]) -> None:
     """The background process: lowest priority, then each neighbour's replications into the cache."""
-    from sim.experiment.cache import ReplicationCache, replication_key
+    from sim.experiment.cache import ReplicationCache, code_fingerprint, replication_key
     from sim.experiment.runner import run_experiment
     from sim.workshop.control_table import load_control_table
     from sim.workshop.session import load_start
 
     os.nice(LOWEST_PRIORITY)  # inherited by its worker processes
     threading.Thread(target=_watch_parent, args=(int(payload["parent"]),), daemon=True).start()
+    if code_fingerprint() != payload["code"]:
+        # The simulation code changed since the page loaded it (an update mid-workshop): entries
+        # written now would carry keys the page never asks for.
+        return
     options = dict(payload["run"])
     run = RunSettings(**{**options, "cache_dir": Path(options["cache_dir"])})
     assert run.cache_dir is not None

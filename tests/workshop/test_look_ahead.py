@@ -199,6 +199,20 @@ def test_it_ends_when_the_page_kernel_is_gone(tmp_path):
     assert _group_alive(group) == []
 
 
+def test_a_look_ahead_started_by_other_code_than_its_own_writes_nothing(small_dir, tmp_path, monkeypatch):
+    """Sources updated mid-workshop: its entries would carry keys the page never asks for."""
+    import sim.experiment.cache
+
+    monkeypatch.setattr(sim.experiment.cache, "code_fingerprint", lambda: "the page's older code")
+    run = workshop.RunSettings(replications=2, workers=1, measurement_days=28, cache_dir=tmp_path / "cache")
+    start = workshop.load_start(small_dir / "small.yaml", run)
+    look_ahead = LookAhead(run)
+    look_ahead.start(start.file, small_dir, start.controls)
+    assert look_ahead.wait(timeout=120) and look_ahead.process is not None
+    assert look_ahead.process.returncode == 0
+    assert not list((tmp_path / "cache").rglob("*.rep"))
+
+
 def test_without_a_result_cache_nothing_is_looked_ahead(fast_run):
     start = workshop.load_start(SCENARIOS / "base.yaml", fast_run)
     look_ahead = LookAhead(fast_run)  # cache_dir None
