@@ -25,7 +25,8 @@ starting point runs), the look-ahead (:mod:`sim.workshop.look_ahead`) simulates 
 control away into a fresh disk cache and is timed to its end (how long the room must talk), then
 each change of ``LOOKED_AHEAD`` is clicked (final figures from the cache). Last, with the
 look-ahead running again, clicks on setups two controls away (not looked ahead) stop it and
-run cold, to show the look-ahead does not slow a click it did not foresee.
+run uncached, each paired with the same click with no look-ahead at all, to show the look-ahead
+does not slow a click it did not foresee.
 
 The machine is shared: the load average is printed next to every timing. Results go to
 ``docs/performance.md`` ("Workshop") by hand.
@@ -220,6 +221,14 @@ def click(start: Any, change: dict[str, Any], run: Any) -> tuple[float, float]:
     return first_figures or 0.0, time.perf_counter() - began
 
 
+def forget(scenario: Any, run: Any) -> None:
+    """Drop one result from the page's memory, so the next click on it simulates again."""
+    from sim.experiment.cache import scenario_content_hash
+    from sim.workshop import session
+
+    session._RESULTS.pop((scenario_content_hash(scenario), run.seed, run.replications), None)
+
+
 def with_look_ahead() -> dict[str, Any]:
     """Clicks after the look-ahead ran, and clicks it did not foresee while it runs (defaults)."""
     from sim.workshop.look_ahead import LookAhead, neighbour_controls
@@ -243,25 +252,38 @@ def with_look_ahead() -> dict[str, Any]:
             _, final = click(start, change, run)
             looked.append(final)
             print(f"  looked ahead {json.dumps(change):48s} final figures {final:5.2f} s   load {load()}")
-        firsts, finals = [], []
-        for change in TWO_AWAY:
-            look_ahead.start(start.file, BASE.parent, start.controls)
-            time.sleep(5)  # its workers are busy when the click comes
-            stopped = time.perf_counter()
-            look_ahead.stop()  # what the page does first on a Run
-            stop_seconds = time.perf_counter() - stopped
-            first, final = click(start, change, run)
-            firsts.append(first + stop_seconds)
-            finals.append(final + stop_seconds)
-            print(f"  not foreseen {json.dumps(change):48s} first figures {first + stop_seconds:5.2f} s, "
-                  f"all {final + stop_seconds:5.2f} s (stop {stop_seconds * 1000:.0f} ms)   load {load()}")  # fmt: skip
+        # Clicks the look-ahead did not foresee, each twice in turn (order alternating): with no
+        # look-ahead, and stopping a busy one first. Uncached clicks; the edited result is
+        # forgotten after each, so both simulate.
+        cold = dataclasses.replace(run, cache_dir=None)
+        times: dict[str, dict[str, list[float]]] = {
+            kind: {"first": [], "final": []} for kind in ("alone", "after stopping the look-ahead")
+        }
+        for index, change in enumerate(TWO_AWAY * 2):
+            kinds = ["alone", "after stopping the look-ahead"]
+            for kind in kinds if index % 2 == 0 else kinds[::-1]:
+                stop_seconds = 0.0
+                if kind != "alone":
+                    look_ahead.start(start.file, BASE.parent, start.controls)
+                    time.sleep(5)  # its workers are busy when the click comes
+                    stopped = time.perf_counter()
+                    look_ahead.stop()  # what the page does first on a Run
+                    stop_seconds = time.perf_counter() - stopped
+                first, final = click(start, change, cold)
+                setup = workshop.build_setup(start, start.controls.replace(**change), cold)
+                forget(setup.edited_run, cold)
+                times[kind]["first"].append(first + stop_seconds)
+                times[kind]["final"].append(final + stop_seconds)
+                print(f"  not foreseen, {kind:30s} {json.dumps(change):48s} first figures "
+                      f"{first + stop_seconds:5.2f} s, all {final + stop_seconds:5.2f} s   load {load()}")  # fmt: skip
     return {
         "replications": run.replications,
         "neighbours": neighbours,
         "look_ahead_seconds": round(ahead, 1),
         "looked_ahead_click_seconds": summary(looked),
-        "not_foreseen_first_figures_seconds": summary(firsts),
-        "not_foreseen_click_seconds": summary(finals),
+        "not_foreseen": {
+            kind: {part: summary(values) for part, values in parts.items()} for kind, parts in times.items()
+        },
     }
 
 
