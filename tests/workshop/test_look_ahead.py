@@ -286,3 +286,21 @@ def test_leadsim_workshop_looks_ahead_by_default_but_not_for_a_room_of_laptops(m
         command.workshop_command(scenarios=SCENARIOS, no_browser=True, **options)
     assert seen[0].look_ahead is expected
     assert WorkshopConfig.from_environment(seen[0].environment()).look_ahead is expected
+
+
+def test_on_the_page_a_run_one_control_away_is_read_from_what_the_look_ahead_computed(small_dir, tmp_path):
+    run = workshop.RunSettings(replications=2, seed=5, workers=1, measurement_days=28, cache_dir=tmp_path / "cache")
+    page = WorkshopApp(WorkshopConfig(scenarios_dir=small_dir, start="small.yaml", run=run))
+    try:
+        page.load_start()
+        assert page.look_ahead.running
+        assert "simulated ahead" in page.status.value
+        assert page.look_ahead.wait(timeout=600)
+        page.controls_widgets[REPS].value = str(int(page.current_controls()[REPS]) + 1)
+        comparison = page.run()
+        assert comparison is not None
+        assert (comparison.edited.computed, comparison.edited.from_cache) == (0, run.replications)
+        assert page.look_ahead.running  # and it looks ahead from the new setup
+    finally:
+        page.look_ahead.stop()
+    assert not page.look_ahead.running
