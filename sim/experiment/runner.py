@@ -285,10 +285,10 @@ def run_experiment(
     work to a Dask cluster at that address; the tables are identical in every case.
     ``cache_dir=None`` disables the result cache.
     """
-    replications = _check_count("replications", replications)
-    with _open_session(scenarios, seed, workers, scheduler, cache_dir, progress) as session:
-        session.ensure(replications)
-        return session.result(replications)
+    *_, result = run_experiment_in_steps(
+        scenarios, [replications], seed, workers, scheduler, cache_dir, progress
+    )
+    return result
 
 
 def run_experiment_in_steps(
