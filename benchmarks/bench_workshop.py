@@ -20,7 +20,9 @@ which adds the widget messages between browser and kernel to the in-process time
 the worker processes spend per click is printed too: on an idle machine the click takes about
 half of it (two workers) plus the fixed overhead.
 
-With ``--look-ahead``: what a room sees when it talks between clicks. The page opens (the
+With ``--look-ahead``: what a room sees when it talks between clicks (in-process, then – unless
+``--no-browser`` – the same in Chromium: ``leadsim workshop`` with its cache, the look-ahead
+waited for, then Reset and a click one control away, timed from Run to the final figures). The page opens (the
 starting point runs), the look-ahead (:mod:`sim.workshop.look_ahead`) simulates every setup one
 control away into a fresh disk cache and is timed to its end (how long the room must talk), then
 each change of ``LOOKED_AHEAD`` is clicked (final figures from the cache). Last, with the
@@ -208,6 +210,66 @@ def in_browser() -> dict[str, Any]:
     }
 
 
+BROWSER_LOOKED_AHEAD: list[tuple[str, str]] = [  # one control away from base.yaml
+    ("sla", "1 h"),
+    ("sla", "4 h"),
+    ("crm-integration", "real-time CRM"),
+    ("recycling", "yes: back to nurturing"),
+    ("customer-success", "yes"),
+]
+
+
+def look_ahead_processes() -> int:
+    """How many look-ahead processes (``python -m sim.workshop.look_ahead``) run on this machine."""
+    count = 0
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if b"sim.workshop.look_ahead" in cmdline.read_bytes():
+                count += 1
+        except OSError:
+            continue
+    return count
+
+
+def in_browser_look_ahead() -> dict[str, Any]:
+    """``leadsim workshop`` with its cache and look-ahead: clicks one control away, in Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="leadsim-bench-") as folder:
+        server = start_workshop(
+            Path(folder), "--scenarios", str(ROOT / "scenarios"), "--cache-dir", str(Path(folder) / "cache")
+        )
+        try:
+            with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
+                browser = launch_chromium(playwright, profile)
+                page = browser.new_page()
+                page.goto(server.url, timeout=180_000)
+                page.wait_for_selector("#ws-status[data-state=idle]", timeout=180_000)
+                began = time.perf_counter()
+                while look_ahead_processes() and time.perf_counter() - began < 1800:
+                    time.sleep(1)
+                ahead = time.perf_counter() - began
+                print(f"  look-ahead from the starting point done after {ahead:.0f} s   load {load()}")
+                clicks = []
+                for number, (control, label) in enumerate(BROWSER_LOOKED_AHEAD, start=1):
+                    page.locator("button.ws-reset").click()  # back to the starting point's levers
+                    page.locator(f".ws-control-{control}").get_by_role("button", name=label, exact=True).click()
+                    page.wait_for_selector("#ws-status[data-state=stale]")
+                    began = time.perf_counter()
+                    page.locator("button.ws-run").click()
+                    page.wait_for_selector(f"#ws-status[data-state=done][data-run='{number}']", timeout=120_000)
+                    clicks.append(time.perf_counter() - began)
+                    kernel = re.search(r"Done in ([0-9.]+) s", page.inner_text("#ws-status"))
+                    print(
+                        f"  looked ahead: click {control} = {label:24s} final figures {clicks[-1]:5.2f} s   "
+                        f"(kernel side {kernel.group(1) if kernel else '?'} s)   load {load()}"
+                    )
+                browser.close()
+        finally:
+            stop_process_group(server.process)
+    return {"look_ahead_seconds": round(ahead, 1), "looked_ahead_click_seconds": summary(clicks)}
+
+
 def click(start: Any, change: dict[str, Any], run: Any) -> tuple[float, float]:
     """One Run click's work (build, compare step by step, render): seconds to first and final figures."""
     began = time.perf_counter()
@@ -294,11 +356,15 @@ def main() -> None:
     parser.add_argument("--full-year", type=int, metavar="REPLICATIONS",
                         help="only the file's full horizon with this many replications, in-process")
     parser.add_argument("--look-ahead", action="store_true",
-                        help="only clicks after and during the look-ahead (the defaults), in-process")
+                        help="only clicks after and during the look-ahead (the defaults), in-process and in Chromium")
     args = parser.parse_args()
     if args.look_ahead:
         print("in-process, the workshop's defaults, with the look-ahead:")
-        result = {"look_ahead": with_look_ahead(), "load_at_end": load()}
+        result = {"look_ahead": with_look_ahead()}
+        if not args.no_browser:
+            print("Chromium, leadsim workshop (its defaults: cache and look-ahead):")
+            result["browser_look_ahead"] = in_browser_look_ahead()
+        result["load_at_end"] = load()
         print(json.dumps(result, indent=2))
         if args.json:
             args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
