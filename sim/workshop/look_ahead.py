@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -49,6 +50,8 @@ DISK_BUDGET_BYTES = 1 << 30
 LEDGER_FILE = "look-ahead-ledger.txt"
 _KEY_LENGTH = 64  # a SHA-256 hex digest: sim.experiment.cache.replication_key
 _PARENT_POLL_SECONDS = 1.0
+STOP_GRACE_SECONDS = 0.5
+"""How long a stop waits for the look-ahead to end its workers itself before killing its group."""
 
 
 def supported() -> bool:
@@ -163,14 +166,24 @@ class LookAhead:
             self.process.stdin.write(json.dumps(payload).encode("utf-8"))
 
     def stop(self) -> None:
-        """End the background process and its workers at once (finished replications stay cached)."""
+        """End the background process and its workers at once (finished replications stay cached).
+
+        SIGTERM first: it kills its workers and waits for them itself, so no ended worker lingers
+        as a zombie (orphans go to an init that may not reap them, e.g. in a container); whatever
+        of its process group is still there after ``STOP_GRACE_SECONDS`` is killed.
+        """
         process, self.process = self.process, None
         if process is None:
             return
         if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                pass
             try:
                 os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
+            except ProcessLookupError:  # the usual case: the group ended with its leader
                 pass
         process.wait()
 
@@ -185,12 +198,22 @@ class LookAhead:
         return True
 
 
+def _end_now(*_: object) -> None:
+    """End the look-ahead: kill its workers, wait for them (no zombies), exit without cleanup."""
+    workers = multiprocessing.active_children()
+    for worker in workers:
+        worker.kill()
+    for worker in workers:
+        worker.join(STOP_GRACE_SECONDS)
+    os._exit(0)
+
+
 def _watch_parent(parent: int) -> None:
     """End the look-ahead when the page's kernel is gone."""
     while True:
         time.sleep(_PARENT_POLL_SECONDS)
         if os.getppid() != parent:
-            os.killpg(os.getpgrp(), signal.SIGKILL)
+            _end_now()
 
 
 def ledger_keys(cache_dir: Path) -> list[str]:
@@ -243,6 +266,7 @@ def main(payload: dict[str, Any]) -> None:
     from sim.workshop.session import load_start
 
     os.nice(LOWEST_PRIORITY)  # inherited by its worker processes
+    signal.signal(signal.SIGTERM, _end_now)  # LookAhead.stop()
     threading.Thread(target=_watch_parent, args=(int(payload["parent"]),), daemon=True).start()
     if code_fingerprint() != payload["code"]:
         # The simulation code changed since the page loaded it (an update mid-workshop): entries
