@@ -4,13 +4,15 @@ A Run of the full year with 8 replications costs about 2 CPU seconds per replica
 waits 8-9 s for final figures on two cores. Most of the time between two Runs is talk, and the
 next Run is usually one control away from the current setup. So once the page shows a result, a
 background process at the lowest CPU priority (``nice 19``) simulates those neighbours - each
-lever's other choices, one rep more and one fewer, the lead volume a step up and down, in page
-order - into the result cache. A Run of a neighbour then reads its replications from the cache
-(the same bits a fresh run gives: the cache key is the scenario's content, seed and replication).
+lever's other choices, one rep more and one fewer, the lead volume a step up and down, every
+control's first move first - into the result cache. A Run of a neighbour then reads its
+replications from the cache (the same bits a fresh run gives: the cache key is the scenario's
+content, seed, replication and code).
 
-A Run, a new starting point, a report or the cheapest-way search first stops the look-ahead (its
-process group is killed at once; finished replications stay in the cache, which writes each
-entry to a temporary name and renames it), so it never competes with what the room asked for;
+A Run, a new starting point, a report or the cheapest-way search first stops the look-ahead (at
+once: it kills and reaps its workers, its process group is killed if anything is left; finished
+replications stay in the cache, which writes each entry to a temporary name and renames it), so
+it never competes with what the room asked for;
 when the page is idle again it looks ahead from the new setup. Without a result cache there is
 nothing to keep, so nothing is looked ahead. POSIX only (process groups, ``nice``).
 
