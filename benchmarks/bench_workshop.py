@@ -365,16 +365,11 @@ def main() -> None:
             print("Chromium, leadsim workshop (its defaults: cache and look-ahead):")
             result["browser_look_ahead"] = in_browser_look_ahead()
         result["load_at_end"] = load()
-        print(json.dumps(result, indent=2))
-        if args.json:
-            args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        finish(result, args.json)
         return
     if args.full_year:
         print(f"in-process, the file's horizon, {args.full_year} replications:")
-        full = {"full_year": in_process(None, args.full_year), "load_at_end": load()}
-        print(json.dumps(full, indent=2))
-        if args.json:
-            args.json.write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8")
+        finish({"full_year": in_process(None, args.full_year), "load_at_end": load()}, args.json)
         return
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
@@ -389,9 +384,15 @@ def main() -> None:
         print("Chromium, leadsim workshop (its defaults, no disk cache):")
         results["browser"] = in_browser()
     results["load_at_end"] = load()
-    print(json.dumps(results, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    finish(results, args.json)
+
+
+def finish(results: dict[str, Any], json_path: Path | None) -> None:
+    """Print the results as JSON, and write them to ``json_path`` if given."""
+    text = json.dumps(results, indent=2)
+    print(text)
+    if json_path:
+        json_path.write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
