@@ -37,6 +37,7 @@ The machine is shared: the load average is printed next to every timing. Results
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -47,6 +48,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -128,15 +130,7 @@ def in_process(measurement_days: float | None, replications: int | None = None) 
     clicks, firsts, cpu = [], [], []
     for change in CHANGES:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        began = time.perf_counter()
-        setup = workshop.build_setup(start, start.controls.replace(**change), run)
-        first_figures = None
-        for comparison in workshop.compare_setup_in_steps(setup):  # what a click shows, step by step
-            workshop.render_results(comparison.baseline, comparison, "base.yaml")
-            workshop.render_funnel(comparison.baseline, comparison.edited)
-            if first_figures is None:
-                first_figures = time.perf_counter() - began
-        elapsed = time.perf_counter() - began
+        first_figures, elapsed = click(start, change, run)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         worker_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
         clicks.append(elapsed)
@@ -158,56 +152,63 @@ def in_process(measurement_days: float | None, replications: int | None = None) 
     }
 
 
-def in_browser() -> dict[str, Any]:
-    """Start ``leadsim workshop`` and time clicks on Run in headless Chromium."""
+@contextlib.contextmanager
+def workshop_page(*options: str) -> Iterator[tuple[Any, float]]:
+    """``leadsim workshop OPTIONS`` on base.yaml's library, opened in headless Chromium.
+
+    Yields the page once the starting point's figures are final, and the seconds that took
+    (kernel start included); stops the server afterwards.
+    """
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="leadsim-bench-") as folder:
-        server = start_workshop(Path(folder), "--scenarios", str(ROOT / "scenarios"), "--no-cache")
-        url = server.url
+        server = start_workshop(Path(folder), "--scenarios", str(ROOT / "scenarios"), *options)
         try:
             with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
                 browser = launch_chromium(playwright, profile)
                 page = browser.new_page()
                 began = time.perf_counter()
-                page.goto(url, timeout=180_000)
+                page.goto(server.url, timeout=180_000)
                 page.wait_for_selector("#ws-status[data-state=idle]", timeout=180_000)
-                opened = time.perf_counter() - began
-                print(
-                    f"  page open incl. kernel start and starting point: {opened:.2f} s   "
-                    f"load {load()}"
-                )
-                clicks, firsts = [], []
-                for number, (control, label) in enumerate(BROWSER_CLICKS, start=1):
-                    page.locator(f".ws-control-{control}").get_by_role(
-                        "button", name=label, exact=True
-                    ).click()
-                    page.wait_for_selector("#ws-status[data-state=stale]")
-                    began = time.perf_counter()
-                    page.locator("button.ws-run").click()
-                    page.wait_for_selector(  # first figures shown (or all, in one step)
-                        f"#ws-status[data-run='{number}']:is([data-state=refining], [data-state=done])",
-                        timeout=120_000,
-                    )
-                    firsts.append(time.perf_counter() - began)
-                    page.wait_for_selector(
-                        f"#ws-status[data-state=done][data-run='{number}']", timeout=120_000
-                    )
-                    elapsed = time.perf_counter() - began
-                    clicks.append(elapsed)
-                    kernel = re.search(r"Done in ([0-9.]+) s", page.inner_text("#ws-status"))
-                    print(
-                        f"  click {control} = {label:14s} first figures {firsts[-1]:5.2f} s, all {elapsed:5.2f} s   "
-                        f"(kernel side {kernel.group(1) if kernel else '?'} s)   load {load()}"
-                    )
+                yield page, time.perf_counter() - began
                 browser.close()
         finally:
             stop_process_group(server.process)
+
+
+def in_browser() -> dict[str, Any]:
+    """Start ``leadsim workshop`` and time clicks on Run in headless Chromium."""
+    with workshop_page("--no-cache") as (page, opened):
+        print(f"  page open incl. kernel start and starting point: {opened:.2f} s   load {load()}")
+        clicks, firsts = [], []
+        for number, (control, label) in enumerate(BROWSER_CLICKS, start=1):
+            page.locator(f".ws-control-{control}").get_by_role("button", name=label, exact=True).click()
+            page.wait_for_selector("#ws-status[data-state=stale]")
+            began = time.perf_counter()
+            page.locator("button.ws-run").click()
+            page.wait_for_selector(  # first figures shown (or all, in one step)
+                f"#ws-status[data-run='{number}']:is([data-state=refining], [data-state=done])",
+                timeout=120_000,
+            )
+            firsts.append(time.perf_counter() - began)
+            page.wait_for_selector(f"#ws-status[data-state=done][data-run='{number}']", timeout=120_000)
+            elapsed = time.perf_counter() - began
+            clicks.append(elapsed)
+            print(
+                f"  click {control} = {label:14s} first figures {firsts[-1]:5.2f} s, all {elapsed:5.2f} s   "
+                f"(kernel side {kernel_seconds(page)} s)   load {load()}"
+            )
     return {
         "page_open_seconds": round(opened, 3),
         "first_figures_seconds": summary(firsts),
         "click_seconds": summary(clicks),
     }
+
+
+def kernel_seconds(page: Any) -> str:
+    """The kernel's own time for the last Run, from the status line ("Done in 8.1 s")."""
+    kernel = re.search(r"Done in ([0-9.]+) s", page.inner_text("#ws-status"))
+    return kernel.group(1) if kernel else "?"
 
 
 BROWSER_LOOKED_AHEAD: list[tuple[str, str]] = [  # one control away from base.yaml
@@ -233,40 +234,27 @@ def look_ahead_processes() -> int:
 
 def in_browser_look_ahead() -> dict[str, Any]:
     """``leadsim workshop`` with its cache and look-ahead: clicks one control away, in Chromium."""
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryDirectory(prefix="leadsim-bench-") as folder:
-        server = start_workshop(
-            Path(folder), "--scenarios", str(ROOT / "scenarios"), "--cache-dir", str(Path(folder) / "cache")
-        )
-        try:
-            with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
-                browser = launch_chromium(playwright, profile)
-                page = browser.new_page()
-                page.goto(server.url, timeout=180_000)
-                page.wait_for_selector("#ws-status[data-state=idle]", timeout=180_000)
-                began = time.perf_counter()
-                while look_ahead_processes() and time.perf_counter() - began < 1800:
-                    time.sleep(1)
-                ahead = time.perf_counter() - began
-                print(f"  look-ahead from the starting point done after {ahead:.0f} s   load {load()}")
-                clicks = []
-                for number, (control, label) in enumerate(BROWSER_LOOKED_AHEAD, start=1):
-                    page.locator("button.ws-reset").click()  # back to the starting point's levers
-                    page.locator(f".ws-control-{control}").get_by_role("button", name=label, exact=True).click()
-                    page.wait_for_selector("#ws-status[data-state=stale]")
-                    began = time.perf_counter()
-                    page.locator("button.ws-run").click()
-                    page.wait_for_selector(f"#ws-status[data-state=done][data-run='{number}']", timeout=120_000)
-                    clicks.append(time.perf_counter() - began)
-                    kernel = re.search(r"Done in ([0-9.]+) s", page.inner_text("#ws-status"))
-                    print(
-                        f"  looked ahead: click {control} = {label:24s} final figures {clicks[-1]:5.2f} s   "
-                        f"(kernel side {kernel.group(1) if kernel else '?'} s)   load {load()}"
-                    )
-                browser.close()
-        finally:
-            stop_process_group(server.process)
+    with tempfile.TemporaryDirectory(prefix="leadsim-bench-cache-") as cache, workshop_page(
+        "--cache-dir", cache
+    ) as (page, _):
+        began = time.perf_counter()
+        while look_ahead_processes() and time.perf_counter() - began < 1800:
+            time.sleep(1)
+        ahead = time.perf_counter() - began
+        print(f"  look-ahead from the starting point done after {ahead:.0f} s   load {load()}")
+        clicks = []
+        for number, (control, label) in enumerate(BROWSER_LOOKED_AHEAD, start=1):
+            page.locator("button.ws-reset").click()  # back to the starting point's levers
+            page.locator(f".ws-control-{control}").get_by_role("button", name=label, exact=True).click()
+            page.wait_for_selector("#ws-status[data-state=stale]")
+            began = time.perf_counter()
+            page.locator("button.ws-run").click()
+            page.wait_for_selector(f"#ws-status[data-state=done][data-run='{number}']", timeout=120_000)
+            clicks.append(time.perf_counter() - began)
+            print(
+                f"  looked ahead: click {control} = {label:24s} final figures {clicks[-1]:5.2f} s   "
+                f"(kernel side {kernel_seconds(page)} s)   load {load()}"
+            )
     return {"look_ahead_seconds": round(ahead, 1), "looked_ahead_click_seconds": summary(clicks)}
 
 

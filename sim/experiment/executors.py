@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -116,18 +116,30 @@ def _process_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context(method)
 
 
-def _watch_parent(parent_pid: int) -> None:
-    """End this worker when the experiment's process is gone (e.g. killed with SIGKILL)."""
-    while True:
-        time.sleep(_PARENT_POLL_SECONDS)
-        if os.getppid() != parent_pid:
-            os._exit(1)
+def _exit_at_once() -> None:
+    os._exit(1)
+
+
+def watch_parent(parent_pid: int, end: Callable[[], None] = _exit_at_once) -> None:
+    """Call ``end`` (default: exit at once) when ``parent_pid`` is no longer this process's parent.
+
+    A daemon thread checks once a second, so a process killed with SIGKILL leaves no orphan
+    working on (replication workers, the workshop's look-ahead).
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(_PARENT_POLL_SECONDS)
+            if os.getppid() != parent_pid:
+                end()
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _init_worker(parent_pid: int) -> None:
     """Worker set-up: Ctrl-C is the parent's to handle; never outlive the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    watch_parent(parent_pid)
 
 
 class _PoolRunner:

@@ -341,11 +341,7 @@ class WorkshopApp:
         """
         if not self.config.look_ahead or self.start is None:
             return ""
-        try:
-            controls = self.current_controls()
-        except Exception:  # noqa: BLE001 - typed text in a control: nothing to look ahead from
-            return ""
-        self.look_ahead.start(self.start.file, self.config.scenarios_dir, controls)
+        self.look_ahead.start(self.start.file, self.config.scenarios_dir, self.current_controls())
         if not self.look_ahead.running:
             return ""
         return " Meanwhile the setups one control away are simulated ahead, so their Run is quick."

@@ -24,6 +24,7 @@ beyond ``DISK_BUDGET_BYTES``; entries the room's own runs wrote are never touche
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import multiprocessing
@@ -31,8 +32,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,7 +50,6 @@ DISK_BUDGET_BYTES = 1 << 30
 """At most this much of the result cache holds entries the look-ahead wrote (oldest go first)."""
 LEDGER_FILE = "look-ahead-ledger.txt"
 _KEY_LENGTH = 64  # a SHA-256 hex digest: sim.experiment.cache.replication_key
-_PARENT_POLL_SECONDS = 1.0
 STOP_GRACE_SECONDS = 0.5
 """How long a stop waits for the look-ahead to end its workers itself before killing its group."""
 
@@ -145,13 +143,8 @@ class LookAhead:
             "scenarios_dir": str(Path(os.path.abspath(scenarios_dir))),
             "controls": dict(controls),
             "disk_budget_bytes": self.disk_budget_bytes,
-            "run": {
-                "replications": self.run.replications,
-                "seed": self.run.seed,
-                "workers": self.run.workers,
-                "measurement_days": self.run.measurement_days,
-                "cache_dir": str(Path(os.path.abspath(self.run.cache_dir))),
-            },
+            # every run setting, so one added later cannot be dropped on the way
+            "run": {**dataclasses.asdict(self.run), "cache_dir": str(Path(os.path.abspath(self.run.cache_dir)))},
         }
         # This very ``sim`` first on the path, however the page's kernel found it.
         package_parent = str(Path(__file__).resolve().parents[2])
@@ -210,14 +203,6 @@ def _end_now(*_: object) -> None:
     os._exit(0)
 
 
-def _watch_parent(parent: int) -> None:
-    """End the look-ahead when the page's kernel is gone."""
-    while True:
-        time.sleep(_PARENT_POLL_SECONDS)
-        if os.getppid() != parent:
-            _end_now()
-
-
 def ledger_keys(cache_dir: Path) -> list[str]:
     """The cache keys the look-ahead wrote, oldest first (a line cut short by a kill is ignored)."""
     try:
@@ -263,13 +248,14 @@ def prune_look_ahead(cache_dir: Path, budget_bytes: int) -> int:
 def main(payload: dict[str, Any]) -> None:
     """The background process: lowest priority, then each neighbour's replications into the cache."""
     from sim.experiment.cache import ReplicationCache, code_fingerprint, replication_key
+    from sim.experiment.executors import watch_parent
     from sim.experiment.runner import run_experiment
     from sim.workshop.control_table import load_control_table
     from sim.workshop.session import load_start
 
     os.nice(LOWEST_PRIORITY)  # inherited by its worker processes
     signal.signal(signal.SIGTERM, _end_now)  # LookAhead.stop()
-    threading.Thread(target=_watch_parent, args=(int(payload["parent"]),), daemon=True).start()
+    watch_parent(int(payload["parent"]), _end_now)  # the page's kernel gone: end too
     if code_fingerprint() != payload["code"]:
         # The simulation code changed since the page loaded it (an update mid-workshop): entries
         # written now would carry keys the page never asks for.
