@@ -38,6 +38,46 @@ class LeadDraft:
     traits: dict[str, Any]
 
 
+BLOCK_ROWS = 1024
+"""Planned leads per block of pre-drawn rows: a block is drawn when its first lead is made."""
+
+
+class _RowBlocks:
+    """One mechanism's pre-drawn rows for one channel's planned leads, drawn a block at a time.
+
+    Row ``i`` is the ``i``-th ``width`` uniforms of the stream ``names``, as if all rows had been
+    drawn at once (``random((count, width))`` fills row by row, one 64-bit output per uniform):
+    block ``b`` is that stream advanced past the ``b * BLOCK_ROWS`` rows before it. Only the
+    block in use is kept, and a lead gets a copy of its row (``row``): a row pointing into a
+    shared block would keep the whole block alive as long as its lead lives (years of buying
+    window for a few), so memory follows the leads in flight, not the run's length.
+    """
+
+    __slots__ = ("_block", "_count", "_flat", "_names", "_parent", "width")
+
+    def __init__(self, parent: np.random.SeedSequence, names: tuple[str, ...], count: int, width: int) -> None:
+        self._parent = parent
+        self._names = names
+        self._count = count
+        self.width = width
+        self._block = -1
+        self._flat = np.empty(0)
+
+    def row(self, index: int) -> np.ndarray:
+        """Row ``index``, a copy the lead owns."""
+        block, offset = divmod(index, BLOCK_ROWS)
+        if block != self._block:
+            rng = named_stream(self._parent, *self._names)
+            first = block * BLOCK_ROWS
+            bit_generator = rng.bit_generator
+            assert isinstance(bit_generator, np.random.PCG64)  # named streams are PCG64: one output per uniform
+            bit_generator.advance(first * self.width)
+            self._flat = rng.random(min(BLOCK_ROWS, self._count - first) * self.width)
+            self._block = block
+        start = offset * self.width
+        return self._flat[start:start + self.width].copy()
+
+
 @dataclass(frozen=True)
 class _ChannelPlan:
     """One channel's planned leads as arrays (traits drawn vectorised, one row per lead)."""
@@ -46,7 +86,7 @@ class _ChannelPlan:
     times: np.ndarray
     numeric: dict[str, np.ndarray]
     stages: np.ndarray
-    rows: dict[str, np.ndarray]
+    rows: dict[str, _RowBlocks]
 
 
 class PlannedLeads:
@@ -88,9 +128,8 @@ class PlannedLeads:
                 "hot_window": hot_window_hours(channel.decay, uniforms("hot_window")),
                 "qualify_uniform": uniforms("qualify"),
             }
-            # kept as NumPy rows: Python lists of floats would triple the memory per lead
             rows = {
-                name: named_stream(seed_sequence, "rows", name, channel.name).random((count, width))
+                name: _RowBlocks(seed_sequence, ("rows", name, channel.name), count, width)
                 for name, width in row_width.items()
             }
             self._plans.append(_ChannelPlan(channel, np.asarray(times, dtype=float), numeric, stages, rows))
@@ -122,7 +161,7 @@ class PlannedLeads:
         index = self._index_of[position]
         traits: dict[str, Any] = {name: float(values[index]) for name, values in plan.numeric.items()}
         traits["stage"] = int(plan.stages[index])
-        traits["rows"] = {name: matrix[index] for name, matrix in plan.rows.items()}
+        traits["rows"] = {name: blocks.row(index) for name, blocks in plan.rows.items()}
         traits["key"] = (plan.channel.name, str(index))
         return LeadDraft(self.created_at[position], plan.channel, index, traits)
 

@@ -36,7 +36,16 @@ from sim.model.random_streams import (
     named_stream,
     replication_seed_sequence,
 )
-from sim.model.records import LEAD_COLUMNS, OUTCOMES, ROW_WIDTH, Lead, LeadRegister, lead_table
+from sim.model.records import (
+    LEAD_COLUMNS,
+    OUTCOMES,
+    OVERFLOW_NAMES,
+    ROW_WIDTH,
+    SPENT_ROW,
+    Lead,
+    LeadRegister,
+    lead_table,
+)
 from sim.model.reps import (
     ESCALATED_RANK,
     GAVE_UP,
@@ -133,7 +142,7 @@ class LeadLifecycleModel:
         value: float,
         hot_window: float,
         qualify_uniform: float,
-        rows: dict[str, Any],
+        rows: dict[str, np.ndarray],
         key: tuple[str, ...],
         referred_by: int | None = None,
     ) -> Lead:
@@ -143,8 +152,10 @@ class LeadLifecycleModel:
         made on first use, so even a lead's hundredth draw is the same in every scenario.
         """
 
+        seed_sequence = self.seed_sequence
+
         def draws(name: str) -> DrawRow:
-            return DrawRow(rows[name], partial(named_stream, self.seed_sequence, "more", name, *key))
+            return DrawRow.keyed(rows[name], seed_sequence, OVERFLOW_NAMES[name], key)
 
         return Lead(
             lead_id=lead_id,
@@ -290,6 +301,10 @@ class LeadLifecycleModel:
         self, lead: Lead, outcome: str, closed_at: float | None = None, release: bool = True
     ) -> None:
         lead.outcome = outcome
+        # The lead's own draws are done (a customer's after-sale year draws from its own
+        # stream): its rows go back, so the blocks of uniforms they point into can be freed
+        # while a cohort lead waits for the lead table or a customer is followed for a year.
+        lead.nurture = lead.engagement = lead.handoff = lead.contact = lead.outcome_draws = SPENT_ROW
         if closed_at is not None:
             lead.closed_at = closed_at
         if release:

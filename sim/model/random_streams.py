@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from statistics import NormalDist
 
 import numpy as np
@@ -43,32 +43,52 @@ def named_stream(parent: np.random.SeedSequence, *names: str) -> np.random.Gener
 class DrawRow:
     """A lead's own supply of uniforms for one mechanism, consumed in order.
 
-    After the pre-drawn ``values`` the row continues on ``more``: a generator, or a function
-    making one on first use (a per-lead stream keyed by the lead, so it stays common to
-    scenarios; created lazily because most leads never need it).
+    After the pre-drawn ``values`` the row continues on ``more``: a generator given here, or
+    (``keyed``) the stream ``named_stream(parent, *names, *key)`` made on first use - a per-lead
+    stream keyed by the lead, so it stays common to scenarios, and made lazily because most leads
+    never need it. The names and the key are kept as given (shared by a lead's rows, and by every
+    lead for the names), so a row is one small object: a run holds one per mechanism and lead.
     """
 
-    __slots__ = ("index", "more", "values")
+    __slots__ = ("index", "key", "more", "names", "parent", "stop", "values")
 
-    def __init__(
-        self,
-        values: Sequence[float] | np.ndarray,
-        more: np.random.Generator | Callable[[], np.random.Generator],
-    ) -> None:
-        self.values = values  # a list, or a row of the mechanism's matrix (a third of the memory)
+    def __init__(self, values: Sequence[float] | np.ndarray, more: np.random.Generator | None = None) -> None:
+        self.values = values  # a list, or the lead's own copy of its row of the mechanism's uniforms
         self.index = 0
+        self.stop = len(values)
         self.more = more
+        self.parent: np.random.SeedSequence | None = None
+        self.names: tuple[str, ...] = ()
+        self.key: tuple[str, ...] = ()
+
+    @classmethod
+    def keyed(
+        cls,
+        values: Sequence[float] | np.ndarray,
+        parent: np.random.SeedSequence,
+        names: tuple[str, ...],
+        key: tuple[str, ...],
+    ) -> DrawRow:
+        """A row continuing on ``named_stream(parent, *names, *key)``, made when first needed."""
+        row = cls(values)
+        row.parent = parent
+        row.names = names
+        row.key = key
+        return row
 
     def uniform(self) -> float:
         """The next uniform in (0, 1)."""
         index = self.index
-        if index < len(self.values):
+        if index < self.stop:
             self.index = index + 1
             value = float(self.values[index])
         else:
-            if not isinstance(self.more, np.random.Generator):
-                self.more = self.more()
-            value = float(self.more.random())
+            more = self.more
+            if more is None:
+                if self.parent is None:
+                    raise ValueError("DrawRow ran out of values and has no stream to continue on")
+                more = self.more = named_stream(self.parent, *self.names, *self.key)
+            value = float(more.random())
         return min(max(value, _EPSILON), 1.0 - _EPSILON)
 
     def normal(self) -> float:

@@ -21,6 +21,10 @@ from sim.scenario.schema import STAGES, Channel, StageMix
 
 # Pre-drawn uniforms per lead and mechanism; a lead needing more continues on its own stream.
 ROW_WIDTH = {"nurture": 24, "engagement": 8, "handoff": 6, "contact": 20, "outcome": 6}
+# The names of each mechanism's overflow stream (followed by the lead's key), one tuple for all leads.
+OVERFLOW_NAMES = {name: ("more", name) for name in ROW_WIDTH}
+# The rows of a lead whose journey has ended: nothing may draw from it (it raises).
+SPENT_ROW = DrawRow(())
 OUTCOMES = ("won", "lost_unqualified", "lost_competitor", "lost_cold", "ignored", "dropped", "open")
 LEAD_COLUMNS = (
     "replication", "lead_id", "channel", "created_at", "fit", "stage_at_creation",

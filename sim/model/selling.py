@@ -16,21 +16,22 @@ until it is due, one rep request raced against the buying window (``unless_first
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from functools import partial
 from typing import Any
 
 import numpy as np
 import simpy
 
-from sim.model.random_streams import DrawRow, named_stream
+from sim.model.random_streams import DrawRow
 from sim.model.records import Lead
 from sim.model.reps import GAVE_UP, Priority, request_rep, unless_first
 from sim.scenario.schema import Selling
 
+_SELLING_NAMES = ("selling",)
+
 
 def selling_draws(seed_sequence: np.random.SeedSequence, lead: Lead) -> DrawRow:
     """The lead's own task-length draws: a stream keyed by the lead, made on first use."""
-    return DrawRow((), partial(named_stream, seed_sequence, "selling", *lead.crn_key))
+    return DrawRow.keyed((), seed_sequence, _SELLING_NAMES, lead.crn_key)
 
 
 def selling_work(

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 import simpy
 
-from sim.model.arrivals import PlannedLeads, start_process_ahead
+from sim.model.arrivals import BLOCK_ROWS, PlannedLeads, _RowBlocks, start_process_ahead
 from sim.model.lifecycle import LeadLifecycleModel
-from sim.model.random_streams import replication_seed_sequence
-from sim.model.records import ROW_WIDTH, LeadRegister
+from sim.model.random_streams import named_stream, replication_seed_sequence
+from sim.model.records import ROW_WIDTH, SPENT_ROW, LeadRegister
 from sim.scenario.schema import Scenario
 
 SCENARIO = Scenario.model_validate({
@@ -46,6 +47,34 @@ def test_a_planned_lead_is_made_on_access_with_its_position_as_id() -> None:
     # made again, the same lead: the same traits and the same first uniform of its rows
     again = planned[2]
     assert (again.fit, again.stage, again.contact.uniform()) == (third.fit, third.stage, third.contact.uniform())
+
+
+def test_rows_drawn_a_block_at_a_time_equal_the_rows_drawn_all_at_once() -> None:
+    parent = replication_seed_sequence(4, 2)
+    count, width = 2 * BLOCK_ROWS + 37, 6  # the last block is partial
+    all_at_once = named_stream(parent, "rows", "contact", "web").random((count, width))
+    blocks = _RowBlocks(parent, ("rows", "contact", "web"), count, width)
+    # in order, across both block boundaries, then back to an earlier block (drawn again)
+    for index in [0, 1, BLOCK_ROWS - 1, BLOCK_ROWS, 2 * BLOCK_ROWS + 36, 5, BLOCK_ROWS + 3]:
+        row = blocks.row(index)
+        assert np.array_equal(row, all_at_once[index])
+        assert row.base is None  # the lead's own copy: a view would keep the whole block alive
+
+
+def test_a_lead_gives_its_rows_back_when_its_outcome_is_decided() -> None:
+    model = LeadLifecycleModel(SCENARIO, seed=3)
+    model.run()
+    ended = [lead for lead in model.leads if lead.outcome != "open"]  # won: its customer year draws elsewhere
+    still_open = [lead for lead in model.leads if lead.outcome == "open"]  # at the drain cap
+    assert ended and still_open
+
+    def rows(lead: Any) -> set[int]:
+        return {id(row) for row in (lead.nurture, lead.engagement, lead.handoff, lead.contact, lead.outcome_draws)}
+
+    assert all(rows(lead) == {id(SPENT_ROW)} for lead in ended)
+    assert all(id(SPENT_ROW) not in rows(lead) for lead in still_open)
+    with pytest.raises(ValueError, match="ran out"):
+        ended[0].contact.uniform()  # drawing for a lead whose journey ended is an error
 
 
 class _Lead:

@@ -120,3 +120,19 @@ def test_vectorised_sampling_matches_scalar(distribution: Distribution) -> None:
     vectorised = sample_many(distribution, uniforms)
     scalar = [sample_from_uniform(distribution, float(u)) for u in uniforms]
     np.testing.assert_allclose(vectorised, scalar, rtol=1e-9)
+
+
+def test_a_keyed_draw_row_continues_on_its_named_stream_made_only_when_needed() -> None:
+    parent = replication_seed_sequence(3, 1)
+    row = DrawRow.keyed([0.25], parent, ("more", "contact"), ("web", "17"))
+    assert row.uniform() == 0.25
+    assert row.more is None  # the pre-drawn values sufficed: no stream made yet
+    expected = named_stream(parent, "more", "contact", "web", "17").random(2)
+    assert [row.uniform(), row.uniform()] == list(expected)
+
+
+def test_a_draw_row_without_a_stream_says_so_when_it_runs_out() -> None:
+    row = DrawRow([0.5])
+    row.uniform()
+    with pytest.raises(ValueError, match="ran out"):
+        row.uniform()

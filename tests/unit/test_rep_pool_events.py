@@ -23,12 +23,12 @@ def test_a_free_rep_is_granted_without_an_event_and_a_queued_request_by_a_releas
     before = _scheduled(env)
     first = request_rep(pool, (0.0, 0.0))
     assert first.triggered and first.processed and first.value is None
-    assert pool.users == [first]
+    assert list(pool.users) == [first]
     assert _scheduled(env) == before + 1  # only the peek itself: no event for the grant
     second = request_rep(pool, (0.0, 0.0))
     assert not second.triggered and list(pool.queue) == [second]
     pool.release(first)
-    assert second.triggered and pool.users == [second]
+    assert second.triggered and list(pool.users) == [second]
 
 
 def test_a_process_yielding_a_granted_request_goes_on_at_the_same_instant() -> None:
