@@ -302,8 +302,8 @@ class LeadLifecycleModel:
     ) -> None:
         lead.outcome = outcome
         # The lead's own draws are done (a customer's after-sale year draws from its own
-        # stream): its rows go back, so the blocks of uniforms they point into can be freed
-        # while a cohort lead waits for the lead table or a customer is followed for a year.
+        # stream): its rows are freed now, not when a cohort lead leaves the lead table at the
+        # run's end or a customer's year of follow-up is over.
         lead.nurture = lead.engagement = lead.handoff = lead.contact = lead.outcome_draws = SPENT_ROW
         if closed_at is not None:
             lead.closed_at = closed_at
