@@ -270,6 +270,8 @@ def run_subsets(
     has_residual = scenario_content_hash(target) != scenario_content_hash(scenarios[frozenset(names)])
     if has_residual:
         labelled[TARGET] = target
+    # Only the subsets' KPIs are used: their lead tables would grow memory with every subset.
+    experiment_options.setdefault("tables", False)
     result = run_experiment(labelled, replications, seed, **experiment_options)
     return SubsetRuns(plan, scenarios, result.kpis, sample, has_residual, replications, seed, result.cache)
 

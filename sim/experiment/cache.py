@@ -57,6 +57,10 @@ class ReplicationRecord:
     weekly: pd.DataFrame
     run: dict[str, Any] = field(default_factory=dict)
 
+    def without_tables(self) -> ReplicationRecord:
+        """The record with empty lead and weekly tables: what a KPI-only experiment keeps."""
+        return ReplicationRecord(kpis=self.kpis, leads=pd.DataFrame(), weekly=pd.DataFrame(), run=self.run)
+
 
 @dataclass(frozen=True)
 class CacheStats:
@@ -171,7 +175,7 @@ def decode_entry(key: str, blob: bytes) -> ReplicationRecord:
     return _decode_payload(header, stream.read())
 
 
-def _decode_payload(header: dict[str, Any], payload: bytes) -> ReplicationRecord:
+def _decode_payload(header: dict[str, Any], payload: bytes, tables: bool = True) -> ReplicationRecord:
     sizes = [header["sections"][name] for name in _SECTIONS]
     if len(payload) != sum(sizes):
         raise ValueError(f"payload has {len(payload)} bytes, header says {sum(sizes)}")
@@ -184,6 +188,8 @@ def _decode_payload(header: dict[str, Any], payload: bytes) -> ReplicationRecord
     values = json.loads(parts[0])
     if not isinstance(values, dict) or not all(isinstance(values.get(k), dict) for k in ("kpis", "run")):
         raise TypeError("entry holds no replication record")
+    if not tables:  # the checksum above still covered the tables' bytes
+        return ReplicationRecord(kpis=values["kpis"], leads=pd.DataFrame(), weekly=pd.DataFrame(), run=values["run"])
     return ReplicationRecord(
         kpis=values["kpis"], leads=_table_from(parts[1]), weekly=_table_from(parts[2]), run=values["run"]
     )
@@ -235,8 +241,12 @@ class ReplicationCache:
         """Where the entry of ``key`` lives (a two-character shard folder keeps folders small)."""
         return self.directory / key[:2] / f"{key}{_SUFFIX}"
 
-    def load(self, key: str) -> ReplicationRecord | None:
-        """The cached record of ``key``, or None (a miss); a corrupt entry is deleted and is a miss."""
+    def load(self, key: str, tables: bool = True) -> ReplicationRecord | None:
+        """The cached record of ``key``, or None (a miss); a corrupt entry is deleted and is a miss.
+
+        ``tables=False`` skips decoding the lead and weekly tables (they come back empty); the
+        whole entry is still read and checksummed.
+        """
         path = self.path_for(key)
         try:
             stream = _open_regular(path)
@@ -253,7 +263,7 @@ class ReplicationCache:
             with stream:
                 header = read_header(key, stream)
                 expected = sum(header["sections"].values())
-                record = _decode_payload(header, stream.read(min(expected, _MAX_ENTRY_BYTES) + 1))
+                record = _decode_payload(header, stream.read(min(expected, _MAX_ENTRY_BYTES) + 1), tables)
         except Exception as error:  # noqa: BLE001 - any defect in the file means: do not trust it
             logger.warning("corrupt cache entry %s (%s); deleting and recomputing", path, error)
             path.unlink(missing_ok=True)

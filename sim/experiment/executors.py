@@ -47,6 +47,8 @@ class ReplicationTask:
     scenario: Scenario
     seed: int
     replication: int
+    tables: bool = True
+    """Whether the worker sends the lead and weekly tables back (only the KPIs and run facts if not)."""
 
 
 
@@ -57,7 +59,8 @@ def run_replication(task: ReplicationTask) -> ReplicationRecord:
     """Simulate one replication and compute its KPI row (the function sent to worker processes)."""
     result = simulate(task.scenario, task.seed, task.replication)
     kpis = replication_kpis(result.leads, result.run, task.scenario, task.name)
-    return ReplicationRecord(kpis=kpis, leads=result.leads, weekly=result.weekly, run=dict(result.run))
+    record = ReplicationRecord(kpis=kpis, leads=result.leads, weekly=result.weekly, run=dict(result.run))
+    return record if task.tables else record.without_tables()
 
 
 def worker_fingerprint() -> str:

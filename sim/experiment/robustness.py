@@ -422,6 +422,7 @@ def run_robustness(
         for sample in range(len(unit))
         for setup in setups
     }
+    experiment_options.setdefault("tables", False)  # only the worlds' KPIs are used
     result = run_experiment(worlds, replications, seed, **experiment_options)
     kpis = result.kpis.copy()
     split = kpis["scenario"].str.rsplit(SAMPLE_SEPARATOR, n=1, expand=True)
@@ -549,6 +550,7 @@ def run_lever_ranking(
         for sample in range(len(values))
         for setup in setups
     }
+    experiment_options.setdefault("tables", False)  # only the worlds' KPIs are used
     kpis = run_experiment(worlds, replications, seed, **experiment_options).kpis
     split = kpis["scenario"].str.rsplit(SAMPLE_SEPARATOR, n=1, expand=True)
     per_world = pd.DataFrame({

@@ -142,8 +142,10 @@ class _Session:
         scheduler: str | None,
         cache_dir: CachePath,
         progress: bool,
+        tables: bool = True,
     ) -> None:
         self.scenarios = scenarios
+        self.tables = tables
         self.seed = seed
         self.workers = workers
         self.scheduler = scheduler
@@ -169,7 +171,8 @@ class _Session:
     def ensure(self, replications: int) -> None:
         """Make replications ``0 .. replications - 1`` of every scenario available."""
         tasks = [
-            ReplicationTask(name, scenario, self.seed, replication)
+            # Workers send tables back when they are kept or cached (the cache stores whole records).
+            ReplicationTask(name, scenario, self.seed, replication, self.tables or self.cache is not None)
             for name, scenario in self.scenarios.items()
             for replication in range(replications)
             if (name, replication) not in self.records
@@ -184,7 +187,7 @@ class _Session:
         for task, record in self.runner.map(pending):
             if self.cache is not None:
                 self.cache.store(self._key(task), record)
-            self.records[(task.name, task.replication)] = record
+            self.records[(task.name, task.replication)] = record if self.tables else record.without_tables()
             self.computed += 1
             self.bar.update()
 
@@ -194,7 +197,7 @@ class _Session:
     def _from_cache(self, task: ReplicationTask) -> bool:
         if self.cache is None:
             return False
-        record = self.cache.load(self._key(task))
+        record = self.cache.load(self._key(task), tables=self.tables)
         if record is None:
             return False
         self.records[(task.name, task.replication)] = record
@@ -231,8 +234,8 @@ class _Session:
             logger.info("%d of %d replications reached the drain cap with open leads", unfinished, len(runs))
         return ExperimentResult(
             kpis=kpis,
-            leads=_stack([(name, record.leads) for name, record in ordered]),
-            weekly=_stack([(name, record.weekly) for name, record in ordered]),
+            leads=_stack([(name, record.leads) for name, record in ordered]) if self.tables else pd.DataFrame(),
+            weekly=_stack([(name, record.weekly) for name, record in ordered]) if self.tables else pd.DataFrame(),
             scenarios=dict(self.scenarios),
             seed=self.seed,
             replications=replications,
@@ -259,12 +262,13 @@ def _open_session(
     scheduler: str | None,
     cache_dir: CachePath,
     progress: bool | None,
+    tables: bool = True,
 ) -> _Session:
     named = unique_scenarios(scenarios)
     seed = _check_count("seed", seed, minimum=0)
     if scheduler:
         check_scheduler_address(scheduler)
-    return _Session(named, seed, _resolve_workers(workers), scheduler, cache_dir, show_progress(progress))
+    return _Session(named, seed, _resolve_workers(workers), scheduler, cache_dir, show_progress(progress), tables)
 
 
 # ------------------------------------------------------------------ public API
@@ -278,15 +282,19 @@ def run_experiment(
     scheduler: str | None = None,
     cache_dir: CachePath = DEFAULT,
     progress: bool | None = None,
+    tables: bool = True,
 ) -> ExperimentResult:
     """Run ``replications`` replications of every scenario with common random numbers.
 
     ``workers=None`` uses all local cores, ``workers=1`` runs serially, ``scheduler`` sends the
     work to a Dask cluster at that address; the tables are identical in every case.
-    ``cache_dir=None`` disables the result cache.
+    ``cache_dir=None`` disables the result cache. ``tables=False`` keeps only the KPI and run
+    tables (``leads`` and ``weekly`` come back empty) - for many scenarios whose lead tables
+    nobody reads (attribution subsets, robustness worlds), whose memory would otherwise grow with
+    every replication; the cache still stores whole records.
     """
     *_, result = run_experiment_in_steps(
-        scenarios, [replications], seed, workers, scheduler, cache_dir, progress
+        scenarios, [replications], seed, workers, scheduler, cache_dir, progress, tables
     )
     return result
 
@@ -299,6 +307,7 @@ def run_experiment_in_steps(
     scheduler: str | None = None,
     cache_dir: CachePath = DEFAULT,
     progress: bool | None = None,
+    tables: bool = True,
 ) -> Iterator[ExperimentResult]:
     """``run_experiment`` for replications ``0 .. n - 1`` at each n of ``steps``, one result per step.
 
@@ -310,7 +319,7 @@ def run_experiment_in_steps(
     counts = [_check_count("replications", step) for step in steps]
     if not counts or any(later <= earlier for earlier, later in itertools.pairwise(counts)):
         raise ValueError(f"steps must be a non-empty rising sequence of replication counts, got {steps!r}")
-    with _open_session(scenarios, seed, workers, scheduler, cache_dir, progress) as session:
+    with _open_session(scenarios, seed, workers, scheduler, cache_dir, progress, tables) as session:
         for count in counts:
             session.ensure(count)
             yield session.result(count)

@@ -50,7 +50,7 @@ def _variants_summary(
     with terminal_progress() as shown:
         result = run_experiment(
             scenarios, replications=replications, seed=seed, workers=workers,
-            cache_dir=cache_dir, progress=shown,
+            cache_dir=cache_dir, progress=shown, tables=False,
         )
     return summarize(result.kpis, kpis_to_compare=[kpi]).set_index("scenario")
 

@@ -272,7 +272,7 @@ def main(payload: dict[str, Any]) -> None:
         record_in_ledger(run.cache_dir, [key for key in keys if not cache.path_for(key).exists()])
         run_experiment(
             {"look-ahead": scenario}, run.replications, seed=run.seed, workers=run.workers,
-            cache_dir=run.cache_dir, progress=False,
+            cache_dir=run.cache_dir, progress=False, tables=False,
         )  # fmt: skip
         prune_look_ahead(run.cache_dir, budget)
 

@@ -16,6 +16,7 @@ import pytest
 from sim.errors import ExperimentError
 from sim.experiment import cache as cache_module
 from sim.experiment.cache import ReplicationCache, replication_key, scenario_content_hash
+from sim.experiment.executors import ReplicationTask, run_replication
 from sim.experiment.runner import run_experiment
 from sim.scenario.schema import Scenario
 
@@ -89,6 +90,57 @@ def test_a_corrupt_entry_is_detected_and_recomputed(
     # the entry was replaced by a good one
     third = run_experiment(small_pair, replications=REPLICATIONS, seed=SEED, workers=1, cache_dir=tmp_path)
     assert (third.cache.hits, third.cache.corrupt) == (6, 0)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_kpi_only_run_keeps_no_tables_but_caches_whole_records(
+    small_pair, reference, tmp_path: Path, workers: int
+) -> None:
+    kpis_only = run_experiment(
+        small_pair, replications=REPLICATIONS, seed=SEED, workers=workers, cache_dir=tmp_path, tables=False
+    )
+    pd.testing.assert_frame_equal(kpis_only.kpis, reference.kpis)
+    pd.testing.assert_frame_equal(kpis_only.runs, reference.runs)
+    assert kpis_only.leads.empty and kpis_only.weekly.empty
+    # the cache holds the tables all the same: a full run later is served from it, table for table
+    full = run_experiment(small_pair, replications=REPLICATIONS, seed=SEED, workers=1, cache_dir=tmp_path)
+    assert (full.cache.hits, full.cache.misses) == (6, 0)
+    assert_same_tables(full, reference)
+    # and a KPI-only run served from the cache decodes no tables
+    again = run_experiment(
+        small_pair, replications=REPLICATIONS, seed=SEED, workers=1, cache_dir=tmp_path, tables=False
+    )
+    assert (again.cache.hits, again.cache.misses) == (6, 0)
+    pd.testing.assert_frame_equal(again.kpis, reference.kpis)
+    assert again.leads.empty
+    key = replication_key(small_pair[0], SEED, 0)
+    assert ReplicationCache(tmp_path).load(key, tables=False).leads.empty
+    assert not ReplicationCache(tmp_path).load(key).leads.empty
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_kpi_only_run_without_cache_sends_no_tables_back(small_pair, reference, workers: int) -> None:
+    kpis_only = run_experiment(
+        small_pair, replications=REPLICATIONS, seed=SEED, workers=workers, cache_dir=None, tables=False
+    )
+    pd.testing.assert_frame_equal(kpis_only.kpis, reference.kpis)
+    task = ReplicationTask("small", small_pair[0], SEED, 0, tables=False)
+    record = run_replication(task)
+    assert record.leads.empty and record.weekly.empty and record.kpis == run_replication(
+        ReplicationTask("small", small_pair[0], SEED, 0)
+    ).kpis
+
+
+def test_a_kpi_only_load_still_checks_the_whole_entry(small_pair, tmp_path: Path) -> None:
+    run_experiment(small_pair, replications=REPLICATIONS, seed=SEED, workers=1, cache_dir=tmp_path)
+    victim = entries(tmp_path)[2]
+    blob = bytearray(victim.read_bytes())
+    blob[-10] ^= 0xFF  # inside the last section (the weekly table), which a KPI-only load does not decode
+    victim.write_bytes(bytes(blob))
+    rerun = run_experiment(
+        small_pair, replications=REPLICATIONS, seed=SEED, workers=1, cache_dir=tmp_path, tables=False
+    )
+    assert (rerun.cache.hits, rerun.cache.misses, rerun.cache.corrupt) == (5, 1, 1)
 
 
 def test_an_entry_under_the_wrong_name_is_not_trusted(small_pair, reference, tmp_path: Path) -> None:
