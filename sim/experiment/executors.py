@@ -158,7 +158,9 @@ class _PoolRunner:
     def map(self, tasks: Sequence[ReplicationTask]) -> Iterator[tuple[ReplicationTask, ReplicationRecord]]:
         futures = {self.executor.submit(run_replication, task): task for task in tasks}
         for future in as_completed(futures):
-            task = futures[future]
+            # Popped, so a finished future (and the tables it holds) is not kept until the last
+            # one: the caller keeps what it needs, and memory stays flat over long runs.
+            task = futures.pop(future)
             try:
                 record = future.result()
             except BrokenProcessPool as error:
@@ -243,6 +245,7 @@ class _DaskRunner:
                     record = future.result()
                 except Exception as error:
                     raise _failed(task, error) from error
+                future.release()  # the cluster may forget the result: it is here now
                 yield task, record
         except BaseException:
             self.client.cancel(futures)

@@ -62,3 +62,21 @@ def test_dask_workers_with_other_code_are_refused(
     monkeypatch.setattr(executors, "code_fingerprint", lambda: "0.0.0+elsewhere")
     with pytest.raises(ExperimentError, match="run different leadsim code"):
         run_experiment([small], replications=1, scheduler=dask_scheduler, cache_dir=None)
+
+
+def test_the_process_pool_keeps_no_finished_result_once_handed_over(small_pair: list[Scenario]) -> None:
+    import gc
+    import weakref
+
+    from sim.experiment.executors import ReplicationTask, _PoolRunner
+
+    tasks = [ReplicationTask("small", small_pair[0], SEED, replication) for replication in range(4)]
+    runner = _PoolRunner(2)
+    try:
+        results = runner.map(tasks)
+        handed_over = [weakref.ref(next(results)[1].leads) for _ in tasks]  # the caller keeps nothing
+        gc.collect()
+        # The generator is still open (suspended after its last result): it may hold that one only.
+        assert sum(ref() is not None for ref in handed_over[:-1]) == 0
+    finally:
+        runner.close()
