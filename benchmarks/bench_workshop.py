@@ -130,7 +130,7 @@ def in_process(measurement_days: float | None, replications: int | None = None) 
     clicks, firsts, cpu = [], [], []
     for change in CHANGES:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        first_figures, elapsed = click(start, change, run)
+        first_figures, elapsed, _ = click(start, change, run)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         worker_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
         clicks.append(elapsed)
@@ -258,8 +258,8 @@ def in_browser_look_ahead() -> dict[str, Any]:
     return {"look_ahead_seconds": round(ahead, 1), "looked_ahead_click_seconds": summary(clicks)}
 
 
-def click(start: Any, change: dict[str, Any], run: Any) -> tuple[float, float]:
-    """One Run click's work (build, compare step by step, render): seconds to first and final figures."""
+def click(start: Any, change: dict[str, Any], run: Any) -> tuple[float, float, Any]:
+    """One Run click's work (build, compare step by step, render): seconds to first and final figures, and the setup."""
     began = time.perf_counter()
     setup = workshop.build_setup(start, start.controls.replace(**change), run)
     first_figures = None
@@ -268,7 +268,7 @@ def click(start: Any, change: dict[str, Any], run: Any) -> tuple[float, float]:
         workshop.render_funnel(comparison.baseline, comparison.edited)
         if first_figures is None:
             first_figures = time.perf_counter() - began
-    return first_figures or 0.0, time.perf_counter() - began
+    return first_figures or 0.0, time.perf_counter() - began, setup
 
 
 def forget(scenario: Any, run: Any) -> None:
@@ -299,7 +299,7 @@ def with_look_ahead() -> dict[str, Any]:
               f"done after {ahead:.0f} s   load {load()}")  # fmt: skip
         looked: list[float] = []
         for change in LOOKED_AHEAD:
-            _, final = click(start, change, run)
+            _, final, _ = click(start, change, run)
             looked.append(final)
             print(f"  looked ahead {json.dumps(change):48s} final figures {final:5.2f} s   load {load()}")
         # Clicks the look-ahead did not foresee, each twice in turn (order alternating): with no
@@ -319,8 +319,7 @@ def with_look_ahead() -> dict[str, Any]:
                     stopped = time.perf_counter()
                     look_ahead.stop()  # what the page does first on a Run
                     stop_seconds = time.perf_counter() - stopped
-                first, final = click(start, change, cold)
-                setup = workshop.build_setup(start, start.controls.replace(**change), cold)
+                first, final, setup = click(start, change, cold)
                 forget(setup.edited_run, cold)
                 times[kind]["first"].append(first + stop_seconds)
                 times[kind]["final"].append(final + stop_seconds)

@@ -57,9 +57,14 @@ class ReplicationRecord:
     weekly: pd.DataFrame
     run: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def kpis_only(cls, kpis: dict[str, Any], run: dict[str, Any]) -> ReplicationRecord:
+        """A record with empty lead and weekly tables: what a KPI-only experiment keeps."""
+        return cls(kpis=kpis, leads=pd.DataFrame(), weekly=pd.DataFrame(), run=run)
+
     def without_tables(self) -> ReplicationRecord:
-        """The record with empty lead and weekly tables: what a KPI-only experiment keeps."""
-        return ReplicationRecord(kpis=self.kpis, leads=pd.DataFrame(), weekly=pd.DataFrame(), run=self.run)
+        """This record as a KPI-only experiment keeps it."""
+        return ReplicationRecord.kpis_only(self.kpis, self.run)
 
 
 @dataclass(frozen=True)
@@ -189,7 +194,7 @@ def _decode_payload(header: dict[str, Any], payload: bytes, tables: bool = True)
     if not isinstance(values, dict) or not all(isinstance(values.get(k), dict) for k in ("kpis", "run")):
         raise TypeError("entry holds no replication record")
     if not tables:  # the checksum above still covered the tables' bytes
-        return ReplicationRecord(kpis=values["kpis"], leads=pd.DataFrame(), weekly=pd.DataFrame(), run=values["run"])
+        return ReplicationRecord.kpis_only(values["kpis"], values["run"])
     return ReplicationRecord(
         kpis=values["kpis"], leads=_table_from(parts[1]), weekly=_table_from(parts[2]), run=values["run"]
     )

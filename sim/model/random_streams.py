@@ -50,16 +50,23 @@ class DrawRow:
     lead for the names), so a row is one small object: a run holds one per mechanism and lead.
     """
 
-    __slots__ = ("index", "key", "more", "names", "parent", "stop", "values")
+    __slots__ = ("index", "key", "more", "names", "parent", "values")
 
-    def __init__(self, values: Sequence[float] | np.ndarray, more: np.random.Generator | None = None) -> None:
+    def __init__(
+        self,
+        values: Sequence[float] | np.ndarray,
+        more: np.random.Generator | None = None,
+        *,
+        parent: np.random.SeedSequence | None = None,
+        names: tuple[str, ...] = (),
+        key: tuple[str, ...] = (),
+    ) -> None:
         self.values = values  # a list, or the lead's own copy of its row of the mechanism's uniforms
         self.index = 0
-        self.stop = len(values)
         self.more = more
-        self.parent: np.random.SeedSequence | None = None
-        self.names: tuple[str, ...] = ()
-        self.key: tuple[str, ...] = ()
+        self.parent = parent
+        self.names = names
+        self.key = key
 
     @classmethod
     def keyed(
@@ -70,16 +77,12 @@ class DrawRow:
         key: tuple[str, ...],
     ) -> DrawRow:
         """A row continuing on ``named_stream(parent, *names, *key)``, made when first needed."""
-        row = cls(values)
-        row.parent = parent
-        row.names = names
-        row.key = key
-        return row
+        return cls(values, parent=parent, names=names, key=key)
 
     def uniform(self) -> float:
         """The next uniform in (0, 1)."""
         index = self.index
-        if index < self.stop:
+        if index < len(self.values):
             self.index = index + 1
             value = float(self.values[index])
         else:
