@@ -68,7 +68,6 @@ STAGE_VALUE = (0.0, 0.5, 1.0)  # QL, MQL, SQL on the scoring scale
 # Leads are made and scheduled a week ahead at a time: few events for the arrivals themselves,
 # and only the leads that have arrived (plus one week's) exist at any moment.
 ARRIVAL_BLOCK_HOURS = 168.0
-YOUNG_COLLECTION_EVERY = 10_000  # allocations between young garbage collections during a run
 HOURS_PER_MONTH = DAYS_PER_MONTH * HOURS_PER_DAY
 
 
@@ -204,16 +203,19 @@ class LeadLifecycleModel:
         self.env.process(self._queue_monitor())
         self.env.process(self._arrivals())
         stop = simpy.AnyOf(self.env, [self.cohort_done, self.env.timeout(self.hard_stop)])
-        # Python's cyclic garbage collector, at its default of a young collection every 700
-        # allocations, took about a third of a replication's CPU time: the run allocates events
-        # by the hundred thousand, almost none of them in reference cycles. Collecting every
-        # 10,000 allocations during the run removes most of that; results do not depend on it.
-        thresholds = gc.get_threshold()
-        gc.set_threshold(max(thresholds[0], YOUNG_COLLECTION_EVERY), *thresholds[1:])
+        # The cyclic garbage collector is off while the clock runs. A run makes no reference
+        # cycles (refcounting frees every event, request and lead; tests/unit/test_gc_free_run.py
+        # holds every bundled setup to that), so the collector never found anything to free,
+        # yet it walked every live object again and again: a third of a replication's CPU time
+        # at its default thresholds, and at 10,000 allocations per young collection still 5 % at
+        # 1x, 10 % at 10x and 35 % at 100x volume (docs/performance.md, "Round 5").
+        collector_was_on = gc.isenabled()
+        gc.disable()
         try:
             self.env.run(until=stop)
         finally:
-            gc.set_threshold(*thresholds)
+            if collector_was_on:
+                gc.enable()
         return self._result()
 
     def _arrivals(self) -> Generator[simpy.Event, Any, None]:

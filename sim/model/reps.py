@@ -144,6 +144,9 @@ class RepPool(simpy.PriorityResource):
                 if start is None:
                     request.succeed()
                 else:  # born processed, as a request granted at once
+                    # Dropped before the start: the task's closure holds the request, so keeping
+                    # it would make a reference cycle that only the cyclic collector could free.
+                    request.start_at_grant = None
                     request._ok = True
                     request._value = None
                     request.callbacks = None
@@ -363,6 +366,8 @@ class _OwnTaskExpiries:
             _, _, request, task_hours = heapq.heappop(waiting)
             if not request.triggered:
                 request.cancel()
+                if isinstance(request, _RepRequest):
+                    request.start_at_grant = None  # no reference cycle left behind (see RepPool)
                 self.missed(task_hours)
         while waiting and waiting[0][2].triggered:  # taken by a rep in time: nothing to watch
             heapq.heappop(waiting)
