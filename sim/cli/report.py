@@ -75,8 +75,25 @@ def register(app: typer.Typer) -> None:
             ),
         ] = "compare",
         replications: Annotated[
-            int, typer.Option("--replications", "-r", min=1, help="Replications per scenario.")
-        ] = 10,
+            int | None,
+            typer.Option(
+                "--replications",
+                "-r",
+                min=1,
+                help="Replications per scenario (default: 30 for compare and scenario, 10 for sensitivity).",
+                show_default=False,
+            ),
+        ] = None,
+        lever_replications: Annotated[
+            int | None,
+            typer.Option(
+                "--lever-replications",
+                min=2,
+                help="compare: replications per lever combination of the attribution, the "
+                "comparison's first ones (default: 10).",
+                show_default=False,
+            ),
+        ] = None,
         seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
         out: Annotated[
             Path | None,
@@ -133,6 +150,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run a report notebook and write a self-contained HTML report into a dated folder."""
         parameters = parse_parameters(parameter or [])
+        if lever_replications is not None:
+            parameters.setdefault("lever_replications", lever_replications)
         from sim.outputs import check_can_create
         from sim.report import make_report, run_report_config
 

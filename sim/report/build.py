@@ -23,7 +23,7 @@ from sim.outputs import claim_dated_folder, git_revision, honour_umask, slug
 from sim.report.export import notebook_to_html
 from sim.report.index import write_index
 from sim.report.method import software_versions
-from sim.report.notebooks import execute_notebook, notebook_parameters, notebook_path, plain
+from sim.report.notebooks import execute_notebook, notebook_parameters, notebook_path, plain, report_replications
 from sim.report.parameters import check_parameters
 from sim.report.scenarios import (
     DEFAULT_SCENARIOS,
@@ -51,7 +51,7 @@ def make_report(
     scenario_files: Sequence[str | os.PathLike[str]] = DEFAULT_SCENARIOS,
     out_root: str | os.PathLike[str] = Path("reports"),
     notebook: str | os.PathLike[str] = "compare",
-    replications: int = 10,
+    replications: int | None = None,
     seed: int = 0,
     title: str | None = None,
     workers: int | None = None,
@@ -73,7 +73,9 @@ def make_report(
     notebook, the notebook's tables and ``manifest.json``; ``reports/index.html`` is then
     rewritten. ``parameters`` are notebook parameters (names checked against the notebook;
     replications, seed, title, language, workers, reference and kpi_focus given there win over
-    the arguments). A single workshop setup is compared with its starting point.
+    the arguments). ``replications`` defaults to the notebook's report default
+    (``REPORT_REPLICATIONS``: 30 for compare and scenario, 10 for sensitivity). A single workshop
+    setup is compared with its starting point.
     """
     started = time.perf_counter()
     now = dt.datetime.now()
@@ -87,7 +89,7 @@ def make_report(
             f"notebook {name} has no parameter {', '.join(unknown)}; it takes: {', '.join(known)}"
         )
     arguments: dict[str, Any] = {
-        "replications": replications, "seed": seed, "title": title, "language": language,
+        "replications": report_replications(source) if replications is None else replications, "seed": seed, "title": title, "language": language,
         "workers": workers, "reference": reference, "kpi_focus": kpi_focus,
     }
     arguments.update({key: given.pop(key) for key in ARGUMENT_PARAMETERS if key in given})

@@ -143,7 +143,7 @@ def run_report_config(
                 files,
                 out_root=root,
                 notebook=merged.pop("notebook", "compare"),
-                replications=merged.pop("replications", 10),
+                replications=merged.pop("replications", None),
                 seed=merged.pop("seed", 0),
                 title=merged.pop("title", None),
                 workers=merged.pop("workers", None),

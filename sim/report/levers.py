@@ -17,6 +17,7 @@ import pandas as pd
 from sim import kpis
 from sim.experiment import attribution
 from sim.experiment.progress import terminal_progress
+from sim.errors import ReportError
 from sim.report.comparison import Comparison
 from sim.report.scenarios import ScenarioFile
 from sim.report.tables import table_html
@@ -25,6 +26,10 @@ from sim.scenario.loader import file_title
 
 MIN_REPLICATIONS = 2
 """Paired intervals of lever effects need at least two replications."""
+LEVER_REPLICATIONS = 10
+"""Replications per lever subset by default. An attribution simulates every subset of a setup's
+levers (2^k scenarios), so it costs far more than the comparison: a report compares its setups
+over more replications (30) and attributes over the comparison's first ten."""
 _TABLE_COLUMNS = {
     "shapley": ("Contribution (Shapley value)", "Beitrag (Shapley-Wert)"),
     "alone": ("Lever alone", "Hebel allein"),
@@ -42,6 +47,10 @@ class LeverEffects:
     table: pd.DataFrame
     runs: attribution.SubsetRuns | None = None
     """The subset runs behind ``table``: the portfolio chart prices the same runs."""
+    replications: int = 0
+    """Replications per lever subset: the comparison's first ones (same leads)."""
+    comparison_replications: int = 0
+    """Replications of the comparison the summary quotes."""
 
 
 def lever_overlays(reference: ScenarioFile, target: ScenarioFile) -> list[Path]:
@@ -60,15 +69,23 @@ def attribute_levers(
     kpi: str | None = None,
     workers: int | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
+    replications: int | None = LEVER_REPLICATIONS,
 ) -> list[LeverEffects]:
     """Each setup that is the reference plus lever overlays, attributed by ``sim.experiment``.
 
-    Same replications and seed as the comparison (common random numbers); setups that add no
-    overlay to the reference are left out, and so is everything with a single replication
-    (an attribution's intervals need two).
+    Over the comparison's first ``replications`` (all of them if None or fewer) with its seed:
+    the same leads (common random numbers), and the comparison's runs of the reference and the
+    target are read again from the cache. Setups that add no overlay to the reference are left
+    out, and so is everything with fewer than two replications (an attribution's intervals need two).
     """
     kpi = kpis.check(kpi, "lever attribution")[0] if kpi else attribution_kpi(comparison)
-    if comparison.result.replications < MIN_REPLICATIONS:
+    available = comparison.result.replications
+    if replications is not None and (
+        isinstance(replications, bool) or not isinstance(replications, int) or replications < MIN_REPLICATIONS
+    ):
+        raise ReportError(f"lever_replications must be a whole number >= {MIN_REPLICATIONS}, got {replications!r}")
+    used = available if replications is None else min(replications, available)
+    if used < MIN_REPLICATIONS:
         return []
     reference = comparison.scenarios[comparison.reference]
     found = []
@@ -81,7 +98,7 @@ def attribute_levers(
                 reference.path,
                 target.path,
                 kpi=kpi,
-                replications=comparison.result.replications,
+                replications=used,
                 seed=comparison.result.seed,
                 workers=workers if workers is not None else comparison.workers,
                 cache_dir=cache_dir,
@@ -91,14 +108,31 @@ def attribute_levers(
         titles = {attribution.lever_name(path): file_title(path) for path in lever_overlays(reference, target)}
         if "lever" in table.columns:
             table = table.assign(lever=[titles.get(str(lever), str(lever)) for lever in table["lever"]])
-        found.append(LeverEffects(name, kpi, table, runs))
+        found.append(LeverEffects(name, kpi, table, runs, used, available))
     return found
 
 
 def lever_note(effects: LeverEffects, language: str = "en") -> str:
-    """The note that says how to read the lever chart (Shapley values or steps on a path)."""
+    """The note that says how to read the lever chart (Shapley values or steps on a path).
+
+    When the levers were attributed over fewer replications than the comparison, it says so and
+    gives the difference they add up to, which differs from the summary's by sampling alone.
+    """
     key = "shapley_note" if "shapley_mean" in effects.table.columns else "waterfall_note"
-    return note(key, language, kpi=kpis.label(effects.kpi, language), target=effects.target)
+    label = kpis.label(effects.kpi, language)
+    shown = note(key, language, kpi=label, target=effects.target)
+    if 0 < effects.replications < effects.comparison_replications:
+        column = "shapley_mean" if key == "shapley_note" else "step_mean"
+        total = float(effects.table[column].sum()) if column in effects.table.columns else float("nan")
+        shown += note(
+            "lever_replications_note",
+            language,
+            reps=effects.replications,
+            of=effects.comparison_replications,
+            kpi=label,
+            total=kpis.format_number(total, kpis.get(effects.kpi).kind, language, signed=True, compact=True),
+        )
+    return shown
 
 
 def lever_table(effects: LeverEffects, language: str = "en") -> pd.DataFrame:

@@ -72,6 +72,10 @@ _T: dict[str, dict[str, str]] = {
         "Shapley value, the mean of what it adds over all orders of adding the levers, all "
         "simulated with the same leads; the black line is its 95 % confidence interval. The "
         "table also gives each lever's effect alone and when added last.",
+        "lever_replications_note": "The levers are attributed over the comparison's first {reps} "
+        "of {of} replications (an attribution simulates every combination of the levers): they "
+        "add up to {total} in {kpi}, the difference over those {reps} replications; the summary "
+        "quotes the difference over all {of}, which differs from it by chance alone.",
         "robustness": "How robust is this conclusion?",
         "robustness_note": "The intervals above are simulation noise only. Here every assumption "
         "is drawn from its plausible range (the range files next to the scenario files) in "
@@ -218,6 +222,10 @@ _T: dict[str, dict[str, str]] = {
         "{kpi} – sein Shapley-Wert, das Mittel seines Beitrags über alle Reihenfolgen, in denen "
         "die Hebel hinzukommen, alle mit denselben Leads simuliert; die schwarze Linie ist das "
         "95-%-Konfidenzintervall. Die Tabelle nennt auch die Wirkung allein und als letzter Hebel.",
+        "lever_replications_note": "Die Hebel werden über die ersten {reps} der {of} Replikationen "
+        "des Vergleichs zugeordnet (eine Zuordnung simuliert jede Kombination der Hebel): Sie "
+        "ergeben zusammen {total} bei {kpi}, die Differenz über diese {reps} Replikationen; die "
+        "Zusammenfassung nennt die Differenz über alle {of}, die davon nur zufällig abweicht.",
         "robustness": "Wie belastbar ist diese Schlussfolgerung?",
         "robustness_note": "Die Intervalle oben erfassen nur das Simulationsrauschen. Hier wird "
         "jede Annahme aus ihrer plausiblen Spanne gezogen (Spannen-Dateien neben den "
