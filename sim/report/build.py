@@ -23,7 +23,13 @@ from sim.outputs import claim_dated_folder, git_revision, honour_umask, slug
 from sim.report.export import notebook_to_html
 from sim.report.index import write_index
 from sim.report.method import software_versions
-from sim.report.notebooks import execute_notebook, notebook_parameters, notebook_path, plain, report_replications
+from sim.report.notebooks import (
+    execute_notebook,
+    notebook_parameters,
+    notebook_path,
+    plain,
+    report_replications,
+)
 from sim.report.parameters import check_parameters
 from sim.report.scenarios import (
     DEFAULT_SCENARIOS,

@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from sim import kpis
+from sim.errors import ReportError
 from sim.experiment import attribution
 from sim.experiment.progress import terminal_progress
-from sim.errors import ReportError
 from sim.report.comparison import Comparison
 from sim.report.scenarios import ScenarioFile
 from sim.report.tables import table_html
