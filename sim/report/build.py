@@ -94,8 +94,10 @@ def make_report(
         raise ReportError(
             f"notebook {name} has no parameter {', '.join(unknown)}; it takes: {', '.join(known)}"
         )
+    if replications is None:
+        replications = report_replications(source)
     arguments: dict[str, Any] = {
-        "replications": report_replications(source) if replications is None else replications, "seed": seed, "title": title, "language": language,
+        "replications": replications, "seed": seed, "title": title, "language": language,
         "workers": workers, "reference": reference, "kpi_focus": kpi_focus,
     }
     arguments.update({key: given.pop(key) for key in ARGUMENT_PARAMETERS if key in given})

@@ -74,8 +74,8 @@ def attribute_levers(
     """Each setup that is the reference plus lever overlays, attributed by ``sim.experiment``.
 
     Over the comparison's first ``replications`` (all of them if None or fewer) with its seed:
-    the same leads (common random numbers), and the comparison's runs of the reference and the
-    target are read again from the cache. Setups that add no overlay to the reference are left
+    the same leads (common random numbers); with a cache, the comparison's own runs of the
+    reference and the target are read from it. Setups that add no overlay to the reference are left
     out, and so is everything with fewer than two replications (an attribution's intervals need two).
     """
     kpi = kpis.check(kpi, "lever attribution")[0] if kpi else attribution_kpi(comparison)
