@@ -144,9 +144,6 @@ class RepPool(simpy.PriorityResource):
                 if start is None:
                     request.succeed()
                 else:  # born processed, as a request granted at once
-                    # Dropped before the start: the task's closure holds the request, so keeping
-                    # it would make a reference cycle that only the cyclic collector could free.
-                    request.start_at_grant = None
                     request._ok = True
                     request._value = None
                     request.callbacks = None
@@ -366,8 +363,6 @@ class _OwnTaskExpiries:
             _, _, request, task_hours = heapq.heappop(waiting)
             if not request.triggered:
                 request.cancel()
-                if isinstance(request, _RepRequest):
-                    request.start_at_grant = None  # no reference cycle left behind (see RepPool)
                 self.missed(task_hours)
         while waiting and waiting[0][2].triggered:  # taken by a rep in time: nothing to watch
             heapq.heappop(waiting)
@@ -385,16 +380,19 @@ def _start_own_task(
     """One own-pipeline task: wait for a rep, hold it ``task_hours``, release it.
 
     Chained callbacks instead of a SimPy process per task: the same request, timeout and
-    release at the same instants, without a process start and end event per task.
+    release at the same instants, without a process start and end event per task. The start is
+    handed the granted request rather than closing over it: the request keeps the start (as a
+    callback or ``start_at_grant``), so a start holding the request would be a reference cycle
+    per task, which only the cyclic collector - off during a run - could free.
     """
     request = request_rep(pool, priority)
 
-    def start_task(_: simpy.Event) -> None:
+    def start_task(granted: simpy.Event) -> None:
         start = env.now
 
         def end_task(_: simpy.Event) -> None:
             account_work(start, task_hours, "own")
-            pool.release(request)
+            pool.release(granted)  # type: ignore[arg-type]
 
         env.timeout(task_hours).callbacks.append(end_task)
 

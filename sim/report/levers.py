@@ -15,17 +15,15 @@ from pathlib import Path
 import pandas as pd
 
 from sim import kpis
-from sim.errors import ReportError
 from sim.experiment import attribution
 from sim.experiment.progress import terminal_progress
 from sim.report.comparison import Comparison
+from sim.report.parameters import MIN_LEVER_REPLICATIONS, check_whole_number
 from sim.report.scenarios import ScenarioFile
 from sim.report.tables import table_html
 from sim.report.texts import note
 from sim.scenario.loader import file_title
 
-MIN_REPLICATIONS = 2
-"""Paired intervals of lever effects need at least two replications."""
 LEVER_REPLICATIONS = 10
 """Replications per lever subset by default. An attribution simulates every subset of a setup's
 levers (2^k scenarios), so it costs far more than the comparison: a report compares its setups
@@ -47,10 +45,13 @@ class LeverEffects:
     table: pd.DataFrame
     runs: attribution.SubsetRuns | None = None
     """The subset runs behind ``table``: the portfolio chart prices the same runs."""
-    replications: int = 0
-    """Replications per lever subset: the comparison's first ones (same leads)."""
     comparison_replications: int = 0
     """Replications of the comparison the summary quotes."""
+
+    @property
+    def replications(self) -> int:
+        """Replications per lever subset: the comparison's first ones (same leads)."""
+        return self.runs.replications if self.runs is not None else 0
 
 
 def lever_overlays(reference: ScenarioFile, target: ScenarioFile) -> list[Path]:
@@ -80,12 +81,10 @@ def attribute_levers(
     """
     kpi = kpis.check(kpi, "lever attribution")[0] if kpi else attribution_kpi(comparison)
     available = comparison.result.replications
-    if replications is not None and (
-        isinstance(replications, bool) or not isinstance(replications, int) or replications < MIN_REPLICATIONS
-    ):
-        raise ReportError(f"lever_replications must be a whole number >= {MIN_REPLICATIONS}, got {replications!r}")
+    if replications is not None:
+        check_whole_number("lever_replications", replications, MIN_LEVER_REPLICATIONS)
     used = available if replications is None else min(replications, available)
-    if used < MIN_REPLICATIONS:
+    if used < MIN_LEVER_REPLICATIONS:
         return []
     reference = comparison.scenarios[comparison.reference]
     found = []
@@ -108,7 +107,7 @@ def attribute_levers(
         titles = {attribution.lever_name(path): file_title(path) for path in lever_overlays(reference, target)}
         if "lever" in table.columns:
             table = table.assign(lever=[titles.get(str(lever), str(lever)) for lever in table["lever"]])
-        found.append(LeverEffects(name, kpi, table, runs, used, available))
+        found.append(LeverEffects(name, kpi, table, runs, available))
     return found
 
 
@@ -122,8 +121,7 @@ def lever_note(effects: LeverEffects, language: str = "en") -> str:
     label = kpis.label(effects.kpi, language)
     shown = note(key, language, kpi=label, target=effects.target)
     if 0 < effects.replications < effects.comparison_replications:
-        column = "shapley_mean" if key == "shapley_note" else "step_mean"
-        total = float(effects.table[column].sum()) if column in effects.table.columns else float("nan")
+        total = effects.table.attrs["total_difference"]  # all levers - none: the Shapley values' sum
         shown += note(
             "lever_replications_note",
             language,

@@ -23,8 +23,8 @@ NOTEBOOKS = ("compare", "scenario", "sensitivity")
 REPORT_REPLICATIONS = {"compare": 30, "scenario": 30, "sensitivity": 10}
 """Replications per scenario of a report unless it is told otherwise. A comparison's summary
 quotes 95 % intervals of the differences: 30 replications halve their width against 10 (t/sqrt(n):
-0.72 -> 0.37 of the spread) for about 6 % more CPU in ``leadsim report``, whose cost is the lever
-attribution (10 replications per lever combination). A sensitivity report runs every variant at
+0.72 -> 0.37 of the spread) for 5 % more replications in ``leadsim report``, whose cost is the
+lever attribution (10 replications per lever combination). A sensitivity report runs every variant at
 this count, so it stays at 10."""
 DEFAULT_REPORT_REPLICATIONS = 10
 """Replications of a report whose notebook is not one of ``NOTEBOOKS``."""

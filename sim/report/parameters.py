@@ -8,9 +8,18 @@ from sim import kpis
 from sim.errors import ReportError
 from sim.report.scenarios import find_scenario_file
 
+MIN_LEVER_REPLICATIONS = 2
+"""Paired intervals of lever effects need at least two replications."""
+
 
 def _fail(message: str) -> None:
     raise ReportError(message)
+
+
+def check_whole_number(name: str, value: Any, minimum: int) -> None:
+    """Raise ReportError unless ``value`` is a whole number (not a bool) of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        _fail(f"{name} must be a whole number >= {minimum}, got {value!r}")
 
 
 def check_parameters(
@@ -26,6 +35,7 @@ def check_parameters(
     output_dir: Any = None,
     workers: Any = None,
     cache_dir: Any = None,
+    lever_replications: Any = None,
     **others: Any,
 ) -> None:
     """Check a notebook's parameters (papermill does not); raise ReportError naming the problem."""
@@ -45,9 +55,10 @@ def check_parameters(
         find_scenario_file(scenario_file)
     if reference is not None and not isinstance(reference, str):
         _fail(f"reference must be a scenario name or None, got {reference!r}")
-    for name, value, minimum in (("replications", replications, 1), ("seed", seed, 0)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            _fail(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    check_whole_number("replications", replications, 1)
+    check_whole_number("seed", seed, 0)
+    if lever_replications is not None:
+        check_whole_number("lever_replications", lever_replications, MIN_LEVER_REPLICATIONS)
     if workers is not None and (
         isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
     ):
