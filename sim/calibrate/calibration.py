@@ -4,12 +4,15 @@ The steps run in the order a consultant would check them by hand: first what the
 directly (volumes, profiles, response times, cycles, deal values), written into a draft profile;
 then the few parameters only a simulation can find; then the whole profile is simulated once more
 and compared with the export, target by target. Nothing is written here: the caller gets the
-texts and tables and writes them into a folder it has claimed.
+texts and tables and writes them into a folder it has claimed. :func:`prepare` does everything
+up to the first simulation - the draft profile is validated and the size of the fitting is
+estimated - so a bad export or an oversized run is refused before the folder is claimed.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,8 +21,24 @@ from pathlib import Path
 import pandas as pd
 
 from sim.calibrate.estimate import ExportEstimates, estimate
-from sim.calibrate.export import LeadExport, channel_slug
-from sim.calibrate.fit import FitResult, Simulator, default_parameters, fit_all, fit_table, targets
+from sim.calibrate.export import (
+    MAX_CHANNELS,
+    MAX_LEADS_PER_WEEK,
+    ExportError,
+    LeadExport,
+    channel_slug,
+    first_lines,
+    lines,
+)
+from sim.calibrate.fit import (
+    FitParameter,
+    FitResult,
+    Simulator,
+    default_parameters,
+    fit_all,
+    fit_table,
+    targets,
+)
 from sim.calibrate.profile import (
     Setting,
     direct_settings,
@@ -27,7 +46,11 @@ from sim.calibrate.profile import (
     render_scenario,
     render_value,
 )
+from sim.errors import ExperimentError, ScenarioError
+from sim.experiment.budget import Estimate, check_budget
+from sim.experiment.budget import estimate as estimate_size
 from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Scenario
 
 PRIVACY_NOTE = (
     "Privacy: only the whitelisted columns of the export were read; lead ids and owners are salted "
@@ -47,6 +70,38 @@ class CalibrationOptions:
     fit_evaluations: int = 10
     check_replications: int = 4
     workers: int | None = 1
+
+
+MAX_FIT_EVALUATIONS = 100
+"""Most simulations per fitted parameter: the bounded search converges in 10-20, more only costs time."""
+MAX_FIT_DAYS = 3650.0
+"""Longest fitting horizon (the schema's horizon.measurement_days limit)."""
+# Where each calibrated scenario field comes from in the export, for messages about a bad value.
+_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("channels.", ("channel", "created_at")),
+    ("conversion.deal_value", ("amount",)),
+    ("conversion.sales_cycle_days", ("qualified_at", "first_contact_at", "won_at")),
+    ("sales.max_attempts", ("contact_attempts",)),
+    ("sales.reps", ("owner",)),
+    ("calendar.", ("first_contact_at",)),
+    ("handoff.", ("created_at", "first_contact_at")),
+)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Everything the export shows directly, validated as a scenario before anything is simulated."""
+
+    base: Scenario
+    estimates: ExportEstimates
+    settings: tuple[Setting, ...]
+    notes: tuple[str, ...]
+    name: str
+    header: tuple[str, ...]
+    description: str
+    scenario: Scenario
+    """The draft profile with the fitting horizon: what every fitting simulation runs."""
+    parameters: tuple[FitParameter, ...]
 
 
 @dataclass(frozen=True)
@@ -87,16 +142,40 @@ def _merge(settings: Sequence[Setting], updates: Sequence[Setting]) -> list[Sett
     return merged + list(by_path.values())
 
 
-def calibrate(
-    export: LeadExport, base_file: Path, out_dir: Path, options: CalibrationOptions = CalibrationOptions()
-) -> Calibration:
-    """Estimate, fit and check; the scenario text extends ``base_file`` as seen from ``out_dir``."""
+def _horizon(options: CalibrationOptions) -> tuple[str, ...]:
+    return (f"horizon.measurement_days={options.fit_days:g}", f"horizon.warmup_days={options.fit_warmup_days:g}")
+
+
+def check_options(options: CalibrationOptions) -> None:
+    """Refuse fitting options outside what is allowed (exit 2 naming the option), before any work."""
+    for label, value, minimum, maximum in (
+        ("--fit-replications", options.fit_replications, 2, None),
+        ("--fit-evaluations", options.fit_evaluations, 3, MAX_FIT_EVALUATIONS),
+        ("--check-replications", options.check_replications, 2, None),
+        ("--workers", options.workers, 1, None),
+    ):
+        if value is None:
+            continue
+        if value < minimum or (maximum is not None and value > maximum):
+            allowed = f"a whole number from {minimum} to {maximum}" if maximum else f"a whole number >= {minimum}"
+            raise ExperimentError(f"{label} must be {allowed} (got {value})")
+    if not (math.isfinite(options.fit_days) and 0 < options.fit_days <= MAX_FIT_DAYS):
+        raise ExperimentError(
+            f"--fit-days must be a number of days > 0 and <= {MAX_FIT_DAYS:g} (got {options.fit_days:g}); "
+            "it is the measured horizon of every fitting simulation (default 60)"
+        )
+
+
+def prepare(export: LeadExport, base_file: Path, options: CalibrationOptions = CalibrationOptions()) -> Draft:
+    """Estimate what the export shows and validate the draft profile: ExportError names column and lines."""
     base = load_scenario(base_file)
+    _check_channel_total(export, base, base_file)
     estimates = estimate(export)
+    _check_volumes(export, estimates)
     settings, notes = direct_settings(estimates, base)
     settings += response_settings(estimates, base.handoff.admin_delay_hours.mean)
     name = channel_slug(Path(export.source).stem)
-    header = [
+    header = (
         (f"Company profile calibrated by `leadsim calibrate` from {Path(export.source).name} "
         f"(layout {export.mapping}),"),
         (f"{estimates.leads} leads created {estimates.first_created:%Y-%m-%d} to {estimates.last_created:%Y-%m-%d} "
@@ -104,21 +183,109 @@ def calibrate(
         ("calibrated: estimated directly from the export; fitted: found by simulation; "
         "assumption: copied, not from the data."),
         PRIVACY_NOTE,
-    ]
-    description = f"{name}: calibrated from {estimates.leads} leads of a CRM export"
-    horizon = (
-        f"horizon.measurement_days={options.fit_days:g}", f"horizon.warmup_days={options.fit_warmup_days:g}",
     )
+    description = f"{name}: calibrated from {estimates.leads} leads of a CRM export"
     with tempfile.TemporaryDirectory(prefix="leadsim-calibrate-") as scratch:
         draft = Path(scratch) / "scenario.yaml"
+        draft.write_text(render_scenario(settings, base_file.resolve().as_posix(), name, header, description),
+                         encoding="utf-8")
+        try:
+            scenario = load_scenario(draft, list(_horizon(options)))
+        except ScenarioError as error:
+            raise _export_error(export, error, draft) from None
+    parameters = tuple(default_parameters(scenario, estimates)) if options.fit else ()
+    return Draft(base, estimates, tuple(settings), tuple(notes), name, header, description, scenario, parameters)
+
+
+def _export_error(export: LeadExport, error: ScenarioError, draft: Path) -> ExportError:
+    """A value of the draft profile the schema refused, told as the export's problem."""
+    text = re.sub(re.escape(str(draft)) + r"(:\d+)*:\s*", "", str(error))
+    generics = next((columns for prefix, columns in _SOURCES if prefix in text), ())
+    columns = [repr(export.column_names[generic]) for generic in generics if generic in export.column_names]
+    where = f" (estimated from column(s) {', '.join(columns)})" if columns else ""
+    return ExportError(
+        f"{export.source}: the values estimated from the export do not make a valid scenario{where}: {text}; "
+        "check these columns for implausible values"
+    )
+
+
+def _check_channel_total(export: LeadExport, base: Scenario, base_file: Path) -> None:
+    """The export's channels plus the base's other channels must fit into one scenario."""
+    seen = list(dict.fromkeys(export.leads["channel"]))
+    base_names = [channel.name for channel in base.channels]
+    new = [name for name in seen if name not in base_names]
+    total = len(base_names) + len(new)
+    if total <= MAX_CHANNELS:
+        return
+    beyond = new[len(new) - (total - MAX_CHANNELS):]
+    column = repr(export.column_names.get("channel", "channel"))
+    raise ExportError(
+        f"{export.source}: column {column}: the export's {len(seen)} channels and the base's "
+        f"{total - len(seen)} other channels ({base_file}) make {total}; a scenario has at most "
+        f"{MAX_CHANNELS} - the {total - MAX_CHANNELS} beyond it (e.g. {', '.join(repr(n) for n in beyond[:3])}) "
+        f"first appear on line(s) {first_lines(export.leads['channel'], beyond)}; merge small sources "
+        "with channel_aliases in a --mapping file"
+    )
+
+
+def _check_volumes(export: LeadExport, estimates: ExportEstimates) -> None:
+    """Leads per week per channel within the schema's limit (creation dates squeezed into hours are not)."""
+    limit = MAX_LEADS_PER_WEEK
+    for channel in estimates.channels:
+        if channel.leads_per_week.value <= limit:
+            continue
+        rows = export.leads.index[export.leads["channel"] == channel.name]
+        column = repr(export.column_names.get("created_at", "created_at"))
+        raise ExportError(
+            f"{export.source}: column {column}: the {channel.leads} {channel.name} leads were created within "
+            f"{estimates.weeks * 7 * 24:.3g} hours, about {channel.leads_per_week.value:,.0f} leads a week; a "
+            f"scenario allows at most {limit:,.0f} a week per channel - check the creation dates "
+            f"(lines {lines(rows)}) and the --date-format"
+        )
+
+
+def run_size(draft: Draft, options: CalibrationOptions) -> Estimate:
+    """The simulations a calibration runs at most: every fitting evaluation plus the final check."""
+    fitted = sum(1 + (parameter.fallback is not None) for parameter in draft.parameters)
+    replications = fitted * options.fit_evaluations * options.fit_replications + options.check_replications
+    return estimate_size([draft.scenario], replications)
+
+
+def check_run_size(draft: Draft, options: CalibrationOptions, source: str, yes: bool) -> None:
+    """Refuse (exit 2) a calibration above the run-size thresholds of every command, unless ``yes``."""
+    size = run_size(draft, options)
+    try:
+        check_budget(size, yes)
+    except ExperimentError:
+        leads = sum(channel.leads_per_week for channel in draft.scenario.channels)
+        raise ExperimentError(
+            f"{source}: calibrating this export is a very large run ({size.text()}): {leads:,.0f} leads a "
+            f"week over {options.fit_warmup_days + options.fit_days:g} days per simulation, "
+            f"{len(draft.parameters)} parameters x --fit-evaluations {options.fit_evaluations} x "
+            f"--fit-replications {options.fit_replications} plus --check-replications "
+            f"{options.check_replications}. Lower --fit-days or these options, use --no-fit, or pass --yes "
+            "to run it anyway"
+        ) from None
+
+
+def calibrate(
+    export: LeadExport, base_file: Path, out_dir: Path, options: CalibrationOptions = CalibrationOptions(),
+    draft: Draft | None = None,
+) -> Calibration:
+    """Estimate, fit and check; the scenario text extends ``base_file`` as seen from ``out_dir``."""
+    draft = draft if draft is not None else prepare(export, base_file, options)
+    estimates, name, header, description = draft.estimates, draft.name, draft.header, draft.description
+    settings, notes = list(draft.settings), list(draft.notes)
+    horizon = _horizon(options)
+    with tempfile.TemporaryDirectory(prefix="leadsim-calibrate-") as scratch:
+        draft_file = Path(scratch) / "scenario.yaml"
         absolute = base_file.resolve().as_posix()
-        draft.write_text(render_scenario(settings, absolute, name, header, description), encoding="utf-8")
-        scenario = load_scenario(draft)
+        draft_file.write_text(render_scenario(settings, absolute, name, header, description), encoding="utf-8")
         results: list[FitResult] = []
         found = targets(estimates)
         if options.fit:
-            simulator = Simulator(draft, horizon, options.fit_replications, options.seed, options.workers)
-            results, _ = fit_all(simulator, default_parameters(scenario, estimates), found, options.fit_evaluations)
+            simulator = Simulator(draft_file, horizon, options.fit_replications, options.seed, options.workers)
+            results, _ = fit_all(simulator, draft.parameters, found, options.fit_evaluations)
             settings = _merge(settings, [
                 Setting(result.path, _rounded(result.value), result.comment) for result in results
             ])

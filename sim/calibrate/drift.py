@@ -8,14 +8,18 @@ both intervals together allow (the same rule as ``within_tolerance``), so noise 
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
 import pandas as pd
 
 from sim.errors import LeadsimError
+from sim.files import read_regular
 
 OBSERVED_COLUMNS = ("target", "observed", "observed_ci_low", "observed_ci_high")
+MAX_FIT_TABLE_BYTES = 10 * 1024 * 1024
+"""A fit.csv holds one row per target (a few KB); a larger file is not one calibrate wrote."""
 
 
 class DriftError(LeadsimError):
@@ -26,8 +30,8 @@ def read_previous(folder: Path) -> pd.DataFrame:
     """The observed columns of a previous calibration folder's ``fit.csv``."""
     path = folder / "fit.csv" if folder.is_dir() else folder
     try:
-        table = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        table = pd.read_csv(io.BytesIO(read_regular(path, MAX_FIT_TABLE_BYTES)))
+    except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise DriftError(f"--previous {folder}: cannot read {path.name} of the previous calibration ({error})") from None
     missing = [column for column in OBSERVED_COLUMNS if column not in table]
     if missing:

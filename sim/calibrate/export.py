@@ -4,8 +4,9 @@ A CRM export is whatever the client's system produced: a semicolon-separated fil
 Excel, US dates with AM/PM, empty cells, columns nobody asked for. This module reads only the
 whitelisted columns of a profile (``sim.calibrate.profiles``), parses dates in the common
 spreadsheet formats in a given time zone, hashes ids and owners, and rejects what cannot be
-right (missing columns, unparseable dates, contact before creation, duplicated ids) with one
-message per problem naming the column and the file lines, so the consultant can fix the export.
+right (missing columns, unparseable dates, contact before creation, duplicated ids, values beyond
+what a scenario allows) with one message per problem naming the column and the file lines, so the
+consultant can fix the export. Only a regular file of at most MAX_EXPORT_BYTES is read.
 """
 
 from __future__ import annotations
@@ -25,12 +26,31 @@ import pandas as pd
 
 from sim.calibrate.profiles import DATE_COLUMNS, REQUIRED_COLUMNS, ColumnMapping
 from sim.errors import LeadsimError
+from sim.files import FileTooLargeError, NotRegularFileError, read_regular
+from sim.scenario.limits import clip
+from sim.scenario.schema import HUGE
 
 SHOWN_LINES = 5
 """How many offending lines a message lists (the first few are enough to find the pattern)."""
 CLOCK_SKEW_HOURS = 1 / 60
 """Contact up to a minute before creation is clock skew between systems, not an error."""
 HASH_CHARS = 12
+MAX_EXPORT_BYTES = 50 * 1024 * 1024
+"""Largest export read (50 MiB): a year of an ordinary CRM's leads is a few MB, and the file is
+held in memory whole. Larger files are usually full of columns leadsim never reads."""
+# The scenario schema's limits for what the export sets, checked here so a bad value is named by
+# its column and lines instead of by a line of the generated scenario (a test keeps them in step).
+MAX_CHANNELS = 100
+"""Channels a scenario may have (``channels``)."""
+MAX_ATTEMPTS = 100
+"""Contact attempts per lead (``sales.max_attempts`` is 1-100)."""
+MAX_LEADS_PER_WEEK = 100_000
+"""Leads a week per channel (``channels[].leads_per_week``)."""
+MAX_OWNERS = 1000
+"""Distinct owners of contacted leads (they become ``sales.reps``, 1-1000)."""
+MAX_AMOUNT = HUGE
+"""Largest deal amount (amounts and durations in a scenario are at most 10^12)."""
+_NOT_FINITE = re.compile(r"^[+-]?(?:inf|infinity|nan)$", re.IGNORECASE)
 
 # Families of spreadsheet date formats; within a family, formats fill what the previous left.
 DATE_FAMILIES: dict[str, tuple[str, ...]] = {
@@ -60,6 +80,8 @@ class LeadExport:
     timezone: str
     date_formats: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    column_names: dict[str, str] = field(default_factory=dict)
+    """The export's column of each generic column, for messages ('channel' -> 'Original Source')."""
 
     @property
     def has(self) -> frozenset[str]:
@@ -98,6 +120,8 @@ def read_export(
 ) -> LeadExport:
     """Read and check a CRM export; raise ExportError naming column and lines on bad input."""
     zone = _zone(timezone)
+    if date_format:
+        check_date_format(date_format)
     text = _decode(path, encoding)
     raw = _parse_csv(text, path, mapping)
     problems: list[str] = []
@@ -116,9 +140,8 @@ def read_export(
             if problem:
                 problems.append(problem)
         elif generic in ("contact_attempts", "amount"):
-            leads[generic], problem = _numbers(values, column, whole=generic == "contact_attempts")
-            if problem:
-                problems.append(problem)
+            leads[generic], found = _numbers(values, column, generic)
+            problems += found
         elif generic in ("lead_id", "owner"):
             leads[generic] = values.where(values != "")
         elif generic == "lost_reason":
@@ -130,16 +153,36 @@ def read_export(
         if problem:
             problems.append(problem)
     problems += _check_rows(leads, mapping, date_only)
+    aliases = {key.strip().lower(): value for key, value in mapping.channel_aliases.items()}
+    leads["channel"] = leads["channel"].map(
+        lambda value: aliases.get(value.lower(), channel_slug(value)) if value else "unknown"
+    )
+    problems += _check_counts(leads, mapping)
     if problems:
         raise ExportError(f"{path}: " + f"\n{path}: ".join(problems))
     leads["lead_id"] = leads["lead_id"].map(lambda value: hash_value(value, salt))
     if "owner" in leads:
         leads["owner"] = leads["owner"].map(lambda value: hash_value(value, salt), na_action="ignore")
-    aliases = {key.strip().lower(): value for key, value in mapping.channel_aliases.items()}
-    leads["channel"] = leads["channel"].map(
-        lambda value: aliases.get(value.lower(), channel_slug(value)) if value else "unknown"
-    )
-    return LeadExport(leads.reset_index(drop=True), str(path), mapping.name, timezone, formats)
+    names = {generic: column for generic, column in mapping.columns.items() if column in raw}
+    return LeadExport(leads.reset_index(drop=True), str(path), mapping.name, timezone, formats, column_names=names)
+
+
+def check_date_format(date_format: str) -> None:
+    """Refuse a --date-format that is no strftime format ('%Q', a stray '%', a repeated field)."""
+    try:
+        pd.to_datetime(pd.Series(["2026-01-01"]), format=date_format, errors="coerce")
+    except (ValueError, TypeError, re.error) as error:
+        raise ExportError(
+            f"--date-format {clip(date_format)!r} is not a date format ({error}); use strftime "
+            "directives, each once, e.g. --date-format '%d.%m.%Y %H:%M' (%d day, %m month, %Y year, "
+            "%H hour, %M minute, %S second, %I/%p 12-hour clock)"
+        ) from None
+
+
+def first_lines(values: pd.Series, chosen: Sequence[str]) -> str:
+    """File lines on which each of ``chosen`` first appears in ``values`` (the first few)."""
+    first = values.drop_duplicates()  # keeps each value's first row (its index)
+    return lines(sorted(first.index[first.isin(list(chosen))]))
 
 
 # ------------------------------------------------------------------ file level
@@ -156,7 +199,19 @@ def _zone(name: str) -> ZoneInfo:
 
 def _decode(path: Path, encoding: str) -> str:
     try:
-        data = path.read_bytes()
+        data = read_regular(path, MAX_EXPORT_BYTES)
+    except NotRegularFileError as error:
+        raise ExportError(
+            f"{path}: the export is {error}; pass the CSV file the CRM exported (a FIFO, device or "
+            "folder is never read)"
+        ) from None
+    except FileTooLargeError as error:
+        raise ExportError(
+            f"{path}: the export is {error.size:,} bytes; calibrate reads exports of at most "
+            f"{MAX_EXPORT_BYTES // 1024**2} MiB ({MAX_EXPORT_BYTES:,} bytes), held in memory whole - "
+            "a year of an ordinary CRM's leads is a few MB. Export only the columns calibrate reads "
+            "(docs/calibration.md) or a shorter period"
+        ) from None
     except OSError as error:
         raise ExportError(f"{path}: cannot read the export ({error.strerror or error})") from error
     if not data.strip():
@@ -210,6 +265,9 @@ def _parse_csv(text: str, path: Path, mapping: ColumnMapping) -> pd.DataFrame:
         frame = pd.read_csv(
             io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, skipinitialspace=True,
             usecols=lambda name: name.strip() in wanted, on_bad_lines="error",
+            # Never an implicit index: pandas would silently take the first columns of a file
+            # whose rows are longer than its header as the index (and read the rest shifted).
+            index_col=False,
         )
     except (pd.errors.ParserError, csv.Error, ValueError) as error:
         raise ExportError(
@@ -219,7 +277,37 @@ def _parse_csv(text: str, path: Path, mapping: ColumnMapping) -> pd.DataFrame:
     frame.columns = [str(name).strip() for name in frame.columns]
     if frame.empty:
         raise ExportError(f"{path}: the export has a header but no lead rows")
+    # With usecols pandas ignores fields beyond the header, so a shifted row would pass unnoticed.
+    long_rows = _long_rows(text, delimiter, len(header))
+    if long_rows:
+        shown = ", ".join(f"{line} ({fields} fields)" for line, fields in long_rows[:SHOWN_LINES])
+        more = f" and {len(long_rows) - SHOWN_LINES} more" if len(long_rows) > SHOWN_LINES else ""
+        raise ExportError(
+            f"{path}: {len(long_rows)} row(s) have more fields than the header (line 1 has "
+            f"{len(header)} columns), on line(s) {shown}{more}; a value containing the delimiter "
+            f"{delimiter!r} must be quoted - check these rows for a shifted or unquoted field"
+        )
     return frame
+
+
+def _long_rows(text: str, delimiter: str, width: int) -> list[tuple[int, int]]:
+    """(line, fields) of rows with non-empty fields beyond the header's ``width`` columns.
+
+    Empty trailing fields (a delimiter at the end of every row, as some spreadsheets write) are no
+    harm: nothing is shifted.
+    """
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
+    found: list[tuple[int, int]] = []
+    try:
+        next(reader, None)
+        start = reader.line_num + 1
+        for record in reader:
+            if len(record) > width and any(value.strip() for value in record[width:]):
+                found.append((start, len(record)))
+            start = reader.line_num + 1
+    except csv.Error:  # pandas has already read the file; a quirk of the csv module is no finding
+        return found
+    return found
 
 
 def _source_of(generic: str, mapping: ColumnMapping) -> tuple[str, ...]:
@@ -287,18 +375,46 @@ def _parse_family(values: pd.Series, formats: Sequence[str], zone: ZoneInfo) -> 
     return result
 
 
-def _numbers(values: pd.Series, column: str, whole: bool) -> tuple[pd.Series, str | None]:
-    cleaned = values.fillna("").map(_number_text)
+def _numbers(values: pd.Series, column: str, generic: str) -> tuple[pd.Series, list[str]]:
+    """Amounts or attempts as numbers, and a message per kind of bad value (with lines and examples)."""
+    whole = generic == "contact_attempts"
+    maximum = MAX_ATTEMPTS if whole else MAX_AMOUNT
+    text = values.fillna("").str.strip()
+    cleaned = text.map(_number_text)
     numbers = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce")
-    bad = values.index[(cleaned != "") & numbers.isna()]
+    # 'inf' and 'nan' lose their letters in _number_text; 400 digits become inf in to_numeric.
+    infinite = values.index[text.str.match(_NOT_FINITE) | (numbers.notna() & ~np.isfinite(numbers))]
+    numbers[infinite] = np.nan
+    bad = values.index[(cleaned != "") & numbers.isna()].difference(infinite)
     negative = values.index[numbers < 0]
     if whole:
         negative = negative.union(values.index[numbers.notna() & (numbers % 1 != 0)])
-    if len(bad) or len(negative):
-        rows = bad.union(negative)
-        kind = "a whole number >= 0" if whole else "a number >= 0"
-        return numbers, f"column {column!r}: expected {kind}, on line(s) {lines(rows)}"
-    return numbers, None
+    kind = "a whole number" if whole else "a number"
+    allowed = f"{kind} from 0 to {maximum:,.0f}" if whole else f"{kind} from 0 to 10^12"
+    problems = []
+    for rows, what in ((bad, "not a number"), (infinite, "not a finite number"), (negative, "below 0" if not whole
+                       else "negative or not whole")):
+        if len(rows):
+            problems.append(
+                f"column {column!r}: {len(rows)} value(s) {what}, on line(s) {lines(rows)} "
+                f"(e.g. {_examples(values, rows)}); expected {allowed} or an empty cell"
+            )
+    large = values.index[numbers > maximum]
+    if len(large):
+        limit = (
+            f"a scenario allows at most {MAX_ATTEMPTS} contact attempts per lead (sales.max_attempts "
+            f"is 1 to {MAX_ATTEMPTS}) - correct these rows or leave contact_attempts out of the mapping"
+            if whole else "a deal amount is at most 10^12"
+        )
+        problems.append(
+            f"column {column!r}: {len(large)} value(s) above {maximum:,.0f}, on line(s) {lines(large)} "
+            f"(e.g. {_examples(values, large)}); {limit}"
+        )
+    return numbers, problems
+
+
+def _examples(values: pd.Series, rows: pd.Index) -> str:
+    return ", ".join(repr(clip(str(value), 40)) for value in values[rows][:3])
 
 
 def _number_text(text: str) -> str:
@@ -332,6 +448,32 @@ def _outcome(
     if len(undated) and problem is None:
         problem = f"column {rule.closed_at!r}: closed (won or lost) leads without a close date on line(s) {lines(undated)}"
     return problem
+
+
+def _check_counts(leads: pd.DataFrame, mapping: ColumnMapping) -> list[str]:
+    """Channels and owners beyond what a scenario can hold (channels, sales.reps)."""
+    problems: list[str] = []
+    channels = list(dict.fromkeys(leads["channel"]))
+    if len(channels) > MAX_CHANNELS:
+        beyond = channels[MAX_CHANNELS:]
+        problems.append(
+            f"column {mapping.expected('channel')}: {len(channels)} different channels (e.g. "
+            f"{', '.join(repr(clip(name, 40)) for name in beyond[:3])}); a scenario has at most "
+            f"{MAX_CHANNELS} - the channels beyond the {MAX_CHANNELS}th first appear on line(s) "
+            f"{first_lines(leads['channel'], beyond)}; merge small sources into one channel with "
+            "channel_aliases in a --mapping file"
+        )
+    if "owner" in leads and "first_contact_at" in leads:
+        owners = leads["owner"][leads["first_contact_at"].notna()].dropna()
+        distinct = list(dict.fromkeys(owners))
+        if len(distinct) > MAX_OWNERS:
+            problems.append(
+                f"column {mapping.expected('owner')}: {len(distinct):,} different owners of contacted leads; "
+                f"they become sales.reps, which is 1 to {MAX_OWNERS} - the owners beyond the "
+                f"{MAX_OWNERS}th first appear on line(s) {first_lines(owners, distinct[MAX_OWNERS:])}; "
+                "map a team column instead of a person, or leave owner out of the mapping"
+            )
+    return problems
 
 
 def _check_rows(leads: pd.DataFrame, mapping: ColumnMapping, date_only: dict[str, pd.Series]) -> list[str]:

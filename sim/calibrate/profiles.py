@@ -16,6 +16,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from sim.errors import LeadsimError
+from sim.files import read_regular
 
 GENERIC_COLUMNS: tuple[str, ...] = (
     "lead_id", "created_at", "channel", "first_contact_at", "contact_attempts", "mql_at",
@@ -27,6 +28,9 @@ DATE_COLUMNS: tuple[str, ...] = (
     "created_at", "first_contact_at", "mql_at", "sql_at", "qualified_at", "won_at", "lost_at",
 )
 PROFILE_NAMES: tuple[str, ...] = ("generic", "hubspot", "salesforce")
+
+MAX_MAPPING_BYTES = 1024 * 1024
+"""A mapping file is a few dozen lines; like a scenario file it is read only up to 1 MiB."""
 
 
 class MappingError(LeadsimError):
@@ -157,9 +161,9 @@ def profile(name: str) -> ColumnMapping:
 def load_mapping(path: Path) -> ColumnMapping:
     """A user mapping file: ``columns: {generic: export column}`` plus optional outcome and aliases."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise MappingError(f"--mapping {path}: cannot read the file ({error})") from error
+        text = read_regular(path, MAX_MAPPING_BYTES).decode("utf-8")
+    except (OSError, UnicodeDecodeError, ValueError) as error:  # ValueError: a FIFO, device or huge file
+        raise MappingError(f"--mapping {path}: cannot read the file ({error})") from None
     try:
         data = YAML(typ="safe").load(text)
     except YAMLError as error:

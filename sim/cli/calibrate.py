@@ -1,10 +1,11 @@
 """The ``leadsim calibrate`` command: a company profile from the client's own CRM export.
 
 The consultant exports the client's leads from HubSpot, Salesforce or any CRM as CSV and runs
-``leadsim calibrate leads.csv --out client/``. The export is read and checked completely first,
-so a bad file ends with a message naming the column and lines and leaves no folder behind; only
-then is the output folder claimed and ``scenario.yaml``, ``fit.csv`` and ``calibration.md``
-written, each atomically.
+``leadsim calibrate leads.csv --out client/``. The options, the export and the draft profile are
+checked completely first and the size of the fitting is estimated, so a bad file ends with a
+message naming the column and lines, and an oversized run is refused unless ``--yes`` is given -
+both leave no folder behind; only then is the output folder claimed and ``scenario.yaml``,
+``fit.csv`` and ``calibration.md`` written, each atomically.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from sim.cli.experiment import ForceOption, _console, open_output
-from sim.errors import ExperimentError
+from sim.cli.experiment import ForceOption, YesOption, _console, open_output
 
 ProfileOption = Annotated[
     str, typer.Option("--profile", "-p", help="Export layout: generic, hubspot or salesforce.")
@@ -42,7 +42,9 @@ def calibrate_command(
     fit: Annotated[bool, typer.Option("--fit/--no-fit", help="Fit the parameters the data cannot show directly.")] = True,
     fit_days: Annotated[float, typer.Option("--fit-days", help="Measured days per fitting simulation.")] = 60.0,
     fit_replications: Annotated[int, typer.Option("--fit-replications", help="Replications per fitting step.")] = 3,
-    fit_evaluations: Annotated[int, typer.Option("--fit-evaluations", help="Simulations per fitted parameter.")] = 10,
+    fit_evaluations: Annotated[
+        int, typer.Option("--fit-evaluations", help="Simulations per fitted parameter (3 to 100).")
+    ] = 10,
     check_replications: Annotated[
         int, typer.Option("--check-replications", help="Replications of the final fit check.")
     ] = 4,
@@ -52,40 +54,42 @@ def calibrate_command(
         typer.Option("--previous", help="An earlier calibration folder: flag what drifted since (drift.csv)."),
     ] = None,
     force: ForceOption = False,
+    yes: YesOption = False,
 ) -> None:
     """Calibrate a scenario to a CRM export: writes scenario.yaml, fit.csv and calibration.md."""
     from sim.bundled import scenarios_dir
-    from sim.calibrate.calibration import CalibrationOptions, calibrate
+    from sim.calibrate.calibration import (
+        CalibrationOptions,
+        calibrate,
+        check_options,
+        check_run_size,
+        prepare,
+    )
     from sim.calibrate.drift import drift_markdown, drift_table, read_previous
     from sim.calibrate.export import read_export
     from sim.calibrate.profiles import load_mapping
     from sim.calibrate.profiles import profile as builtin_profile
     from sim.scenario.loader import load_scenario
 
-    for label, value, minimum in (
-        ("--fit-replications", fit_replications, 2), ("--fit-evaluations", fit_evaluations, 3),
-        ("--check-replications", check_replications, 2),
-    ):
-        if value < minimum:
-            raise ExperimentError(f"{label} must be at least {minimum} (got {value})")
-    if not fit_days > 0:
-        raise ExperimentError(f"--fit-days must be > 0 (got {fit_days:g})")
+    options = CalibrationOptions(
+        seed=seed, fit=fit, fit_days=fit_days, fit_replications=fit_replications,
+        fit_evaluations=fit_evaluations, check_replications=check_replications, workers=workers,
+    )
+    check_options(options)
     column_mapping = load_mapping(mapping) if mapping is not None else builtin_profile(profile)
     base_file = extends if extends is not None else scenarios_dir() / "base.yaml"
     load_scenario(base_file)  # a broken base is the user's input too: fail before reading further
     leads = read_export(export, column_mapping, timezone=timezone, date_format=date_format, encoding=encoding)
     earlier = read_previous(previous) if previous is not None else None
-    options = CalibrationOptions(
-        seed=seed, fit=fit, fit_days=fit_days, fit_replications=fit_replications,
-        fit_evaluations=fit_evaluations, check_replications=check_replications, workers=workers,
-    )
+    draft = prepare(leads, base_file, options)  # the export's values, checked against the schema
+    check_run_size(draft, options, str(export), yes)
     console = _console()
     shown = escape(str(export))  # a file name is not rich markup
     console.print(f"read {len(leads.leads)} leads from {shown}" + ("; fitting by simulation …" if fit else ""))
     # Every input is checked above; only now is the output folder claimed (exclusively).
     with open_output(out, "calibrate", force) as folder:
         out_dir = folder.shown
-        result = calibrate(leads, base_file, out_dir, options)
+        result = calibrate(leads, base_file, out_dir, options, draft)
         summary = result.summary
         drift = None
         if earlier is not None and previous is not None:

@@ -10,6 +10,7 @@ chosen combinations, and writes every combination to ``portfolio.csv``.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -58,6 +59,7 @@ def portfolio_command(
     if replications < 2:
         raise ExperimentError(f"--replications: a portfolio needs at least 2 for intervals (got {replications})")
     check_measure(kpi)
+    check_lever_files(reference, target_file, values["levers"] or ())
     if target is not None:
         parse_target(target, kpi)  # before the output folder is made
     with open_output(values["out"], "portfolio", values["force"]) as folder:  # claimed before the runs
@@ -87,6 +89,38 @@ def portfolio_command(
         console.print(_choice_line(f"best within {_money(result.budget)} a year", result.best, kpi, ""))
     console.print(f"subset runs: {result.runs.kpis['scenario'].nunique()} scenarios × {replications} replications")
     console.print(f"written: {folder.shown / 'portfolio.csv'}")
+
+
+def check_lever_files(reference: Path, target_file: Path, levers: Sequence[Path]) -> None:
+    """Refuse a --lever that is not a lever overlay file, naming the levers FROM → TO has.
+
+    Otherwise the loader reports the missing file from inside a temporary subset scenario.
+    """
+    import os
+    import stat
+
+    from sim.experiment.attribution import lever_files_between, lever_name
+    from sim.files import kind_of
+    from sim.scenario.loader import resolve_scenario
+
+    for lever in levers:
+        try:
+            mode = os.stat(lever).st_mode
+        except OSError as error:
+            problem = "no such file" if isinstance(error, FileNotFoundError) else (error.strerror or str(error))
+        else:
+            if stat.S_ISREG(mode):
+                continue
+            problem = f"{kind_of(mode)}, not a scenario file"
+        between = lever_files_between(resolve_scenario(reference), resolve_scenario(target_file))
+        known = (
+            f"{', '.join(lever_name(path) for path in between)} (e.g. --lever {between[0]})" if between
+            else f"none - {target_file} does not extend {reference} plus lever overlays"
+        )
+        raise ExperimentError(
+            f"--lever {str(lever)!r}: {problem}. A lever is an overlay scenario file (YAML); the levers "
+            f"between FROM and TO are {known}. Leave out --lever to use all of them"
+        )
 
 
 def _choice_line(title: str, choice: object, measure: str, target: str) -> str:

@@ -19,7 +19,6 @@ import io
 import json
 import logging
 import os
-import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ import pyarrow as pa
 
 import sim
 from sim.errors import ExperimentError
+from sim.files import open_regular
 from sim.outputs import write_atomically
 from sim.scenario.schema import Scenario
 
@@ -202,21 +202,7 @@ def _decode_payload(header: dict[str, Any], payload: bytes, tables: bool = True)
 
 def _open_regular(path: Path) -> io.BufferedReader:
     """Open ``path`` for reading only if it is a regular file (never a FIFO, device or symlink)."""
-    if not stat.S_ISREG(os.lstat(path).st_mode):
-        raise ValueError("not a regular file")
-    # O_NONBLOCK: a FIFO swapped in after the check must not block the open; fstat re-checks.
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    handle = os.open(path, flags)
-    try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError("not a regular file")
-        if info.st_size > _MAX_ENTRY_BYTES:
-            raise ValueError(f"{info.st_size} bytes, more than any replication writes")
-        return os.fdopen(handle, "rb")
-    except BaseException:
-        os.close(handle)
-        raise
+    return open_regular(path, _MAX_ENTRY_BYTES, follow_symlinks=False)
 
 
 class ReplicationCache:
