@@ -42,7 +42,7 @@ from sim.experiment.attribution import (
 from sim.experiment.portfolio import check_measure, direction, measure_values
 from sim.scenario.loader import display_path, resolve_scenario, with_overrides
 from sim.scenario.ranges import Parameter, uncertain_parameters
-from sim.scenario.records import ResolvedScenario
+from sim.scenario.records import ResolvedScenario, format_value
 from sim.scenario.schema import Scenario
 
 DESIGNS = ("lhs", "sobol", "morris")
@@ -187,8 +187,34 @@ def world_scenario(setup: Setup, parameters: Sequence[Parameter], row: np.ndarra
     except ScenarioError as error:
         raise ScenarioError(
             f"sampled world {sample} of the assumption ranges makes {setup.name} invalid – narrow the "
-            f"range named below in its range file:\n{error}"
+            f"range named below in its range file:\n{error}{_sampled_culprits(setup, parameters, row, error)}"
         ) from None
+
+
+def _sampled_culprits(setup: Setup, parameters: Sequence[Parameter], row: np.ndarray, error: ScenarioError) -> str:
+    """The range-file lines of the sampled values a world's problems concern (their key or a key below it).
+
+    A cross-field rule (tasks in cycle order, shares adding up) is reported at the enclosing key,
+    whose file line is the scenario's, not the range's: this names the ranges to narrow.
+    """
+    lines: list[str] = []
+    for problem in getattr(error, "problems", None) or []:
+        below = [
+            (parameter, value) for parameter, value in zip(parameters, row, strict=True)
+            if parameter.key in setup.parameter_keys
+            and (parameter.path == problem.path or parameter.path.startswith(f"{problem.path}."))
+        ]
+        # A rule over several items names the key it checks (at_cycle_share): keep only those.
+        named = [item for item in below if item[0].path.rsplit(".", 1)[-1] in problem.message]
+        for parameter, value in named or below:
+            shown = format_value(int(value) if parameter.integer else float(value))
+            line = (
+                f"{parameter.origin.location}: {parameter.path}: sampled {shown} from range "
+                f"[{format_value(parameter.low)}, {format_value(parameter.high)}]"
+            )
+            if line not in lines:
+                lines.append(line)
+    return "".join(f"\n{line}" for line in lines)
 
 
 def world_label(setup: str, sample: int) -> str:

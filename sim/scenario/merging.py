@@ -24,6 +24,7 @@ from sim.scenario.limits import (
 from sim.scenario.messages import (
     _model_of,
     _semantic_path,
+    _sequence_item,
     _sequence_item_model,
     _strip,
     _unknown_key,
@@ -200,6 +201,14 @@ def _override_path(data: dict[str, Any], parts: Sequence[str], where: str) -> Ke
             model, annotation = item_model, item_model
             index += 1
             continue
+        item_annotation = _sequence_item(annotation)
+        if item_annotation is not None:
+            # Any other list (selling.tasks, a profile): its items are addressed by index, as
+            # the range files and ``leadsim explain`` write them (selling.tasks.0.hours.mean).
+            path.append(_list_index(data, path, parts, index, where))
+            annotation, model = item_annotation, _model_of(item_annotation)
+            index += 1
+            continue
         if get_origin(_strip(annotation)[0]) is dict and index == len(parts) - 1:
             # A mapping of named entries (e.g. costs.org_costs_per_year): any name is a key.
             path.append(part)
@@ -212,3 +221,36 @@ def _override_path(data: dict[str, Any], parts: Sequence[str], where: str) -> Ke
     return tuple(path)
 
 
+
+
+def _list_index(data: dict[str, Any], path: Sequence[Any], parts: Sequence[str], index: int, where: str) -> int:
+    """The list item ``parts[index]`` addresses below ``path``: a whole number within the list as merged."""
+    shown, parent, part = ".".join(parts[: index + 1]), ".".join(parts[:index]), parts[index]
+    node: Any = data
+    for key in path:
+        if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            node = node[key]
+        elif isinstance(node, dict):
+            node = node.get(key)
+        else:
+            node = None
+    if not isinstance(node, list):
+        # Indexing into the schema's default would differ from editing a file, which can only
+        # restate the whole list: say so instead of guessing.
+        raise ScenarioError(
+            f"{where}: {shown}: the files do not set the list '{parent}', so it has no item {clip(part, 40)!r} "
+            f"to change – set the whole list, e.g. --set {parent}=[…]"
+        )
+    count = len(node)
+    items = f"{count} item{'' if count == 1 else 's'}" + (f" (indexes 0–{count - 1})" if count else "")
+    if not (part.isascii() and part.isdigit()):
+        raise ScenarioError(
+            f"{where}: {shown}: '{parent}' is a list of {items}; address an item by its index, "
+            f"a whole number such as {parent}.0, not {clip(part, 40)!r}"
+        )
+    position = int(part)
+    if position >= count:
+        raise ScenarioError(
+            f"{where}: {shown}: index {position} is out of range – '{parent}' has {items}"
+        )
+    return position

@@ -92,6 +92,10 @@ def _spot(path: KeyPath) -> _Spot | None:
             info = model.model_fields[part]
             annotation, constraints = info.annotation, list(info.metadata)
             continue
+        core, _ = _strip(annotation)
+        if get_origin(core) is dict:  # a named entry (costs.org_costs_per_year.crm): the value type
+            annotation, constraints = get_args(core)[1], []
+            continue
         item = _sequence_item(annotation)
         if item is None:
             return None

@@ -23,13 +23,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from sim.scenario.limits import clip
 from sim.scenario.loader import _read_file, display_path
+from sim.scenario.messages import _LIMIT_ERRORS, _describe, _plausibility_reason, _spot
 from sim.scenario.records import (
+    KeyPath,
     Origin,
     Problem,
     ResolvedScenario,
@@ -133,12 +135,40 @@ def _problem_words(error: Mapping[str, Any]) -> str:
     return where + message
 
 
+def _outside_schema(key_path: KeyPath, low: float, high: float) -> str:
+    """Why a range reaches values the scenario schema refuses at ``key_path`` ('' when both ends are allowed).
+
+    Every sampled world is a scenario, so a range must not leave what a scenario file may say
+    (e.g. 100,000 leads a week per channel); whole-number values are sampled rounded inward, so
+    their ends are checked as ``ceil(low)`` and ``floor(high)``.
+    """
+    spot = _spot(key_path)
+    if spot is None:
+        return ""
+    whole = spot.annotation is int
+    ends = (("low", low, math.ceil(low) if whole else low), ("high", high, math.floor(high) if whole else high))
+    allowed: Any = Annotated[spot.annotation, *spot.constraints]  # the field's type with its limits
+    adapter: TypeAdapter[Any] = TypeAdapter(allowed)
+    for side, written, sampled in ends:
+        try:
+            adapter.validate_python(sampled)
+        except ValidationError as error:
+            rounded = f" (sampled as {sampled})" if sampled != written else ""
+            why = _plausibility_reason(spot, _LIMIT_ERRORS.get(error.errors()[0]["type"], ""))
+            return (
+                f"range [{format_value(low)}, {format_value(high)}]: its {side} end {format_value(written)}{rounded} "
+                f"is outside what a scenario may set here; allowed: {_describe(spot)}"
+                + (f" ({why})" if why else "") + " – narrow the range"
+            )
+    return ""
+
+
 def load_ranges(scenario_file: str | os.PathLike[str]) -> dict[str, RangeEntry]:
     """The validated range entries of a scenario file's companion (empty when it has none).
 
     Raises a ScenarioValidationError (file:line for every problem) for an unknown key path, a
-    range that excludes the file's value, a non-numeric value given a range, a bad distribution
-    name or a missing reason.
+    range that excludes the file's value, a range end the scenario schema refuses at that path,
+    a non-numeric value given a range, a bad distribution name or a missing reason.
     """
     scenario_path = Path(scenario_file)
     companion = ranges_file_for(scenario_path)
@@ -147,6 +177,7 @@ def load_ranges(scenario_file: str | os.PathLike[str]) -> dict[str, RangeEntry]:
     raw, provenance, _ = _read_file(companion)
     own, _, _ = _read_file(scenario_path)
     own.pop("extends", None)
+    key_paths = {_dotted(path): path for path, _ in _leaves(own, ())}
     values = {_dotted(path): value for path, value in _leaves(own, ())}
     shown = display_path(companion)
     problems: list[Problem] = []
@@ -182,6 +213,10 @@ def load_ranges(scenario_file: str | os.PathLike[str]) -> dict[str, RangeEntry]:
                     f"range [{format_value(low)}, {format_value(high)}] excludes the file's value "
                     f"{format_value(value)}; widen it or change the value",
                 ))
+                continue
+            outside = _outside_schema(key_paths[path], low, high)
+            if outside:
+                problems.append(Problem(origin.location, path, outside))
                 continue
         entries[path] = RangeEntry(path, spec, origin)
     if problems:
