@@ -12,12 +12,16 @@ import json
 import os
 import re
 import shutil
+import socket
+import stat as stat_module
 import subprocess
+import sys
 import tempfile
+import time
 import unicodedata
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +29,9 @@ from typing import Any
 from sim.errors import OutputError
 
 __all__ = [
+    "CLAIM_FILE",
     "DEFAULT_CACHE_DIR",
+    "MANIFEST_FILE",
     "OutputError",
     "check_can_create",
     "check_target_file",
@@ -35,7 +41,11 @@ __all__ = [
     "current_umask",
     "git_revision",
     "honour_umask",
+    "mark_owner",
+    "owner_alive",
+    "owner_record",
     "release_claim",
+    "remove_abandoned",
     "replace_folder",
     "slug",
     "write_atomically",
@@ -188,19 +198,30 @@ def _make_parent(folder: Path) -> None:
 
 
 def claim_folder(folder: str | os.PathLike[str]) -> Path:
-    """Create ``folder`` exclusively, so no other run can write into it; exit 2 if it exists."""
+    """Create ``folder`` exclusively, so no other run can write into it; exit 2 if it is taken.
+
+    An existing empty folder is claimed with a lock file; a folder whose claim was left by a
+    process that is gone (a run killed with ``kill -9``) is taken over, so the same command
+    resumes it.
+    """
     path = Path(folder)
     _make_parent(path)
     try:
         path.mkdir()  # atomic: of two runs racing for the same folder exactly one succeeds
     except FileExistsError:
-        if path.is_dir() and not path.is_symlink() and _claim_empty(path):
+        if path.is_symlink():
+            raise OutputError(
+                f"--out {path} is a symbolic link; give the folder it points to, choose another --out, "
+                "or pass --force (which replaces the link, not its target, by a new folder)"
+            ) from None
+        if not path.is_dir():
+            raise OutputError(
+                f"--out {path} is a file, not a folder; choose a folder for --out "
+                "(--force replaces an existing folder only, never a file)"
+            ) from None
+        if _claim_empty(path) or _take_over(path):
             return path
-        kind = "folder" if path.is_dir() else "file"
-        raise OutputError(
-            f"output {kind} {path} already exists and is not empty; choose another --out or "
-            "pass --force (which replaces the folder as a whole)"
-        ) from None
+        raise OutputError(_taken_message(path)) from None
     except OSError as error:
         raise OutputError(f"cannot create output folder {path}: {_reason(error)}") from None
     # The new folder is empty until results arrive: mark it at once, so that another run does
@@ -228,24 +249,203 @@ def claim_dated_folder(out_root: Path, name: str, now: datetime) -> Path:
 
 
 CLAIM_FILE = ".leadsim-claim"
-"""Lock file that claims an existing empty folder; removed by :func:`release_claim`."""
+"""Lock file naming the process that writes into a folder; removed by :func:`release_claim`."""
+MANIFEST_FILE = "manifest.json"
+"""Written last: a folder that holds it holds complete results."""
+_CLAIM_PART = ".leadsim-claim-"
+"""Prefix of a claim being written (it appears under :data:`CLAIM_FILE` only when complete)."""
+_CLAIM_SET_ASIDE = ".leadsim-claim.stale-"
+"""Prefix of a stale claim moved aside while it is taken over."""
+_CLAIM_LIMIT = 4096
+UNOWNED_AGE_SECONDS = 24 * 3600
+"""A half-written folder without a readable owner is left alone until it is this old."""
+
+
+def _proc_stat(pid: int) -> tuple[str, str] | None:
+    """State and start time (clock ticks after boot) of ``pid`` from /proc; None off Linux or when hidden."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    fields = text[text.rfind(")") + 2 :].split()  # the command name in parentheses may hold spaces
+    return (fields[0], fields[19]) if len(fields) > 19 else None
+
+
+def _boot_id() -> str | None:
+    """This boot's id (Linux): a claim from before a reboot names a process that is gone."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip() or None
+    except OSError:
+        return None
+
+
+def owner_record() -> dict[str, Any]:
+    """Who writes: pid, host, boot and process start time (a reused pid is told apart), a random token."""
+    stat = _proc_stat(os.getpid())
+    return {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "boot": _boot_id(),
+        "started": stat[1] if stat else None,
+        "token": uuid.uuid4().hex,
+        "since": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "command": " ".join(sys.argv)[:200],
+    }
+
+
+def owner_alive(owner: Mapping[str, Any]) -> bool:
+    """Whether the process named by a claim may still run (True whenever that cannot be told)."""
+    pid = owner.get("pid")
+    if owner.get("host") != socket.gethostname() or not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return True  # another machine's process (a shared drive) cannot be looked at from here
+    boot = _boot_id()
+    if boot is not None and owner.get("boot") not in (None, boot):
+        return False  # the machine was restarted since: every process of that boot is gone
+    stat = _proc_stat(pid)
+    if stat is not None:
+        state, started = stat
+        if state in ("Z", "X"):
+            return False  # killed, only not yet reaped by its parent
+        # A different start time: the pid was reused by an unrelated process.
+        return owner.get("started") in (None, started)
+    try:
+        os.kill(pid, 0)  # no /proc (or hidden): the pid's existence is all that can be known
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, but belongs to another user
+    return True
+
+
+def _read_claim(path: Path) -> tuple[bytes, dict[str, Any]] | None:
+    """The raw bytes and owner of a claim file; None when missing, not a regular file or unreadable."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not stat_module.S_ISREG(os.fstat(handle).st_mode):
+            return None
+        raw = os.read(handle, _CLAIM_LIMIT + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+    try:
+        owner = json.loads(raw.decode("utf-8")) if len(raw) <= _CLAIM_LIMIT else None
+    except ValueError:
+        return None
+    return (raw, owner) if isinstance(owner, dict) else None
+
+
+def _write_claim(folder: Path, replace: bool = False) -> bool:
+    """Put this process's claim into ``folder`` whole, never half-written; False if one exists (unless ``replace``)."""
+    data = json.dumps(owner_record(), indent=1).encode("utf-8")
+    handle, part = tempfile.mkstemp(dir=folder, prefix=_CLAIM_PART, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(part, 0o666 & ~current_umask())
+        claim = folder / CLAIM_FILE
+        if replace:
+            os.replace(part, claim)
+            return True
+        try:
+            os.link(part, claim)  # exclusive like O_EXCL, but the claim appears with its content
+        except FileExistsError:
+            return False
+        except OSError:  # no hard links on this file system: create exclusively, then fill in
+            try:
+                exclusive = os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                return False
+            with os.fdopen(exclusive, "wb") as stream:
+                stream.write(data)
+        return True
+    finally:
+        Path(part).unlink(missing_ok=True)
+
+
+def _own_entries(path: Path) -> list[Path]:
+    """Entries of ``path`` that count as content (claims being written do not)."""
+    return [entry for entry in path.iterdir() if not entry.name.startswith(_CLAIM_PART)]
 
 
 def _claim_empty(path: Path) -> bool:
     """Claim an existing empty folder with an exclusively created lock file (False if not empty)."""
     try:
-        if any(path.iterdir()):
+        if _own_entries(path):
             return False
-        handle = os.open(path / CLAIM_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except FileExistsError:
-        return False
+        if not _write_claim(path):
+            return False
     except OSError as error:
         raise OutputError(f"cannot claim output folder {path}: {_reason(error)}") from None
-    os.close(handle)
-    if any(entry.name != CLAIM_FILE for entry in path.iterdir()):
+    if any(entry.name != CLAIM_FILE for entry in _own_entries(path)):
         (path / CLAIM_FILE).unlink(missing_ok=True)
         return False
     return True
+
+
+def _take_over(path: Path) -> bool:
+    """Claim a folder whose claim names a process that is gone; remove that run's unfinished files.
+
+    The stale claim is first moved aside under a unique name (``rename`` is atomic: of two runs
+    taking over, one moves it and the other finds none), so exactly one run proceeds. A folder
+    holding a manifest has complete results: its stale claim is dropped and it is not taken.
+    """
+    claim = path / CLAIM_FILE
+    found = _read_claim(claim)
+    if found is None or owner_alive(found[1]):
+        return False
+    aside = path / f"{_CLAIM_SET_ASIDE}{uuid.uuid4().hex[:12]}"
+    try:
+        os.rename(claim, aside)
+    except OSError:
+        return False  # another run took it over first
+    moved = _read_claim(aside)
+    if moved is None or moved[0] != found[0]:
+        # Between reading and moving, another run took the folder over: give its claim back.
+        with suppress(OSError):
+            os.link(aside, claim)
+        aside.unlink(missing_ok=True)
+        return False
+    try:
+        if (path / MANIFEST_FILE).exists():
+            aside.unlink()  # the dead run finished its results; only its claim was left
+            return False
+        for entry in path.iterdir():
+            if entry != aside:
+                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+        taken = _write_claim(path)
+    except OSError as error:
+        raise OutputError(f"cannot take over output folder {path}: {_reason(error)}") from None
+    finally:
+        aside.unlink(missing_ok=True)
+    return taken
+
+
+def _taken_message(path: Path) -> str:
+    """Why ``path`` cannot be claimed: a live run writes into it, or it holds results."""
+    found = _read_claim(path / CLAIM_FILE)
+    if found is not None:
+        owner = found[1]
+        return (
+            f"output folder {path} already exists and another leadsim run is writing into it "
+            f"(pid {owner.get('pid')} on {owner.get('host')}, since {owner.get('since')}); wait for it to "
+            "finish or choose another --out"
+        )
+    if (path / CLAIM_FILE).exists():
+        return (
+            f"output folder {path} already exists and holds a claim {CLAIM_FILE} that names no owner "
+            "(left by an older leadsim); if no run is writing into it, delete that file to resume "
+            "the run, or choose another --out"
+        )
+    return (
+        f"output folder {path} already exists and is not empty; choose another --out or "
+        "pass --force (which replaces the folder as a whole)"
+    )
 
 
 def release_claim(folder: str | os.PathLike[str]) -> None:
@@ -253,38 +453,82 @@ def release_claim(folder: str | os.PathLike[str]) -> None:
     (Path(folder) / CLAIM_FILE).unlink(missing_ok=True)
 
 
+def mark_owner(folder: str | os.PathLike[str]) -> None:
+    """Record this process as the writer of a fresh temporary ``folder``, so a later run can tell it is abandoned."""
+    _write_claim(Path(folder), replace=True)
+
+
+def _abandoned(folder: Path) -> bool:
+    """A half-written folder whose owner is gone (or, without a readable owner, untouched for a day)."""
+    found = _read_claim(folder / CLAIM_FILE)
+    if found is not None:
+        return not owner_alive(found[1])
+    try:
+        newest = max([folder.lstat().st_mtime, *(entry.lstat().st_mtime for entry in folder.iterdir())])
+    except OSError:
+        return False
+    # No owner: a run between creating the folder and recording itself, or an older leadsim.
+    return time.time() - newest > UNOWNED_AGE_SECONDS
+
+
+def remove_abandoned(parent: str | os.PathLike[str], prefix: str) -> list[Path]:
+    """Remove the ``prefix*`` temporary folders in ``parent`` that a killed run left behind."""
+    removed: list[Path] = []
+    try:
+        entries = [entry for entry in Path(parent).iterdir() if entry.name.startswith(prefix)]
+    except OSError:
+        return removed
+    for entry in entries:
+        if entry.is_dir() and not entry.is_symlink() and _abandoned(entry):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
 @contextmanager
 def replace_folder(folder: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a fresh sibling of ``folder`` to write into; on success it replaces ``folder`` as a whole.
 
     The old folder stays untouched until the new one is complete, and no file of the old folder
-    survives next to the new results. On failure the fresh sibling is removed.
+    survives next to the new results. On failure the fresh sibling is removed; a fresh sibling
+    left by a killed run is removed by the next ``--force`` into the same folder.
     """
     path = Path(folder)
     if path.exists() and not path.is_dir():
-        raise OutputError(f"--out {path} is a file, not a folder")
+        raise OutputError(
+            f"--out {path} is a file, not a folder; choose a folder for --out "
+            "(--force replaces an existing folder only, never a file)"
+        )
     _make_parent(path)
-    fresh = path.parent / f".{path.name}.new-{uuid.uuid4().hex[:8]}"
+    prefix = f".{path.name}.new-"
+    remove_abandoned(path.parent, prefix)
+    fresh = path.parent / f"{prefix}{uuid.uuid4().hex[:8]}"
     try:
         fresh.mkdir()
+        mark_owner(fresh)
     except OSError as error:
+        shutil.rmtree(fresh, ignore_errors=True)
         raise OutputError(f"cannot create a folder next to {path}: {_reason(error)}") from None
     try:
         yield fresh
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
+    release_claim(fresh)
     old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
     try:
-        if path.exists():
+        if os.path.lexists(path):
             os.rename(path, old)
         os.rename(fresh, path)
     except OSError as error:
-        if old.exists() and not path.exists():
+        if os.path.lexists(old) and not os.path.lexists(path):
             os.rename(old, path)
         shutil.rmtree(fresh, ignore_errors=True)
         raise OutputError(f"cannot replace {path}: {_reason(error)}") from None
-    shutil.rmtree(old, ignore_errors=True)
+    if old.is_symlink():
+        old.unlink()  # --out was a link: the link goes, the folder it pointed to stays as it was
+    else:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def git_revision(folder: str | os.PathLike[str]) -> dict[str, Any] | None:

@@ -30,6 +30,7 @@ from sim import kpis as kpi_vocabulary
 from sim import stats
 from sim.errors import ExperimentError
 from sim.experiment.attribution import SubsetRuns, run_subsets, subset_label
+from sim.scenario.limits import clip
 from sim.scenario.schema import Scenario
 
 NET_BENEFIT = "net_benefit"
@@ -93,19 +94,30 @@ def measure_values(rows: pd.DataFrame, measure: str) -> pd.Series:
 
 
 def parse_target(text: str, measure: str) -> Target:
-    """``"net_benefit>=250000"``, ``">=250000"`` or ``"250000"`` (≥ for higher-is-better)."""
+    """``"net_benefit>=250000"``, ``">=250000"`` or ``"250000"`` (≥ for higher-is-better); finite numbers only."""
     found = _TARGET.match(text)
-    if found is None:
-        raise ExperimentError(f"--target {text!r}: write e.g. {measure}>=250000")
+    value = _finite_number(found["value"]) if found is not None else None
+    if found is None or value is None:
+        # One message for every unusable goal: "inf", "nan" and a number too large for a float
+        # (a few hundred digits) alike, since none of them can ever be reached or missed.
+        raise ExperimentError(
+            f"--target {clip(text)!r}: the goal must be a finite number, with an optional KPI name and "
+            f">= or <=; write e.g. {measure}>=250000"
+        )
     name = found["name"] or measure
     if name != measure:
-        raise ExperimentError(f"--target {text!r} names {name!r}, but the portfolio measures {measure!r}")
-    try:
-        value = float(found["value"].replace("_", ""))
-    except ValueError as error:
-        raise ExperimentError(f"--target {text!r}: {found['value']!r} is not a number") from error
+        raise ExperimentError(f"--target {clip(text)!r} names {clip(name)!r}, but the portfolio measures {measure!r}")
     operator = found["op"] or (">=" if direction(measure) > 0 else "<=")
     return Target(measure, operator == ">=", value)
+
+
+def _finite_number(text: str) -> float | None:
+    """``text`` as a finite float; None when it is no number or overflows to infinity."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def org_cost_per_year(scenario: Scenario) -> float:

@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import ReportError
-from sim.outputs import claim_dated_folder, git_revision, honour_umask, slug
+from sim.outputs import (
+    claim_dated_folder,
+    git_revision,
+    honour_umask,
+    mark_owner,
+    release_claim,
+    remove_abandoned,
+    slug,
+)
 from sim.report.export import notebook_to_html
 from sim.report.index import write_index
 from sim.report.method import software_versions
@@ -149,9 +157,11 @@ def make_report(
     if not root.is_dir():
         root.mkdir(parents=True)
         honour_umask(root)
+    remove_abandoned(root, TEMP_PREFIX)  # a killed report's temporary folder, once its process is gone
     temporary = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=root))
     final: Path | None = None
     try:
+        mark_owner(temporary)  # lets a later report tell this folder from an abandoned one
         params["output_dir"] = "."  # the notebook runs in the temporary folder
         executed = temporary / f"{name}.ipynb"
         what = f" ({', '.join(loaded)}; {arguments['replications']} replications)" if loaded else ""
@@ -160,6 +170,7 @@ def make_report(
         echo(log, "converting to HTML")
         page = notebook_to_html(executed, language=params.get("language", arguments["language"]), title=title)
         (temporary / "report.html").write_text(page, encoding="utf-8")
+        release_claim(temporary)  # the owner record is no part of the report
         final = claim_dated_folder(root, slugify(title), now)
         manifest = {
             "title": title,
