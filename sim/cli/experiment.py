@@ -254,8 +254,10 @@ class OutputFolder:
         self.write_bytes(name, text.encode("utf-8"))
 
     def write_csv(self, name: str, table: pd.DataFrame) -> None:
-        """Write a table as CSV without the index."""
-        self.write_text(name, table.to_csv(index=False))
+        """Write a table as CSV without the index, formula-like text quoted (see sim.cell_safety)."""
+        from sim.cell_safety import safe_frame
+
+        self.write_text(name, safe_frame(table).to_csv(index=False))
 
     def write_parquet(self, name: str, table: pd.DataFrame) -> None:
         """Write a table as Parquet."""

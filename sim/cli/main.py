@@ -198,11 +198,14 @@ def assumptions(
 
 
 def _explain_csv(rows: Sequence[ExplainRow], ranges: Mapping[str, str]) -> None:
+    from sim.cell_safety import safe_cell
+
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(["parameter", "value", "source", "line", "comment", "range"])
     for row in rows:
         line = "" if row.line is None else row.line
-        writer.writerow([row.path, format_value(row.value), row.source_file, line, row.comment, ranges.get(row.path, "")])
+        cells = [row.path, format_value(row.value), row.source_file, line, row.comment, ranges.get(row.path, "")]
+        writer.writerow([safe_cell(cell) for cell in cells])  # often redirected into a .csv for Excel
 
 
 def _explain_markdown(rows: Sequence[ExplainRow], ranges: Mapping[str, str]) -> None:

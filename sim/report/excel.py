@@ -20,6 +20,7 @@ import pandas as pd
 from openpyxl.styles import Font
 
 from sim import kpis, money
+from sim.cell_safety import safe_frame
 from sim.charts.common import label
 from sim.charts.funnel import funnel_data
 from sim.charts.weekly import weekly_data
@@ -84,17 +85,21 @@ def write_sheet(
 
     ``column_formats`` gives a column's number format; ``row_formats`` one format per row for
     the ``row_format_columns`` (a long table with one KPI per row). Other numeric cells get the
-    count format.
+    count format. Text is written as text: formula-like text quoted (:mod:`sim.cell_safety`),
+    and no string cell is ever stored as a formula.
     """
+    frame = safe_frame(frame)
     sheet = workbook.create_sheet(title=name[:31])
     columns = [str(column) for column in frame.columns]
     sheet.append(columns)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+        _as_text(cell)
     formats = dict(column_formats or {})
     for index, record in enumerate(frame.itertuples(index=False, name=None)):
         sheet.append([_clean(value) for value in record])
         for position, cell in enumerate(sheet[sheet.max_row]):
+            _as_text(cell)
             if isinstance(cell.value, bool) or not isinstance(cell.value, (int, float)):
                 continue
             column = columns[position]
@@ -108,6 +113,12 @@ def write_sheet(
         width = min(MAX_WIDTH, max(8, *(len(str(v)) for v in values)) + 2)
         sheet.column_dimensions[sheet.cell(row=1, column=position).column_letter].width = width
     return sheet
+
+
+def _as_text(cell: Any) -> None:
+    # openpyxl stores any string that begins with "=" as a formula; a string cell stays a string.
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
 
 
 def _numeric_first(frame: pd.DataFrame) -> bool:
@@ -271,7 +282,7 @@ def write_scenario_tables(
     }
     written = []
     for name, frame in frames.items():
-        frame.to_csv(folder / f"{name}.csv", index=False)
+        safe_frame(frame).to_csv(folder / f"{name}.csv", index=False)
         written.append(folder / f"{name}.csv")
     workbook = _new_workbook()
     _write_common(workbook, comparison, None)
@@ -351,7 +362,7 @@ def write_tables(
         ("money.csv", money_rows[list(money.MONEY_COLUMNS)]),
         ("assumptions.csv", assumptions),
     ):
-        frame.to_csv(folder / name, index=False)
+        safe_frame(frame).to_csv(folder / name, index=False)
         written.append(folder / name)
     workbook = _new_workbook()
     _write_common(workbook, comparison, lever_effects)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.cell_safety import safe_cell
 from sim.experiment.attribution import ATTRIBUTION_COLUMNS
 
 REPORT_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
@@ -26,8 +27,10 @@ def test_attribute_writes_one_row_per_lever_and_the_values_add_up(run_leadsim, t
     kpis = pd.read_csv(out / "kpis.csv")
     means = kpis.groupby("scenario")["won"].mean()
     # Four subsets (2^2), one experiment; the Shapley values add up to the whole difference.
-    assert set(means.index) == {"reference", "+crm_tasks", "+shared_goals", "+crm_tasks+shared_goals"}
-    total = means["+crm_tasks+shared_goals"] - means["reference"]
+    # The CSV holds the subset labels spreadsheet-safe ("+lever" would start a formula).
+    subsets = ("reference", "+crm_tasks", "+shared_goals", "+crm_tasks+shared_goals")
+    assert set(means.index) == {safe_cell(subset) for subset in subsets}
+    total = means[safe_cell("+crm_tasks+shared_goals")] - means["reference"]
     assert effects["shapley_mean"].sum() == pytest.approx(total)
     assert "efficiency check" in completed.stdout
     check = pd.read_csv(out / "attribution_total.csv").iloc[0]

@@ -46,7 +46,7 @@ def test_explain_shows_set_overrides(fixtures_dir, run_leadsim):
         cwd=fixtures_dir,
     )
     row = rows["channels.trade_fair.leads_per_week"]
-    assert (row["value"], row["source"]) == ("5", "--set")
+    assert (row["value"], row["source"]) == ("5", "'--set")  # quoted: a leading "-" starts a formula
 
 
 def test_explain_table_and_markdown(fixtures_dir, run_leadsim):

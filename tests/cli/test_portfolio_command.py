@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.cell_safety import safe_cell
 from sim.experiment.portfolio import PORTFOLIO_COLUMNS
 
 REPORT_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
@@ -22,12 +23,14 @@ def test_portfolio_prices_every_combination(run_leadsim, tmp_path: Path) -> None
     assert completed.returncode == 0, completed.stderr
     table = pd.read_csv(out / "portfolio.csv")
     assert list(table.columns) == list(PORTFOLIO_COLUMNS)
-    assert set(table["levers"]) == {"reference", "+crm_tasks", "+shared_goals", "+crm_tasks+shared_goals"}
+    # The CSV holds the lever labels spreadsheet-safe ("+lever" would start a formula).
+    subsets = ("reference", "+crm_tasks", "+shared_goals", "+crm_tasks+shared_goals")
+    assert set(table["levers"]) == {safe_cell(subset) for subset in subsets}
     kpis = pd.read_csv(out / "kpis.csv")
     # Net benefit = difference in net contribution per year, sim.money's one definition.
     net = kpis["net_contribution_per_year"].groupby(kpis["scenario"]).mean()
-    row = table.set_index("levers").loc["+crm_tasks"]
-    assert row["difference_mean"] == pytest.approx(net["+crm_tasks"] - net["reference"])
+    row = table.set_index("levers").loc[safe_cell("+crm_tasks")]
+    assert row["difference_mean"] == pytest.approx(net[safe_cell("+crm_tasks")] - net["reference"])
     assert "cheapest combination reaching the target" in completed.stdout
     assert "best within €0 a year" in completed.stdout
 

@@ -21,6 +21,7 @@ from report_helpers import FIXTURES
 from typer.testing import CliRunner
 
 from sim import kpis, money, stats
+from sim.cell_safety import safe_cell
 from sim.cli.experiment import register
 from sim.report import run_comparison, write_tables
 from sim.report.board import money_table_html
@@ -151,8 +152,9 @@ def test_money_is_computed_once_and_shown_identically_everywhere(tmp_path: Path)
     report_csv = pd.read_csv(written / "money.csv").iloc[0]
     assert float(report_csv["net_benefit_per_year"]) == pytest.approx(expected.net_benefit_per_year, rel=1e-9)
     workbook = pd.read_excel(written / "comparison.xlsx", sheet_name="money").iloc[0]
-    assert workbook["net_benefit_per_year (text)"] == texts["net_benefit_per_year"]
-    assert workbook["payback_months (text)"] == texts["payback_months"]
+    # The same texts, spreadsheet-safe ("+€…" would start a formula).
+    assert workbook["net_benefit_per_year (text)"] == safe_cell(texts["net_benefit_per_year"])
+    assert workbook["payback_months (text)"] == safe_cell(texts["payback_months"])
 
     # Workshop: the same KPI rows as starting point and edited setup show the same texts.
     def summary(name: str) -> RunSummary:

@@ -9,6 +9,7 @@ import pytest
 from report_helpers import FIXTURES
 
 from sim import charts, report
+from sim.cell_safety import safe_frame
 from sim.experiment.portfolio import PORTFOLIO_COLUMNS
 
 SEED, REPLICATIONS = 5, 2
@@ -62,8 +63,8 @@ def test_portfolio_chart_prices_the_lever_section_runs_like_leadsim_portfolio(ru
     )
     assert completed.returncode == 0, completed.stderr
     written = pd.read_csv(out / "portfolio.csv")
-    pd.testing.assert_frame_equal(
-        data[list(PORTFOLIO_COLUMNS)], written, check_dtype=False, rtol=1e-12, atol=1e-6
+    pd.testing.assert_frame_equal(  # the chart's data, written spreadsheet-safe
+        safe_frame(data[list(PORTFOLIO_COLUMNS)]), written, check_dtype=False, rtol=1e-12, atol=1e-6
     )
 
     # The front is the true Pareto front: every point on it is beaten by none, every other by one.
