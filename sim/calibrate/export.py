@@ -50,6 +50,7 @@ MAX_OWNERS = 1000
 """Distinct owners of contacted leads (they become ``sales.reps``, 1-1000)."""
 MAX_AMOUNT = HUGE
 """Largest deal amount (amounts and durations in a scenario are at most 10^12)."""
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
 _NOT_FINITE = re.compile(r"^[+-]?(?:inf|infinity|nan)$", re.IGNORECASE)
 
 # Families of spreadsheet date formats; within a family, formats fill what the previous left.
@@ -419,6 +420,8 @@ def _examples(values: pd.Series, rows: pd.Index) -> str:
 
 def _number_text(text: str) -> str:
     """'12.500,00 €' and '$12,500.00' -> '12500.00'; the last separator is the decimal point."""
+    if _SCIENTIFIC.match(text.strip()):  # '1.5E+15' as spreadsheets write large numbers: not '1.515'
+        return text.strip()
     text = re.sub(r"[^\d,.\-]", "", text)
     if "," in text and "." in text:
         decimal = "," if text.rfind(",") > text.rfind(".") else "."
