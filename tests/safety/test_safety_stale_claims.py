@@ -174,3 +174,16 @@ def test_an_existing_file_as_out_gets_advice_that_works(workdir: Path, cli) -> N
         assert "is a file, not a folder" in outcome.err and "Traceback" not in outcome.err
         assert "pass --force" not in outcome.err  # --force refuses a file too
     assert (workdir / "notes.txt").read_text() == "my notes"
+
+
+def test_of_two_runs_taking_over_one_stale_claim_exactly_one_proceeds(workdir: Path) -> None:
+    write_claim(workdir / "shared", record_of_a_finished_process())
+    runs = [
+        subprocess.Popen([sys.executable, "-m", "sim", *RUN, "--out", "shared"], cwd=workdir,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    results = [process.communicate(timeout=300) for process in runs]
+    assert sorted(process.returncode for process in runs) == [0, 2], results
+    assert all("Traceback" not in err for _, err in results)
+    assert sorted(path.name for path in (workdir / "shared").iterdir()) == RESULT_FILES
