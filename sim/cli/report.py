@@ -8,11 +8,21 @@ go. Any failure ends with a one-line reason and exit code 2, leaving no half-wri
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
+
+from sim.scenario.limits import (
+    MAX_DEPTH,
+    MAX_NODES,
+    MAX_NUMBER_DIGITS,
+    MAX_SET_CHARS,
+    check_yaml_shape,
+    clip,
+)
 
 __all__ = ["DEFAULT_SCENARIOS", "register"]
 
@@ -33,9 +43,16 @@ def _log(message: str) -> None:
 
 
 def parse_parameters(texts: list[str]) -> dict[str, Any]:
-    """``-p key=value`` texts as notebook parameters; values are read as YAML (``3``, ``[a, b]``)."""
+    """``-p key=value`` texts as notebook parameters; values are read as YAML (``3``, ``[a, b]``).
+
+    A value is held to the limits of scenario files and ``--set`` values (length, nesting,
+    alias expansion, digits) before it is parsed, so a few hundred bytes of YAML aliases are
+    refused at once instead of expanding to hundreds of megabytes.
+    """
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
+
+    from sim.report.parameters import kpi_names
 
     parameters: dict[str, Any] = {}
     for item in texts:
@@ -43,15 +60,51 @@ def parse_parameters(texts: list[str]) -> dict[str, Any]:
         key = key.strip()
         if not separator or not key.isidentifier():
             raise typer.BadParameter(
-                f"{item!r}: give a notebook parameter as key=value, e.g. -p replications=5",
+                f"{clip(item, 60)!r}: give a notebook parameter as key=value, e.g. -p replications=5",
                 param_hint="'-p' / '--parameter'",
             )
+        _check_value_shape(key, raw)
         try:
             value = YAML(typ="safe").load(raw) if raw.strip() else ""
         except YAMLError:
             value = raw  # not YAML: the text as written
-        parameters[key] = raw if value is None and raw.strip() not in ("null", "~") else value
+        except (ValueError, RecursionError) as error:
+            _refuse(key, raw, f"the value cannot be read ({clip(str(error), 120)})")
+        value = raw if value is None and raw.strip() not in ("null", "~") else value
+        # -p kpi_focus=revenue names a KPI; as text it would be read letter by letter.
+        parameters[key] = kpi_names(value) if key == "kpi_focus" else value
     return parameters
+
+
+_ALLOWED_VALUE = (
+    f"A -p value is a number, a word or a short list, read as YAML within the limits of scenario "
+    f"files and --set values: at most {MAX_SET_CHARS:,} characters, {MAX_DEPTH} levels of "
+    f"nesting, {MAX_NODES:,} values once YAML aliases are expanded, and numbers of at most "
+    f"{MAX_NUMBER_DIGITS} digits."
+)
+
+
+def _refuse(key: str, raw: str, problem: str) -> NoReturn:
+    """Stop with one paragraph naming the parameter, its value (cut) and what is allowed."""
+    from sim.errors import ReportError
+
+    shown = clip(raw.replace("\n", "\\n"), 60)  # one paragraph, even for a multi-line value
+    raise ReportError(f"-p {key}={shown}: {problem}. {_ALLOWED_VALUE}")
+
+
+def _check_value_shape(key: str, raw: str) -> None:
+    """Refuse a ``-p`` value beyond the scenario limits (measured from parser events, not built)."""
+    from sim.errors import ScenarioError
+
+    if len(raw) > MAX_SET_CHARS:
+        _refuse(key, raw, f"the value has {len(raw):,} characters")
+    try:
+        check_yaml_shape(raw, "")
+    except ScenarioError as error:
+        # The scenario wording follows a dash ("– a scenario file holds …") and a position
+        # (":1:5: ") leads; the paragraph states the -p limits itself.
+        problem = re.sub(r"^(:\d+:\d+)?:\s*", "", str(error)).split(" – ")[0]
+        _refuse(key, raw, problem.replace("the document", "the value"))
 
 
 def register(app: typer.Typer) -> None:

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import glob
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sim.errors import LeadsimError, ReportError
+from sim.errors import LeadsimError, ReportError, ScenarioError
 from sim.report.build import echo, make_report, slugify
 from sim.report.index import JobStatus, write_index
 from sim.report.notebooks import notebook_parameters, notebook_path
+from sim.report.parameters import check_sizes, kpi_names
 from sim.report.scenarios import DEFAULT_SCENARIOS
+from sim.scenario.limits import MAX_FILE_BYTES, check_yaml_shape, clip
 
 _JOB_KEYS = {
     "title",
@@ -40,14 +43,17 @@ def _load_config(path: Path) -> dict[str, Any]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    text = _read_config_text(path)
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ReportError(
-            f"{path}: cannot read the report configuration ({error.strerror})"
-        ) from None
+        # The scenario files' limits (nesting, alias expansion, digits), from the parser's events.
+        check_yaml_shape(text, str(path))
+        data = YAML(typ="safe").load(text)
+    except ScenarioError as error:
+        raise ReportError(f"{error} (the limits of scenario files apply to reports.yaml)") from None
     except YAMLError as error:
-        raise ReportError(f"{path}: YAML error: {error}") from None
+        raise ReportError(f"{path}: YAML error: {clip(str(error), 300)}") from None
+    except (ValueError, RecursionError) as error:
+        raise ReportError(f"{path}: cannot read the YAML ({clip(str(error), 200)})") from None
     if not isinstance(data, dict):
         raise ReportError(f"{path}: the top level must be a mapping with 'jobs:'")
     unknown = set(data) - {"out", "defaults", "jobs"}
@@ -73,6 +79,33 @@ def _load_config(path: Path) -> dict[str, Any]:
     return data
 
 
+def _read_config_text(path: Path) -> str:
+    """The text of ``path``, at most ``MAX_FILE_BYTES`` of it (a device or FIFO is never read)."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(handle, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                raise ReportError(
+                    f"{path}: cannot read the report configuration (not a regular file: "
+                    "a directory, device, FIFO or socket)"
+                )
+            raw = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise ReportError(
+            f"{path}: cannot read the report configuration ({error.strerror})"
+        ) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ReportError(
+            f"{path}: larger than the limit of {MAX_FILE_BYTES:,} bytes for a report configuration "
+            "(the limit of scenario files)"
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ReportError(f"{path}: not a UTF-8 text file ({error.reason})") from None
+
+
 def _check_job_parameters(path: Path, data: dict[str, Any]) -> None:
     """Every job's ``parameters:`` names parameters of its notebook (before any job runs)."""
     defaults = data.get("defaults") or {}
@@ -90,6 +123,13 @@ def _check_job_parameters(path: Path, data: dict[str, Any]) -> None:
                 f"{where}: notebook {source.stem} has no parameter {', '.join(unknown)}; "
                 f"it takes: {', '.join(known)}"
             )
+        # Sizes of every job before the first one runs: a typo in the last job of a nightly
+        # run must not surface hours later.
+        sizes = {key: merged[key] for key in ("replications", "seed", "workers") if key in merged}
+        try:
+            check_sizes(**{**sizes, **parameters})
+        except ReportError as error:
+            raise ReportError(f"{path}: jobs[{index}]: {error}") from None
 
 
 def run_report_config(
@@ -149,8 +189,8 @@ def run_report_config(
                 workers=merged.pop("workers", None),
                 language=merged.pop("language", "en"),
                 reference=merged.pop("reference", None),
-                kpi_focus=merged.pop("kpi_focus", None),
-                parameters=merged.pop("parameters", None),
+                kpi_focus=kpi_names(merged.pop("kpi_focus", None)),
+                parameters=_named_kpis(merged.pop("parameters", None)),
                 cache_dir=cache_dir,
                 log=log,
                 progress=progress,
@@ -170,6 +210,13 @@ def run_report_config(
             f"{len(failures)} of {len(data['jobs'])} report jobs failed:\n" + "\n".join(failures)
         )
     return produced
+
+
+def _named_kpis(parameters: Any) -> Any:
+    """A job's parameters with a ``kpi_focus`` text as KPI names (never read letter by letter)."""
+    if isinstance(parameters, dict) and "kpi_focus" in parameters:
+        return {**parameters, "kpi_focus": kpi_names(parameters["kpi_focus"])}
+    return parameters
 
 
 def _calibration_job(job: dict[str, Any], base: Path, root: Path, index: int) -> None:
