@@ -42,7 +42,7 @@ LAN_HOST = "0.0.0.0"
 """``--lan``: every interface, so laptops in the room reach the page (behind a token)."""
 NOTEBOOK = notebooks_dir() / "workshop.ipynb"
 IDLE_TIMEOUT_SECONDS = 600
-"""A kernel whose page was never opened or was left without closing it is shut down after this."""
+"""A kernel whose page never connected (a crawler, a hidden frame) is shut down after this."""
 MAX_KERNELS = 12
 """Pages open at once (see sim.workshop.kernels)."""
 READY_TIMEOUT_SECONDS = 120.0
@@ -70,9 +70,10 @@ def voila_command(
 ) -> list[str]:
     """The Voila command line: localhost only without a token, code hidden, no port hopping.
 
-    Kernels: a closed page shuts its kernel down (Voila's own beacon); a kernel without a
-    connected page is culled after ``idle_timeout`` seconds idle (a connected page keeps its
-    kernel however long the discussion takes); at most ``max_kernels`` run at once. Requests whose
+    Kernels: a closed page shuts its kernel down (Voila's close beacon, or the page's connection
+    closed for a few seconds, see sim.workshop.kernels); a kernel whose page never connected is
+    culled after ``idle_timeout`` seconds idle (a connected page keeps its kernel however long the
+    discussion takes); at most ``max_kernels`` run at once. Requests whose
     ``Host`` is not this machine's loopback name are refused (no DNS rebinding: Voila turns the
     check off by default, ``allow_remote_access``), and so are cross-site kernel requests.
     With ``lan_token`` the server listens on every interface and every request needs the token

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -67,6 +68,36 @@ def test_with_the_token_the_page_runs_from_another_address(lan_server) -> None:
         pass  # listening beyond loopback
     status, page = get(f"http://{address}:{port}/?token={token}")
     assert status == 200 and "ws-app" in page and "Traceback" not in page
+
+
+def test_failed_requests_do_not_write_the_token_into_the_log(lan_server) -> None:
+    url, token, log = lan_server
+    failing = [  # each answers 4xx or 5xx, which the server logs with its URL
+        f"{url}voila/files/secret.png?token={token}",
+        f"{url}voila/templates/x?token={token}",
+        f"{url}voila/templates/lab/static/..%2f..?token={token}",
+        f"{url}api/kernels/00000000-0000-0000-0000-000000000000?token={token}",
+    ]
+    assert all(get(address)[0] >= 400 for address in failing)
+    assert "ws-app" not in get(f"{url}?token=wrong{token}")[1]
+    request = urllib.request.Request(f"{url}voila/api/shutdown/x?token={token}", method="POST")
+    try:
+        urllib.request.urlopen(request, timeout=60)
+    except urllib.error.HTTPError:
+        pass
+    deadline = time.monotonic() + 10  # the log is written by another process
+    while "GET /voila/templates/x" not in log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, "the failed requests never reached the log"
+        time.sleep(0.2)
+    time.sleep(1)  # the last requests' lines
+    printed = log.read_text(errors="replace").splitlines()
+    # The invitation lines are the one place the token belongs: the facilitator hands it out.
+    rest = [
+        line for line in printed
+        if not line.startswith(("Participants open: ", "Workshop page: "))
+    ]  # fmt: skip
+    assert len(rest) < len(printed)
+    assert [line for line in rest if token in line] == []
 
 
 def test_only_lan_mode_listens_beyond_loopback_and_asks_for_a_token() -> None:
