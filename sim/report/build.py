@@ -38,7 +38,7 @@ from sim.report.notebooks import (
     plain,
     report_replications,
 )
-from sim.report.parameters import check_parameters
+from sim.report.parameters import check_parameters, kpi_names
 from sim.report.scenarios import (
     DEFAULT_SCENARIOS,
     PROJECT_ROOT,
@@ -138,13 +138,13 @@ def make_report(
         params["scenario_files"] = [str(f) for f in files]
         params["reference"] = arguments["reference"]
         if arguments["kpi_focus"] is not None:
-            params["kpi_focus"] = list(arguments["kpi_focus"])
+            params["kpi_focus"] = list(kpi_names(arguments["kpi_focus"]))
     elif takes_scenarios:
         if len(files) != 1:
             raise ReportError(f"the {name} notebook takes one scenario file, got {len(files)}")
         params["scenario_file"] = str(files[0])
         if arguments["kpi_focus"] is not None and "kpi_focus" in known:
-            params["kpi_focus"] = list(arguments["kpi_focus"])
+            params["kpi_focus"] = list(kpi_names(arguments["kpi_focus"]))
     params.update(given)
     params = {k: plain(v) for k, v in params.items()}
     check_parameters(**params)

@@ -174,3 +174,12 @@ def test_reports_yaml_kpi_focus_text_is_a_kpi_name(
     )
     jobs.run_report_config(config, out_root=tmp_path / "out")
     assert focus == [(["revenue"], None), (None, {"kpi_focus": ["won", "revenue"]})]
+
+
+def test_make_report_takes_kpi_focus_text_as_kpi_names(
+    workdir: Path, notebook_runs: list[dict[str, Any]]
+) -> None:
+    with pytest.raises(ReportError, match="the notebook was started"):
+        build.make_report(["small.yaml"], out_root=workdir / "reports", kpi_focus="revenue, won",
+                          attribute_levers=False, cache_dir=None)
+    assert [run["kpi_focus"] for run in notebook_runs] == [["revenue", "won"]]
