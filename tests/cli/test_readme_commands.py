@@ -157,3 +157,30 @@ def test_readme_command_exits_0(line: str, tmp_path_factory: pytest.TempPathFact
         )
         assert result.returncode == 0, f"{line}\nran: {shlex.join(command)}\n{result.stderr[-3000:]}"
         assert "Traceback" not in result.stderr
+
+
+def readme_python_blocks(text: str) -> list[str]:
+    """The ```python blocks of the README, as written."""
+    return re.findall(r"^```python[ \t]*\n(.*?)^```", text, flags=re.MULTILINE | re.DOTALL)
+
+
+def cheap_python(code: str) -> str:
+    """A README Python example with two replications and a two-week horizon, as the commands get."""
+    overrides = ", ".join(repr(setting) for setting in SHORT_HORIZON[1::2])
+    cheaper = re.sub(r"replications=\d+", f"replications={REPLICATIONS}", code)
+    cheaper = re.sub(r"load_scenario\(([^()]*)\)", rf"load_scenario(\1, overrides=[{overrides}])", cheaper)
+    assert cheaper != code, "the example no longer has replications or load_scenario to make cheap"
+    return cheaper
+
+
+PYTHON_BLOCKS = readme_python_blocks(README.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("code", PYTHON_BLOCKS, ids=[f"python-{i}" for i in range(len(PYTHON_BLOCKS))])
+def test_readme_python_example_runs(code: str) -> None:
+    assert PYTHON_BLOCKS, "the README shows no Python example"
+    result = subprocess.run(
+        [sys.executable, "-c", cheap_python(code)], cwd=ROOT, capture_output=True, text=True,
+        encoding="utf-8", timeout=TIMEOUT_SECONDS, check=False,
+    )
+    assert result.returncode == 0, f"{cheap_python(code)}\n{result.stderr[-3000:]}"
