@@ -20,6 +20,7 @@ from sim import kpis, money, stats
 from sim.experiment import attribution
 from sim.metrics import funnel_masks
 from sim.report.comparison import Comparison, kpi_row
+from sim.report.method import precision_sentences
 from sim.report.texts import escape, text
 from sim.scenario.loader import file_title
 
@@ -295,6 +296,8 @@ def front_page_html(
             parts.append("<ul>" + "".join(f"<li>{escape(why)}</li>" for why in whys) + "</ul>")
     parts.append(f'<p class="leadsim-note">{escape(roi_definition(language))}</p>')
     uncertainty = text("board_uncertainty", language, reps=comparison.result.replications)
+    for sentence in precision_sentences(comparison):
+        uncertainty += " " + escape(sentence)
     for scenario, (low, high) in (assumption_ranges or {}).items():
         uncertainty += " " + escape(text(
             "board_assumption_range", language, setup=comparison.display_name(scenario),

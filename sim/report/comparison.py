@@ -20,7 +20,7 @@ from sim import kpis
 from sim.charts.kpi import assessment
 from sim.errors import ReportError
 from sim.experiment import ExperimentResult
-from sim.experiment.comparison import compare_scenarios
+from sim.experiment.comparison import START_REPLICATIONS, ComparisonPrecision, compare_scenarios
 from sim.report.scenarios import ScenarioFile, load_scenario_files
 from sim.scenario.schema import Scenario
 
@@ -39,6 +39,8 @@ class Comparison:
     workers: int | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    precision: ComparisonPrecision | None = None
+    """The precision of the headline difference reached, and the replications that took."""
 
     @property
     def names(self) -> list[str]:
@@ -64,10 +66,15 @@ def run_comparison(
     language: str = "en",
     title: str = "",
     cache_dir: str | os.PathLike[str] | None = None,
+    precision: float | None = None,
+    start_replications: int = START_REPLICATIONS,
 ) -> Comparison:
     """Load the scenario files, have ``sim.experiment`` compare them, and keep what a report shows.
 
-    ``kpi_focus`` defaults to the vocabulary's headline KPIs (``sim.kpis.headline_kpis``).
+    ``kpi_focus`` defaults to the vocabulary's headline KPIs (``sim.kpis.headline_kpis``). Without
+    ``precision`` every setup runs exactly ``replications``; with it, ``replications`` is the cap
+    and the comparison stops once the net benefit per year of every setup is known to within
+    ``precision`` (e.g. 0.1 for ±10 %) – see ``sim.experiment.comparison``.
     """
     loaded = (
         dict(scenario_files)
@@ -92,6 +99,8 @@ def run_comparison(
         seed=seed,
         workers=workers,
         cache_dir=cache_dir,
+        precision=precision,
+        start_replications=start_replications,
     )
     ordered = {name: loaded[name] for name in compared.result.scenarios}
     return Comparison(
@@ -104,6 +113,7 @@ def run_comparison(
         title=title,
         workers=workers,
         seconds=time.perf_counter() - started,
+        precision=compared.precision,
     )
 
 

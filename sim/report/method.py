@@ -15,6 +15,7 @@ import pandas as pd
 
 import sim
 from sim import kpis
+from sim.experiment.comparison import NIL
 from sim.outputs import git_revision
 from sim.report.comparison import Comparison
 from sim.report.scenarios import PROJECT_ROOT
@@ -41,6 +42,31 @@ def software_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[package] = "not installed"
     return versions
+
+
+def precision_sentences(comparison: Comparison) -> list[str]:
+    """What precision the headline figure reached and how many replications that took (plain text)."""
+    found = comparison.precision
+    if found is None:
+        return []
+    language = comparison.language
+
+    def share(value: float) -> str:
+        return kpis.format_number(value, "share", language)
+
+    reps, reached = found.replications, share(found.worst)
+    if found.target is None:
+        sentences = [text("precision_fixed", language, reps=reps, reached=reached)] if found.setups else []
+    else:
+        key = "precision_reached" if found.reached else "precision_capped"
+        sentences = [text(key, language, reps=reps, cap=found.cap, reached=reached, target=share(found.target))]
+    band = kpis.format_number(found.zero_band, "money", language, compact=True)
+    sentences += [
+        text("precision_nil", language, setup=comparison.display_name(setup.scenario), band=band)
+        for setup in found.setups
+        if setup.status == NIL
+    ]
+    return sentences
 
 
 def _stress_items(comparison: Comparison) -> list[tuple[str, str, str, str]]:
@@ -155,6 +181,22 @@ def _stress_items(comparison: Comparison) -> list[tuple[str, str, str, str]]:
             if de
             else f"{result.replications} replications per scenario; 95 % t-intervals; paired "
             "differences against the reference (common random numbers).",
+        ) if comparison.precision is None or comparison.precision.target is None else (
+            "4.3",
+            "Estimation approach",
+            "Schätzverfahren",
+            # By precision: the count follows from the target, so the row says how it was chosen.
+            f"Replikationen in festen Fünferschritten bis die 95-%-Intervalle der gepaarten "
+            f"Differenzen im Nettonutzen pro Jahr auf ±{kpis.format_number(comparison.precision.target, 'share', language)} "
+            f"genau sind (Verfahren von Hoad, Robinson & Davies mit Vorausschau), höchstens "
+            f"{comparison.precision.cap}; 95-%-t-Intervalle; gemeinsame Zufallszahlen. "
+            + " ".join(precision_sentences(comparison))
+            if de
+            else f"Replications added in fixed batches of five until the 95 % intervals of the paired "
+            f"differences in net benefit per year are within ±{kpis.format_number(comparison.precision.target, 'share', language)} "
+            f"of them (Hoad, Robinson & Davies' method with look-ahead), at most "
+            f"{comparison.precision.cap}; 95 % t-intervals; common random numbers. "
+            + " ".join(precision_sentences(comparison)),
         ),
         ("5.1", "Software", "Software", software),
         (

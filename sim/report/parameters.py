@@ -145,9 +145,13 @@ def check_parameters(
     workers: Any = None,
     cache_dir: Any = None,
     lever_replications: Any = None,
+    precision: Any = None,
+    lever_band: Any = None,
     **others: Any,
 ) -> None:
     """Check a notebook's parameters (papermill does not); raise ReportError naming the problem."""
+    _check_share("precision", precision, "e.g. 0.1 for ±10 %, or None for exactly `replications`")
+    _check_share("lever_band", lever_band, "e.g. 0.03, or None for exactly `lever_replications`")
     if scenario_files is not None:
         if isinstance(scenario_files, str) or not isinstance(scenario_files, (list, tuple)):
             _fail(f"scenario_files must be a list of file names, got {scenario_files!r}")
@@ -177,6 +181,15 @@ def check_parameters(
     for name, value in (("output_dir", output_dir), ("cache_dir", cache_dir)):
         if value is not None and (not isinstance(value, str) or not value):
             _fail(f"{name} must be a folder name (text) or None, got {value!r}")
+
+
+def _check_share(name: str, value: Any, why: str) -> None:
+    """None, or a share strictly between 0 and 1 (a precision target or a practical band)."""
+    if value is None:
+        return
+    number = not isinstance(value, bool) and isinstance(value, (int, float))
+    if not (number and 0 < value < 1):  # NaN fails this too
+        _fail(f"{name} must be a share between 0 and 1 ({why}), got {value!r}")
 
 
 def _check_kpi_focus(kpi_focus: Any) -> None:
