@@ -116,3 +116,20 @@ def stop_process_group(process: subprocess.Popen[bytes]) -> None:
     except ProcessLookupError:
         pass
     process.wait(timeout=10)
+
+
+def kernel_processes(server_pid: int) -> int:
+    """Kernel processes the workshop server runs right now."""
+    import psutil
+
+    try:
+        children = psutil.Process(server_pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return 0
+    count = 0
+    for child in children:
+        try:
+            count += "ipykernel_launcher" in " ".join(child.cmdline())
+        except psutil.Error:
+            continue
+    return count

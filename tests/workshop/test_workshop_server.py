@@ -14,27 +14,17 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import psutil
 import pytest
-from browser_support import small_workshop_scenarios, start_workshop, stop_process_group
+from browser_support import (
+    kernel_processes,
+    small_workshop_scenarios,
+    start_workshop,
+    stop_process_group,
+)
 
 IDLE_TIMEOUT = 3
 MAX_KERNELS = 3
 
-
-def kernels(server_pid: int) -> int:
-    """Kernel processes the server runs right now."""
-    try:
-        children = psutil.Process(server_pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return 0
-    count = 0
-    for child in children:
-        try:
-            count += "ipykernel_launcher" in " ".join(child.cmdline())
-        except psutil.Error:
-            continue
-    return count
 
 
 def get(url: str, host: str | None = None) -> tuple[int, str]:
@@ -90,12 +80,12 @@ def test_ten_page_loads_leave_at_most_one_idle_kernel(served):
     for _ in range(10):
         status, page = get(url)
         assert status == 200 and "ws-app" in page and "Traceback" not in page
-        most = max(most, kernels(pid))
+        most = max(most, kernel_processes(pid))
     assert most <= MAX_KERNELS
     deadline = time.monotonic() + 4 * IDLE_TIMEOUT + 10
-    while kernels(pid) > 1 and time.monotonic() < deadline:
+    while kernel_processes(pid) > 1 and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert kernels(pid) <= 1
+    assert kernel_processes(pid) <= 1
 
 
 def test_beyond_the_cap_the_page_says_why_instead_of_starting_a_kernel(served):

@@ -16,11 +16,11 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
-import psutil
 import pytest
 from browser_support import (
     WorkshopServer,
     chromium_executable,
+    kernel_processes,
     launch_chromium,
     small_workshop_scenarios,
     start_workshop,
@@ -33,20 +33,6 @@ PAGE_TIMEOUT_MS = 180_000  # kernel start plus the starting point's figures on a
 FREED_WITHIN_SECONDS = 20
 TABS = 10
 
-
-def kernel_processes(server_pid: int) -> int:
-    """Kernel processes the server runs right now."""
-    try:
-        children = psutil.Process(server_pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return 0
-    count = 0
-    for child in children:
-        try:
-            count += "ipykernel_launcher" in " ".join(child.cmdline())
-        except psutil.Error:
-            continue
-    return count
 
 
 def kernel_model(url: str, kernel_id: str) -> dict[str, Any] | None:
