@@ -107,6 +107,46 @@ def _check_value_shape(key: str, raw: str) -> None:
         _refuse(key, raw, problem.replace("the document", "the value"))
 
 
+def _adaptive_options(
+    notebook: str,
+    replications: str | None,
+    precision: float | None,
+    max_replications: int | None,
+    lever_replications: int | None,
+    parameters: dict[str, Any],
+) -> int | None:
+    """The replications to pass on; for ``auto`` on a notebook that can, its precision parameters.
+
+    An explicit ``-r N`` runs exactly N (and the attribution over exactly the first
+    ``lever_replications``); ``auto`` – the default of a comparison – passes the precision target
+    and the practical band of the attribution as notebook parameters, with the cap as
+    ``replications``. ``-p precision=…`` and ``-p lever_band=…`` win over the defaults.
+    """
+    from sim.experiment.comparison import DEFAULT_PRECISION
+    from sim.report.levers import LEVER_BAND
+    from sim.report.notebooks import notebook_parameters, notebook_path
+
+    text = (replications or "auto").strip().lower()
+    if text != "auto":
+        if not text.isdigit() or int(text) < 1:
+            raise typer.BadParameter(f"give a whole number >= 1 or auto, got {clip(replications or '', 40)!r}",
+                                     param_hint="'-r' / '--replications'")
+        if precision is not None or max_replications is not None:
+            raise typer.BadParameter("--precision and --max-replications go with -r auto, not a number",
+                                     param_hint="'--precision' / '--max-replications'")
+        return int(text)
+    known = notebook_parameters(notebook_path(notebook))
+    if "precision" not in known:
+        if precision is not None or max_replications is not None or replications is not None:
+            raise typer.BadParameter(f"the {notebook} notebook runs a fixed number of replications: give -r N",
+                                     param_hint="'-r' / '--replications'")
+        return None
+    parameters.setdefault("precision", DEFAULT_PRECISION if precision is None else precision)
+    if "lever_band" in known and lever_replications is None:
+        parameters.setdefault("lever_band", LEVER_BAND)
+    return max_replications
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``report`` command to the ``leadsim`` app."""
 
@@ -128,12 +168,31 @@ def register(app: typer.Typer) -> None:
             ),
         ] = "compare",
         replications: Annotated[
-            int | None,
+            str | None,
             typer.Option(
                 "--replications",
                 "-r",
-                min=1,
-                help="Replications per scenario (default: 30 for compare and scenario, 10 for sensitivity).",
+                help="Replications per scenario: a number (exactly that many), or auto (compare: "
+                "add replications until --precision is reached, at most --max-replications). "
+                "Default: auto for compare, 30 for scenario, 10 for sensitivity.",
+                show_default=False,
+            ),
+        ] = None,
+        precision: Annotated[
+            float | None,
+            typer.Option(
+                "--precision",
+                help="compare, auto: target 95 % CI half-width of the net benefit per year, "
+                "relative to it (default: 0.1 for ±10 %).",
+                show_default=False,
+            ),
+        ] = None,
+        max_replications: Annotated[
+            int | None,
+            typer.Option(
+                "--max-replications",
+                min=2,
+                help="compare, auto: stop here even if the precision is not reached (default: 30).",
                 show_default=False,
             ),
         ] = None,
@@ -142,8 +201,9 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--lever-replications",
                 min=2,
-                help="compare: replications per lever combination of the attribution, the "
-                "comparison's first ones (default: 10).",
+                help="compare: exactly this many replications per lever combination of the "
+                "attribution, the comparison's first ones (default: from 2 up to 10, as many as "
+                "the levers' intervals need).",
                 show_default=False,
             ),
         ] = None,
@@ -208,6 +268,7 @@ def register(app: typer.Typer) -> None:
         from sim.outputs import check_can_create
         from sim.report import make_report, run_report_config
 
+
         if out is not None or config is None:
             # Before the simulation: an unwritable --out would otherwise be noticed at the very end.
             check_can_create(out if out is not None else Path("reports"), "--out folder")
@@ -227,11 +288,12 @@ def register(app: typer.Typer) -> None:
             for path in paths:
                 typer.echo(str(path))
             return
+        count = _adaptive_options(notebook, replications, precision, max_replications, lever_replications, parameters)
         path = make_report(
             [str(s) for s in scenarios] if scenarios else list(DEFAULT_SCENARIOS),
             out_root=out if out is not None else Path("reports"),
             notebook=notebook,
-            replications=replications,
+            replications=count,
             seed=seed,
             title=title,
             workers=workers,

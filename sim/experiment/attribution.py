@@ -17,9 +17,10 @@ a result only where it changes which lever wins a shared key.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from sim import stats
 from sim.errors import ExperimentError, ScenarioError
 from sim.experiment import shapley
 from sim.experiment.cache import CacheStats, scenario_content_hash
+from sim.outputs import DEFAULT_CACHE_DIR
 from sim.scenario.loader import ResolvedScenario, load_scenario, resolve_scenario
 from sim.scenario.schema import Scenario
 
@@ -42,6 +44,14 @@ DEFAULT_MAX_SUBSETS = 64
 ten levers (1,024 subsets), so by default its orders are sampled – the CI includes that error."""
 DEFAULT_PERMUTATIONS = 8
 """Lever orders sampled (4 antithetic pairs: ≤ 74 subsets for ten levers, plus each lever alone and last)."""
+START_REPLICATIONS = 2
+"""Replications per subset before the first look, when the attribution runs by precision."""
+REPLICATION_STEPS = (2, 3, 4, 6, 8, 10)
+"""Replications per subset at each look: fixed steps, so where the attribution stops is a function
+of the seed alone, whatever the number of workers. Beyond the last, steps of four."""
+DEFAULT_BAND = 0.03
+"""The practical band, as a share of the total difference: a lever whose interval lies within
+±3 % of the whole change is "no effect worth reporting" and does not force more replications."""
 REFERENCE = "reference"
 TARGET = "target"
 """Scenario label of the target file when it adds settings beyond its levers."""
@@ -211,6 +221,10 @@ class SubsetRuns:
     replications: int
     seed: int
     cache: CacheStats | None = None
+    cap: int | None = None
+    """At most this many replications per subset when run by precision; None when fixed."""
+    resolution: shapley.Resolution | None = None
+    """What the last look found settled and open (run by precision only)."""
 
     @property
     def runs(self) -> int:
@@ -235,6 +249,34 @@ def kpi_measure(kpi: str) -> Callable[[pd.DataFrame], pd.Series]:
     return lambda rows: rows[kpi]
 
 
+def _prepare(
+    reference_file: Path,
+    target_file: Path,
+    seed: int,
+    levers: Sequence[Path],
+    overrides: Sequence[str],
+    max_subsets: int,
+    permutations: int,
+    sampling: bool,
+) -> tuple[LeverPlan, dict[frozenset[str], Scenario], shapley.Permutations | None, dict[str, Scenario], bool]:
+    """The plan, the subset scenarios, the sampled orders and every scenario to run, by label."""
+    plan = plan_levers(reference_file, target_file, levers)
+    names = plan.names
+    if not sampling and 2 ** len(names) > max_subsets:
+        raise ExperimentError(
+            f"{len(names)} levers make {2 ** len(names)} subsets, more than --max-subsets "
+            f"{max_subsets}; raise it or name fewer levers with --lever"
+        )
+    subsets, sample = choose_subsets(names, max_subsets, permutations, seed)
+    scenarios = subset_scenarios(plan, subsets, overrides)
+    labelled = {subset_label(subset, names): scenario for subset, scenario in scenarios.items()}
+    target = load_scenario(plan.target_file, overrides)
+    has_residual = scenario_content_hash(target) != scenario_content_hash(scenarios[frozenset(names)])
+    if has_residual:
+        labelled[TARGET] = target
+    return plan, scenarios, sample, labelled, has_residual
+
+
 def run_subsets(
     reference_file: Path,
     target_file: Path,
@@ -256,24 +298,76 @@ def run_subsets(
     from sim.experiment.runner import run_experiment
 
     _check_options(replications, max_subsets, permutations)
-    plan = plan_levers(reference_file, target_file, levers)
-    names = plan.names
-    if not sampling and 2 ** len(names) > max_subsets:
-        raise ExperimentError(
-            f"{len(names)} levers make {2 ** len(names)} subsets, more than --max-subsets "
-            f"{max_subsets}; raise it or name fewer levers with --lever"
-        )
-    subsets, sample = choose_subsets(names, max_subsets, permutations, seed)
-    scenarios = subset_scenarios(plan, subsets, overrides)
-    labelled = {subset_label(subset, names): scenario for subset, scenario in scenarios.items()}
-    target = load_scenario(plan.target_file, overrides)
-    has_residual = scenario_content_hash(target) != scenario_content_hash(scenarios[frozenset(names)])
-    if has_residual:
-        labelled[TARGET] = target
+    plan, scenarios, sample, labelled, has_residual = _prepare(
+        reference_file, target_file, seed, levers, overrides, max_subsets, permutations, sampling
+    )
     # Only the subsets' KPIs are used: their lead tables would grow memory with every subset.
     experiment_options.setdefault("tables", False)
     result = run_experiment(labelled, replications, seed, **experiment_options)
     return SubsetRuns(plan, scenarios, result.kpis, sample, has_residual, replications, seed, result.cache)
+
+
+def replication_steps(cap: int, start: int = START_REPLICATIONS) -> list[int]:
+    """The replication counts an attribution by precision looks at, from ``start`` up to ``cap``."""
+    if cap <= start:
+        return [cap]
+    steps = [start, *(step for step in REPLICATION_STEPS if start < step < cap)]
+    while steps[-1] + 4 < cap:  # beyond the fixed steps
+        steps.append(steps[-1] + 4)
+    return [*steps, cap]
+
+
+def run_subsets_until_resolved(
+    reference_file: Path,
+    target_file: Path,
+    kpi: str,
+    max_replications: int = 10,
+    seed: int = 0,
+    levers: Sequence[Path] = (),
+    *,
+    band: float = DEFAULT_BAND,
+    start_replications: int = START_REPLICATIONS,
+    overrides: Sequence[str] = (),
+    max_subsets: int = DEFAULT_MAX_SUBSETS,
+    permutations: int = DEFAULT_PERMUTATIONS,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    cache_dir: str | os.PathLike[str] | None = DEFAULT_CACHE_DIR,
+    progress: bool | None = None,
+) -> SubsetRuns:
+    """Run every subset from ``start_replications`` on, adding replications to all subsets at
+    once at fixed steps while a lever or an adjacent ranking is still open (see
+    :func:`sim.experiment.shapley.resolution`), up to ``max_replications``.
+
+    ``band`` is the practical band as a share of the total difference (target minus reference):
+    a lever inside it does not force more replications.
+    """
+    from sim.experiment.runner import _open_session  # the session the replications algorithm uses
+
+    check_kpi(kpi)
+    _check_options(max_replications, max_subsets, permutations)
+    _check_options(start_replications, max_subsets, permutations)
+    if isinstance(band, bool) or not isinstance(band, (int, float)) or not 0 <= band < 1:
+        raise ExperimentError(f"band must be a share between 0 and 1 (e.g. 0.03), got {band!r}")
+    plan, scenarios, sample, labelled, has_residual = _prepare(
+        reference_file, target_file, seed, levers, overrides, max_subsets, permutations, True
+    )
+    names = plan.names
+    # Only the subsets' KPIs are used: their lead tables would grow memory with every subset.
+    with _open_session(labelled, seed, workers, scheduler, cache_dir, progress, tables=False) as session:
+        for count in replication_steps(max_replications, min(start_replications, max_replications)):
+            session.ensure(count)
+            result = session.result(count)
+            runs = SubsetRuns(
+                plan, scenarios, result.kpis, sample, has_residual, count, seed, result.cache, max_replications
+            )
+            values = runs.values(kpi_measure(kpi))
+            total = float(np.mean(values[frozenset(names)] - values[frozenset()]))
+            found = shapley.resolution(values, names, sample, band * abs(total), cap=max_replications)
+            runs = replace(runs, resolution=found)
+            if found.settled:
+                break
+    return runs
 
 
 def run_attribution(
@@ -288,14 +382,25 @@ def run_attribution(
     max_subsets: int = DEFAULT_MAX_SUBSETS,
     permutations: int = DEFAULT_PERMUTATIONS,
     top_interactions: int | None = 5,
+    band: float | None = None,
     **experiment_options: Any,
 ) -> Attribution:
-    """Run every subset scenario in one experiment and attribute the KPI difference to the levers."""
+    """Run every subset scenario in one experiment and attribute the KPI difference to the levers.
+
+    With a ``band`` (a share of the total difference, e.g. 0.03), ``replications`` is the cap:
+    the subsets start at two replications and get more only while a lever or a ranking is open.
+    """
     check_kpi(kpi)
-    runs = run_subsets(
-        reference_file, target_file, replications, seed, levers, overrides=overrides,
-        max_subsets=max_subsets, permutations=permutations, **experiment_options,
-    )
+    if band is not None:
+        runs = run_subsets_until_resolved(
+            reference_file, target_file, kpi, replications, seed, levers, band=band,
+            overrides=overrides, max_subsets=max_subsets, permutations=permutations, **experiment_options,
+        )
+    else:
+        runs = run_subsets(
+            reference_file, target_file, replications, seed, levers, overrides=overrides,
+            max_subsets=max_subsets, permutations=permutations, **experiment_options,
+        )
     return attribution_of(runs, kpi, top_interactions)
 
 

@@ -211,6 +211,137 @@ def sampled_interval(per_pair: np.ndarray, confidence: float = 0.95) -> tuple[fl
     return (mean, mean - width, mean + width)
 
 
+# ------------------------------------------------------------------ is it resolved?
+
+NEGLIGIBLE = "negligible"
+"""A lever whose interval lies inside the practical band: no effect worth reporting."""
+NONZERO = "nonzero"
+"""A lever whose interval excludes zero: its value is distinguishable from zero."""
+OPEN = "open"
+"""Neither: more replications could still tell."""
+FUTILE = "unresolved"
+"""Neither, and the replications up to the cap could not tell either (the sampled orders' error,
+or an effect too small for the noise): open, but not worth more replications."""
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Which levers and adjacent rankings an attribution has settled, and which are still open."""
+
+    levers: dict[str, str]
+    """Per lever: ``nonzero``, ``negligible``, ``open`` or ``unresolved`` (open, but beyond the cap's reach)."""
+    open_rankings: tuple[tuple[str, str], ...]
+    """Adjacent levers (by size) whose order is neither resolved nor a practical tie."""
+    band: float
+    unresolved_rankings: tuple[tuple[str, str], ...] = ()
+    """Adjacent levers whose order is open but which the replications up to the cap could not settle."""
+
+    @property
+    def settled(self) -> bool:
+        """Whether nothing is open that more replications could settle."""
+        return OPEN not in self.levers.values() and not self.open_rankings
+
+    @property
+    def unresolved(self) -> list[str]:
+        """The levers and adjacent rankings left open (whether or not replications could settle them)."""
+        levers = [lever for lever, status in self.levers.items() if status in (OPEN, FUTILE)]
+        rankings = [f"{a} vs. {b}" for a, b in (*self.open_rankings, *self.unresolved_rankings)]
+        return levers + rankings
+
+
+def lever_samples(
+    subset_values: SubsetValues, levers: Sequence[str], permutations: Permutations | None = None
+) -> dict[str, np.ndarray]:
+    """Per lever, what its interval is built from: a value per replication, or per pair and replication."""
+    if permutations is None:
+        return exact_shapley(subset_values, levers)
+    return permutation_shapley(subset_values, permutations)
+
+
+def sample_interval(samples: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """The interval :func:`shapley_values` gives for these samples (exact: t; sampled orders: both errors)."""
+    grid = np.asarray(samples, dtype=float)
+    return stats.t_interval(grid, confidence) if grid.ndim == 1 else sampled_interval(grid, confidence)
+
+
+def projected_interval(
+    samples: np.ndarray, replications: int, confidence: float = 0.95
+) -> tuple[float, float, float]:
+    """The interval these samples would give with ``replications`` replications, the spread unchanged.
+
+    The replication part of the variance shrinks as 1/replications; the part from sampled orders
+    (between antithetic pairs) does not – more replications cannot narrow it.
+    """
+    grid = np.asarray(samples, dtype=float)
+    mean = float(grid.mean())
+    parts = []  # (variance of the mean, degrees of freedom), as in sampled_interval
+    across = grid if grid.ndim == 1 else grid.mean(axis=0)
+    if across.size > 1:
+        parts.append((float(np.var(across, ddof=1)) / replications, replications - 1))
+    if grid.ndim == 2 and grid.shape[0] > 1:
+        parts.append((float(np.var(grid.mean(axis=1), ddof=1)) / grid.shape[0], grid.shape[0] - 1))
+    variance = sum(part for part, _ in parts)
+    if not parts or variance == 0:
+        return (mean, mean, mean) if parts else (mean, math.nan, math.nan)
+    dof = variance**2 / sum(part**2 / df for part, df in parts if part > 0)
+    width = float(scipy_stats.t.ppf(0.5 + confidence / 2.0, dof)) * math.sqrt(variance)
+    return (mean, mean - width, mean + width)
+
+
+def _status(interval: tuple[float, float, float], band: float) -> str:
+    _, low, high = interval
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return OPEN
+    if low > 0 or high < 0:
+        return NONZERO
+    return NEGLIGIBLE if -band <= low and high <= band else OPEN
+
+
+def resolution(
+    subset_values: SubsetValues,
+    levers: Sequence[str],
+    permutations: Permutations | None,
+    band: float,
+    confidence: float = 0.95,
+    cap: int | None = None,
+) -> Resolution:
+    """Which levers are distinguishable from zero, negligible (inside ±``band``) or still open.
+
+    A lever is open while its interval crosses zero and reaches outside ±``band``. Two levers next
+    to each other by size are an open ranking while the interval of the difference of their sizes
+    (paired, replication by replication and order by order) does the same – unless both are
+    negligible, whose order nobody reads. The intervals are those of the lever table, so with two
+    replications (one degree of freedom, t = 12.7) little is settled by luck. With a ``cap``, an
+    item counts as open only if ``cap`` replications could settle it (:func:`projected_interval`):
+    an interval held open by the sampled orders' error, or by an effect too small for the noise
+    even at the cap, does not buy replications that cannot change the answer.
+    """
+    samples = lever_samples(subset_values, levers, permutations)
+    intervals = {lever: sample_interval(samples[lever], confidence) for lever in levers}
+
+    def judged(grid: np.ndarray, interval: tuple[float, float, float]) -> str:
+        found = _status(interval, band)
+        if found == OPEN and cap is not None and _status(projected_interval(grid, cap, confidence), band) == OPEN:
+            return FUTILE
+        return found
+
+    status = {lever: judged(samples[lever], intervals[lever]) for lever in levers}
+    by_size = sorted(levers, key=lambda lever: -abs(intervals[lever][0]))
+    open_pairs, futile_pairs = [], []
+    for larger, smaller in itertools.pairwise(by_size):
+        if status[larger] == NEGLIGIBLE and status[smaller] == NEGLIGIBLE:
+            continue
+        # Sizes compared with each lever's sign, so "larger" stays larger whatever its direction.
+        signs = {lever: 1.0 if intervals[lever][0] >= 0 else -1.0 for lever in (larger, smaller)}
+        gap = signs[larger] * samples[larger] - signs[smaller] * samples[smaller]
+        verdict = judged(gap, sample_interval(gap, confidence))
+        if verdict == OPEN:
+            open_pairs.append((larger, smaller))
+        elif verdict == FUTILE:
+            futile_pairs.append((larger, smaller))
+    return Resolution(status, tuple(open_pairs), band, tuple(futile_pairs))
+
+
 # ------------------------------------------------------------------ the table
 
 

@@ -15,19 +15,22 @@ from pathlib import Path
 import pandas as pd
 
 from sim import kpis
-from sim.experiment import attribution
+from sim.experiment import attribution, shapley
 from sim.experiment.progress import terminal_progress
 from sim.report.comparison import Comparison
 from sim.report.parameters import MIN_LEVER_REPLICATIONS, check_whole_number
 from sim.report.scenarios import ScenarioFile
 from sim.report.tables import table_html
-from sim.report.texts import note
+from sim.report.texts import note, text
 from sim.scenario.loader import file_title
 
 LEVER_REPLICATIONS = 10
-"""Replications per lever subset by default. An attribution simulates every subset of a setup's
-levers (2^k scenarios), so it costs far more than the comparison: a report compares its setups
-over more replications (30) and attributes over the comparison's first ten."""
+"""Replications per lever subset by default (the cap when the attribution runs by precision). An
+attribution simulates every subset of a setup's levers (2^k scenarios), so it costs far more than
+the comparison: it uses the comparison's first replications (the same leads)."""
+LEVER_BAND = attribution.DEFAULT_BAND
+"""``leadsim report``'s practical band: more replications only while a lever's interval crosses
+zero and reaches beyond ±3 % of the total difference, or two adjacent levers' order is open."""
 _TABLE_COLUMNS = {
     "shapley": ("Contribution (Shapley value)", "Beitrag (Shapley-Wert)"),
     "alone": ("Lever alone", "Hebel allein"),
@@ -47,11 +50,29 @@ class LeverEffects:
     """The subset runs behind ``table``: the portfolio chart prices the same runs."""
     comparison_replications: int = 0
     """Replications of the comparison the summary quotes."""
+    band: float | None = None
+    """The practical band (share of the total difference) when run by precision; None when fixed."""
 
     @property
     def replications(self) -> int:
         """Replications per lever subset: the comparison's first ones (same leads)."""
         return self.runs.replications if self.runs is not None else 0
+
+    def distinguishable(self) -> dict[str, str]:
+        """Per lever (as shown): ``nonzero`` (its interval excludes zero), ``negligible`` (inside the
+        practical band) or ``open``; without a band, only ``nonzero`` or ``open``."""
+        total = abs(float(self.table.attrs.get("total_difference", 0.0)))
+        width = (self.band or 0.0) * total
+        found = {}
+        for _, row in self.table.iterrows():
+            low, high = float(row["shapley_ci_low"]), float(row["shapley_ci_high"])
+            if low > 0 or high < 0:
+                found[str(row["lever"])] = shapley.NONZERO
+            elif width > 0 and -width <= low and high <= width:
+                found[str(row["lever"])] = shapley.NEGLIGIBLE
+            else:
+                found[str(row["lever"])] = shapley.OPEN
+        return found
 
 
 def lever_overlays(reference: ScenarioFile, target: ScenarioFile) -> list[Path]:
@@ -71,6 +92,7 @@ def attribute_levers(
     workers: int | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
     replications: int | None = LEVER_REPLICATIONS,
+    band: float | None = None,
 ) -> list[LeverEffects]:
     """Each setup that is the reference plus lever overlays, attributed by ``sim.experiment``.
 
@@ -78,6 +100,8 @@ def attribute_levers(
     the same leads (common random numbers); with a cache, the comparison's own runs of the
     reference and the target are read from it. Setups that add no overlay to the reference are left
     out, and so is everything with fewer than two replications (an attribution's intervals need two).
+    With a ``band`` (share of the total difference, e.g. 0.03) ``replications`` is the cap: the
+    attribution starts at two and adds replications only while a lever or a ranking is open.
     """
     kpi = kpis.check(kpi, "lever attribution")[0] if kpi else attribution_kpi(comparison)
     available = comparison.result.replications
@@ -102,12 +126,13 @@ def attribute_levers(
                 workers=workers if workers is not None else comparison.workers,
                 cache_dir=cache_dir,
                 progress=shown,
+                band=band,
             )
         table, runs = result.effects, result.subset_runs
         titles = {attribution.lever_name(path): file_title(path) for path in lever_overlays(reference, target)}
         if "lever" in table.columns:
             table = table.assign(lever=[titles.get(str(lever), str(lever)) for lever in table["lever"]])
-        found.append(LeverEffects(name, kpi, table, runs, available))
+        found.append(LeverEffects(name, kpi, table, runs, available, band))
     return found
 
 
@@ -120,6 +145,18 @@ def lever_note(effects: LeverEffects, language: str = "en") -> str:
     key = "shapley_note" if "shapley_mean" in effects.table.columns else "waterfall_note"
     label = kpis.label(effects.kpi, language)
     shown = note(key, language, kpi=label, target=effects.target)
+    runs = effects.runs
+    if effects.band is not None and runs is not None and runs.cap is not None:
+        kind = kpis.get(effects.kpi).kind
+        total = abs(float(effects.table.attrs.get("total_difference", 0.0)))
+        shown += note(
+            "lever_precision_note", language, reps=runs.replications, cap=runs.cap,
+            band=kpis.format_number(effects.band, "share", language),
+            width=kpis.format_number(effects.band * total, kind, language, compact=True),
+        )
+        still_open = _still_open(effects)
+        if still_open:
+            shown += note("lever_precision_open", language, open=still_open)
     if 0 < effects.replications < effects.comparison_replications:
         total = effects.table.attrs["total_difference"]  # all levers - none: the Shapley values' sum
         shown += note(
@@ -131,6 +168,20 @@ def lever_note(effects: LeverEffects, language: str = "en") -> str:
             total=kpis.format_number(total, kpis.get(effects.kpi).kind, language, signed=True, compact=True),
         )
     return shown
+
+
+def _still_open(effects: LeverEffects) -> str:
+    """The levers and neighbouring rankings the attribution left open, in words."""
+    runs = effects.runs
+    found = runs.resolution if runs is not None else None
+    if runs is None or found is None:
+        return ""
+    # The table's rows are the plan's levers in order, with the titles a reader sees.
+    titles = dict(zip(runs.plan.names, (str(lever) for lever in effects.table["lever"]), strict=True))
+    named = []
+    for item in found.unresolved:
+        named.append(" vs. ".join(titles.get(part, part) for part in item.split(" vs. ")))
+    return "; ".join(named)
 
 
 def lever_table(effects: LeverEffects, language: str = "en") -> pd.DataFrame:
@@ -146,12 +197,24 @@ def lever_table(effects: LeverEffects, language: str = "en") -> pd.DataFrame:
         return f"{shown[0]} [{shown[1]}; {shown[2]}]"
 
     prefixes = [p for p in _TABLE_COLUMNS if f"{p}_mean" in effects.table.columns]
+    zero = effects.distinguishable() if "shapley_ci_low" in effects.table.columns else {}
+    width = kpis.format_number(
+        (effects.band or 0.0) * abs(float(effects.table.attrs.get("total_difference", 0.0))), kind, language,
+        compact=True,
+    )
+    answers = {
+        shapley.NONZERO: text("lever_zero_yes", language),
+        shapley.NEGLIGIBLE: text("lever_zero_negligible", language, width=width),
+        shapley.OPEN: text("lever_zero_no", language),
+    }
     rows = []
     for _, row in effects.table.iterrows():
         record = {lever_title: str(row["lever"])}
         for prefix in prefixes:
             titles = _TABLE_COLUMNS[prefix]
             record[titles[0] if language == "en" else titles[1]] = cell(row, prefix)
+        if zero:
+            record[text("lever_zero", language)] = answers[zero[str(row["lever"])]]
         rows.append(record)
     return pd.DataFrame(rows)
 

@@ -69,8 +69,9 @@ def test_the_command_passes_lever_replications_to_the_notebook(monkeypatch: pyte
     monkeypatch.setattr(report, "make_report", capture)
     result: Result = CliRunner().invoke(report_app(), ["report", "--lever-replications", "4", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert calls[0]["replications"] is None  # the notebook's own report default
-    assert calls[0]["parameters"] == {"lever_replications": 4}
+    assert calls[0]["replications"] is None  # the notebook's own report default, as the cap
+    # Exactly four per lever combination (no practical band); the comparison still by precision.
+    assert calls[0]["parameters"] == {"lever_replications": 4, "precision": 0.1}
     refused = CliRunner().invoke(report_app(), ["report", "--lever-replications", "1", "--out", str(tmp_path)])
     assert refused.exit_code == 2
 
