@@ -7,6 +7,7 @@ number scheme, the software and the code's revision. This module fills it in for
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 from importlib import metadata
@@ -54,9 +55,17 @@ def precision_sentences(comparison: Comparison) -> list[str]:
     def share(value: float) -> str:
         return kpis.format_number(value, "share", language)
 
-    reps, reached = found.replications, share(found.worst)
-    if found.target is None:
-        sentences = [text("precision_fixed", language, reps=reps, reached=reached)] if found.setups else []
+    shown = [setup for setup in found.setups if setup.status != NIL and math.isfinite(setup.relative)]
+    # One setup: "±5.3 %"; several: each named, so the loosest figure is not read as everyone's.
+    reached = (
+        f"±{share(shown[0].relative)}" if len(shown) == 1
+        else ", ".join(f"±{share(s.relative)} ({comparison.display_name(s.scenario)})" for s in shown)
+    )
+    reps = found.replications
+    if not shown:  # every difference nil (or undefined): only the nil sentences below
+        sentences = []
+    elif found.target is None:
+        sentences = [text("precision_fixed", language, reps=reps, reached=reached)]
     else:
         key = "precision_reached" if found.reached else "precision_capped"
         sentences = [text(key, language, reps=reps, cap=found.cap, reached=reached, target=share(found.target))]

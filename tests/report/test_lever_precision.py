@@ -102,3 +102,24 @@ def test_the_notebook_states_the_precision_and_the_lever_replications(tmp_path: 
     assert "(target ±5.0 %)" in html
     assert "replications per lever combination (at most 4)" in html
     assert "Distinguishable from zero?" in html
+
+
+def test_the_precision_sentence_names_each_setups_precision_and_a_nil_difference() -> None:
+    from types import SimpleNamespace
+
+    from sim.experiment.comparison import CAPPED, NIL, REACHED, ComparisonPrecision, SetupPrecision
+    from sim.report.method import precision_sentences
+
+    found = ComparisonPrecision(
+        "net_contribution_per_year", 0.1, 30, 30,
+        (SetupPrecision("team", 4.58e6, 0.24e6, REACHED), SetupPrecision("sdr", 0.70e6, 0.098e6, CAPPED),
+         SetupPrecision("same", 1.0e3, 2.0e3, NIL)),
+        zero_band=50_000.0,
+    )
+    comparison = SimpleNamespace(precision=found, language="en", display_name=lambda name: name.upper())
+    sentences = precision_sentences(comparison)  # type: ignore[arg-type]
+    assert sentences[0] == (
+        "The comparison stopped at its cap of 30 replications per setup with the net benefit per year "
+        "known to within ±5.2 % (TEAM), ±14 % (SDR) of its value (target ±10 %)."
+    )
+    assert sentences[1].startswith("The net benefit per year of SAME lies within ±€50,000 of zero")
