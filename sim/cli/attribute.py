@@ -29,6 +29,7 @@ from sim.cli.experiment import (
 )
 from sim.cli.shared_options import with_options
 from sim.errors import ExperimentError
+from sim.experiment.progress import describing
 from sim.outputs import DEFAULT_CACHE_DIR
 
 ReplicationsInt = Annotated[int, typer.Option("--replications", "-r", help="Replications per subset.")]
@@ -86,7 +87,10 @@ def attribute_command(
     check_kpi(kpi)  # before the output folder is made
     sampling: dict[str, Any] = {key: value for key, value in (("max_subsets", max_subsets), ("permutations", permutations))
                 if value is not None}
-    with open_output(values["out"], "attribute", values["force"]) as folder:  # claimed before the simulation
+    with (
+        open_output(values["out"], "attribute", values["force"]) as folder,  # claimed before the simulation
+        describing("lever combinations"),  # the experiment's up-front line counts lever combinations
+    ):
         result = run_attribution(
             reference, target, kpi=kpi, **run_arguments(values), **sampling,
         )

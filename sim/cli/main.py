@@ -14,11 +14,15 @@ from __future__ import annotations
 import csv
 import enum
 import json
+import os
+import signal
 import sys
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from types import FrameType
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -37,6 +41,39 @@ from sim.scenario.loader import (
 
 EXIT_BAD_INPUT = 2
 """Exit code for bad input of any kind (files, options, values), as for usage errors."""
+EXIT_INTERRUPTED = 130
+"""Exit code after Ctrl-C (128 + SIGINT), as shells report it."""
+EXIT_TERMINATED = 143
+"""Exit code after SIGTERM (128 + SIGTERM)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every clean-up written for Ctrl-C runs for it too."""
+
+
+class _Interrupted(BaseException):
+    """Ctrl-C or SIGTERM on its way out of the command to :func:`main`.
+
+    Typer turns a KeyboardInterrupt into a silent exit 130 before ``main`` sees it; this carries
+    it past Typer so that ``main`` can say what the interrupted run kept.
+    """
+
+    def __init__(self, exit_code: int) -> None:
+        super().__init__(exit_code)
+        self.exit_code = exit_code
+
+
+class _LeadsimGroup(typer.core.TyperGroup):
+    """The command group, with interrupts passed on to :func:`main` instead of swallowed."""
+
+    def invoke(self, ctx: Any) -> Any:  # Any: Typer's Context class lives in a private module
+        """Run the command; an interrupt leaves as :class:`_Interrupted`."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as interrupt:
+            code = EXIT_TERMINATED if isinstance(interrupt, Terminated) else EXIT_INTERRUPTED
+            raise _Interrupted(code) from None
+
 
 app = typer.Typer(
     name="leadsim",
@@ -44,6 +81,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
+    cls=_LeadsimGroup,
 )
 
 _state = {"debug": False}
@@ -257,20 +295,67 @@ cli_workshop.register(app)
 # --------------------------------------------------------------------------- entry point
 
 
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While the command runs, SIGTERM ends it like Ctrl-C (workers stopped, one line, no traceback)."""
+    if not hasattr(signal, "SIGTERM"):
+        yield
+        return
+    owner = os.getpid()
+
+    def terminate(number: int, frame: FrameType | None) -> None:
+        if os.getpid() != owner:  # a forked worker inherited this handler: die as SIGTERM means
+            signal.signal(number, signal.SIG_DFL)
+            os.kill(os.getpid(), number)
+            return
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread (main() called from a thread): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupted(exit_code: int) -> NoReturn:
+    """Say what the interrupted run kept and how to resume, then exit 130 (or 143 for SIGTERM)."""
+    from sim.experiment.progress import interrupted_message
+
+    print_error(interrupted_message())
+    sys.exit(exit_code)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``leadsim`` and ``python -m sim``: bad input exits 2, never a traceback."""
+    from sim.experiment.progress import command_line_mode
+
     _state["debug"] = False
     args = list(sys.argv[1:] if argv is None else argv)
+    command_line_mode()  # experiments announce their estimate and count what they cache
     try:
-        app(args=args, prog_name="leadsim")
+        _run(args)
+    finally:
+        command_line_mode(False)  # main() called in-process (tests) leaves library calls quiet
+
+
+def _run(args: list[str]) -> None:
+    """Run the command; every way it can fail ends in one line on stderr and an exit code."""
+    try:
+        with _sigterm_as_interrupt():
+            app(args=args, prog_name="leadsim")
+    except _Interrupted as interrupt:
+        _interrupted(interrupt.exit_code)
+    except KeyboardInterrupt as interrupt:  # outside a command (while parsing, between commands)
+        _interrupted(EXIT_TERMINATED if isinstance(interrupt, Terminated) else EXIT_INTERRUPTED)
     except LeadsimError as error:
         if _state["debug"] or "--debug" in args:
             traceback.print_exception(error, file=sys.stderr)
         print_error(str(error))
         sys.exit(EXIT_BAD_INPUT)
-    except KeyboardInterrupt:
-        print_error("interrupted")
-        sys.exit(130)
     except (RecursionError, MemoryError) as error:
         # Last line of defence: the loader bounds nesting and size, so this means a limit was missed.
         if "--debug" in args:

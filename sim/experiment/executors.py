@@ -173,6 +173,12 @@ class _PoolRunner:
             yield task, record
 
     def close(self, cancel: bool = False) -> None:
+        if cancel:
+            # shutdown() cancels only queued work: the replications already running (and the
+            # ones already handed to a worker) would finish first, and an interrupted command
+            # would wait for them before exiting.
+            for process in list((getattr(self.executor, "_processes", None) or {}).values()):
+                process.terminate()
         self.executor.shutdown(wait=not cancel, cancel_futures=True)
 
 

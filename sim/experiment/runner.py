@@ -28,10 +28,11 @@ from typing import Self
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from sim import stats
 from sim.errors import ExperimentError
+from sim.experiment import progress as progress_report
+from sim.experiment.budget import replication_cpu_seconds
 from sim.experiment.cache import (
     CacheStats,
     ReplicationCache,
@@ -143,6 +144,8 @@ class _Session:
         cache_dir: CachePath,
         progress: bool,
         tables: bool = True,
+        announce: bool = False,
+        up_to: int | None = None,
     ) -> None:
         self.scenarios = scenarios
         self.tables = tables
@@ -153,14 +156,23 @@ class _Session:
         self.runner: _Runner | None = None
         self.records: dict[tuple[str, int], ReplicationRecord] = {}
         self.computed = 0
-        self.bar = tqdm(total=0, desc="replications", unit="rep", disable=not progress, file=sys.stderr)
+        self.up_to = up_to
+        """The most replications per scenario this experiment may add (said up front), if open-ended."""
+        self.unit = progress_report.current_unit()
+        self.costs = {name: replication_cpu_seconds(scenario) for name, scenario in scenarios.items()}
+        self.progress = progress_report.ReplicationProgress(progress, announce, 1 if scheduler else workers)
+        if scheduler:
+            self.progress.clock.prior_factor = 1.0  # the cluster's load is not this machine's
+        progress_report.note_cache_use(None if self.cache is None else self.cache.directory)
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        self.bar.close()
+        self.progress.close()
         if self.runner is not None:
+            # On an error or an interrupt the workers are stopped, not waited for: what they
+            # were computing is lost either way (results are stored here, as they arrive).
             self.runner.close(cancel=kind is not None)
 
     @property
@@ -177,31 +189,89 @@ class _Session:
             for replication in range(replications)
             if (name, replication) not in self.records
         ]
-        self.bar.total += len(tasks)
-        self.bar.refresh()
-        pending = [task for task in tasks if not self._from_cache(task)]
+        if not tasks:
+            return
+        keys = {id(task): self._key(task) for task in tasks} if self.cache is not None else {}
+        if not self.progress.announced:
+            self._announce(replications, tasks, keys)
+        self.progress.add(len(tasks))
+        pending = [task for task in tasks if not self._from_cache(task, keys.get(id(task)))]
         if not pending:
             return
+        self.progress.to_compute([self.costs[task.name] for task in pending])
         if self.runner is None:
             self.runner = _open_runner(self.workers, self.scheduler, len(pending))
-        for task, record in self.runner.map(pending):
-            if self.cache is not None:
-                self.cache.store(self._key(task), record)
-            self.records[(task.name, task.replication)] = record if self.tables else record.without_tables()
-            self.computed += 1
-            self.bar.update()
+            self.progress.clock.slots = self.runner.slots
+        self.progress.start()
+        try:
+            for task, record in self.runner.map(pending):
+                if self.cache is not None:
+                    self.cache.store(keys[id(task)], record)
+                    progress_report.note_cached(self.cache.directory)
+                self.records[(task.name, task.replication)] = record if self.tables else record.without_tables()
+                self.computed += 1
+                self.progress.finished(self.costs[task.name])
+        finally:
+            self.progress.pause()
+
+    def _announce(self, replications: int, tasks: Sequence[ReplicationTask], keys: Mapping[int, str]) -> None:
+        """Say up front what this experiment will run and about how long it takes (an estimate)."""
+        self.progress.announced = True
+        if not (self.progress.shown or self.progress.announce_lines):
+            return
+        count = len(self.scenarios)
+        if count == 1:
+            what = f"{progress_report.count_text(len(tasks), 'replications')} of {next(iter(self.scenarios))}"
+        else:
+            what = (
+                f"{progress_report.count_text(count, self.unit)} × "
+                f"{progress_report.count_text(replications, 'replications')} = "
+                f"{progress_report.count_text(len(tasks), 'replications')}"
+            )
+        if self.up_to is not None and self.up_to > replications:
+            what += f" to start with (up to {self.up_to:,} each if the precision needs them)"
+        # A look at which entries exist, not a read: reading them all can take a while, and this
+        # line should come first. A damaged entry is recomputed, so the estimate may come out short.
+        cache = self.cache
+        to_run = [task for task in tasks if cache is None or not cache.path_for(keys[id(task)]).is_file()]
+        if cache is not None and not to_run:
+            self.progress.say(f"{what}, all from the cache in {cache.directory}")
+            return
+        if len(to_run) < len(tasks):
+            what += f", {len(tasks) - len(to_run):,} from the cache, {len(to_run):,} to run"
+        costs = [self.costs[task.name] for task in to_run]
+        clock = progress_report.TimeLeft(self._slots_for(len(to_run)), self.progress.clock.prior_factor)
+        clock.add(costs)
+        where = (
+            f"on the Dask cluster at {self.scheduler}" if self.scheduler
+            else f"on {progress_report.count_text(clock.slots, 'workers')}"
+        )
+        basis = f"about {float(f'{sum(costs) / len(costs):.2g}'):g} CPU-seconds per replication"
+        load = "" if self.scheduler else progress_report.machine_load_text()
+        self.progress.say(
+            f"{what}: about {progress_report.duration_text(clock.estimate())} {where} "
+            f"(an estimate from {basis}{', ' + load if load else ''})"
+        )
+
+    def _slots_for(self, pending: int) -> int:
+        """The replications that will run at once for ``pending`` of them (as ``_open_runner`` decides)."""
+        if self.runner is not None:
+            return self.runner.slots
+        if self.scheduler:
+            return 1  # unknown until connected; the bar's time left corrects it
+        return 1 if self.workers == 1 or pending <= 1 else min(self.workers, pending)
 
     def _key(self, task: ReplicationTask) -> str:
         return replication_key(task.scenario, task.seed, task.replication)
 
-    def _from_cache(self, task: ReplicationTask) -> bool:
-        if self.cache is None:
+    def _from_cache(self, task: ReplicationTask, key: str | None) -> bool:
+        if self.cache is None or key is None:
             return False
-        record = self.cache.load(self._key(task), tables=self.tables)
+        record = self.cache.load(key, tables=self.tables)
         if record is None:
             return False
         self.records[(task.name, task.replication)] = record
-        self.bar.update()
+        self.progress.hit()
         return True
 
     def values(self, kpi: str, replications: int) -> dict[str, list[float]]:
@@ -263,12 +333,21 @@ def _open_session(
     cache_dir: CachePath,
     progress: bool | None,
     tables: bool = True,
+    *,
+    up_to: int | None = None,
 ) -> _Session:
+    """A session over ``scenarios``; ``up_to``: the most replications per scenario it may add (said up front)."""
     named = unique_scenarios(scenarios)
     seed = _check_count("seed", seed, minimum=0)
     if scheduler:
         check_scheduler_address(scheduler)
-    return _Session(named, seed, _resolve_workers(workers), scheduler, cache_dir, show_progress(progress), tables)
+    # Within the leadsim command the plan and estimate are stated even where no bar is drawn
+    # (a log, a pipe), unless the caller turned progress off.
+    announce = progress is None and progress_report.announces()
+    return _Session(
+        named, seed, _resolve_workers(workers), scheduler, cache_dir, show_progress(progress), tables,
+        announce=announce, up_to=up_to,
+    )
 
 
 # ------------------------------------------------------------------ public API
@@ -288,7 +367,9 @@ def run_experiment(
 
     ``workers=None`` uses all local cores, ``workers=1`` runs serially, ``scheduler`` sends the
     work to a Dask cluster at that address; the tables are identical in every case.
-    ``cache_dir=None`` disables the result cache. ``tables=False`` keeps only the KPI and run
+    ``cache_dir=None`` disables the result cache. ``progress`` draws a bar with the time left on
+    stderr (default: on a terminal outside CI); within the ``leadsim`` command the plan and its
+    time estimate are also stated up front (``sim.experiment.progress``). ``tables=False`` keeps only the KPI and run
     tables (``leads`` and ``weekly`` come back empty) - for many scenarios whose lead tables
     nobody reads (attribution subsets, robustness worlds), whose memory would otherwise grow with
     every replication; the cache still stores whole records.
@@ -389,7 +470,9 @@ def run_until_precision(
     whether the last CI met it). The kept replications do not depend on workers or batch size.
     """
     _check_precision_options(precision, kpi, min_replications, max_replications, confidence)
-    with _open_session(scenarios, seed, workers, scheduler, cache_dir, progress) as session:
+    with _open_session(
+        scenarios, seed, workers, scheduler, cache_dir, progress, up_to=max_replications
+    ) as session:
         batch = _check_count("batch_size", batch_size) if batch_size is not None else None
 
         def sample(count: int) -> dict[str, list[float]]:

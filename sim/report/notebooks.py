@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sim.errors import LeadsimError, ReportError
-from sim.experiment.progress import PROGRESS_VARIABLE
+from sim.experiment.progress import (
+    PROGRESS_VARIABLE,
+    entries_written_since,
+    note_cache_use,
+    note_cached,
+)
 from sim.report.scenarios import PROJECT_ROOT
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
@@ -33,6 +39,9 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 down, which ipykernel logs as ``[IPKernelApp] ERROR | KeyboardInterrupt`` (and it warns about
 its local TCP transport) – false alarms in a cron log. A failing cell is still reported, as the
 cell's error in the notebook and as a ReportError here."""
+CELL_BAR = {"bar_format": "{desc}: cell {n_fmt} of {total_fmt} [{elapsed} elapsed]"}
+"""papermill's bar over the notebook's cells, without its time left: that extrapolates from the
+cells so far, and one cell can hold an hour of replications (their own bar says how long)."""
 
 
 def notebook_path(notebook: str | os.PathLike[str]) -> Path:
@@ -116,6 +125,12 @@ def _kernel_progress(progress: bool) -> Iterator[None]:
             os.environ[PROGRESS_VARIABLE] = before
 
 
+def _count_cached(cache_dir: str | None, started_ns: int) -> None:
+    """After an interrupt: the cache entries the kernel (another process) wrote since the notebook started."""
+    if cache_dir is not None:
+        note_cached(cache_dir, entries_written_since(cache_dir, started_ns))
+
+
 def execute_notebook(
     source: Path,
     target: Path,
@@ -134,6 +149,9 @@ def execute_notebook(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    cache_dir = params.get("cache_dir")
+    note_cache_use(cache_dir)
+    started_ns = time.time_ns()
     try:
         with _kernel_progress(progress):
             papermill.execute_notebook(
@@ -142,12 +160,18 @@ def execute_notebook(
                 parameters=dict(params),
                 kernel_name="python3",
                 start_timeout=start_timeout,
-                progress_bar=progress,
+                progress_bar=dict(CELL_BAR) if progress else False,
                 log_output=False,
                 cwd=str(target.parent),
                 extra_arguments=list(KERNEL_ARGUMENTS),
             )
+    except KeyboardInterrupt:
+        _count_cached(cache_dir, started_ns)
+        raise
     except PapermillExecutionError as error:
+        if getattr(error, "ename", "") == "KeyboardInterrupt":  # Ctrl-C reached the kernel first
+            _count_cached(cache_dir, started_ns)
+            raise KeyboardInterrupt from None
         raise _execution_error(error, name) from None
     except LeadsimError:
         raise
