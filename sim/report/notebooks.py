@@ -7,6 +7,7 @@ failure becomes one line naming the cell and the error, without terminal colours
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
@@ -125,8 +126,14 @@ def _kernel_progress(progress: bool) -> Iterator[None]:
             os.environ[PROGRESS_VARIABLE] = before
 
 
-def _count_cached(cache_dir: str | None, started_ns: int) -> None:
-    """After an interrupt: the cache entries the kernel (another process) wrote since the notebook started."""
+def _after_interrupt(cache_dir: str | None, started_ns: int) -> None:
+    """After an interrupt: count the cache entries the kernel wrote, and keep asyncio quiet.
+
+    The kernel is another process, so what it cached is counted on disk (entries written since the
+    notebook started). nbclient's cell task, abandoned by the interrupt, ends with the kernel's
+    KeyboardInterrupt; asyncio would log it with two tracebacks when the task is collected.
+    """
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
     if cache_dir is not None:
         note_cached(cache_dir, entries_written_since(cache_dir, started_ns))
 
@@ -166,11 +173,11 @@ def execute_notebook(
                 extra_arguments=list(KERNEL_ARGUMENTS),
             )
     except KeyboardInterrupt:
-        _count_cached(cache_dir, started_ns)
+        _after_interrupt(cache_dir, started_ns)
         raise
     except PapermillExecutionError as error:
         if getattr(error, "ename", "") == "KeyboardInterrupt":  # Ctrl-C reached the kernel first
-            _count_cached(cache_dir, started_ns)
+            _after_interrupt(cache_dir, started_ns)
             raise KeyboardInterrupt from None
         raise _execution_error(error, name) from None
     except LeadsimError:

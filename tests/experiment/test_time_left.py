@@ -3,6 +3,10 @@ finish; a cheap first replication cannot make an hour of work look like minutes.
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
+
 import pytest
 
 from sim.experiment import progress
@@ -75,3 +79,16 @@ def test_the_interrupt_line_counts_what_was_cached_where() -> None:
         )
     finally:
         progress.command_line_mode(False)
+
+
+def test_a_report_counts_the_cache_entries_its_kernel_wrote(tmp_path: Path) -> None:
+    old = tmp_path / "ab" / "ab01.rep"
+    old.parent.mkdir()
+    old.write_bytes(b"earlier run")
+    os.utime(old, ns=(1_000_000_000, 1_000_000_000))
+    started = time.time_ns() - 1_000_000  # the notebook started just before the kernel wrote these
+    for name in ("cd/cd01.rep", "cd/cd02.rep"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"this run")
+    (tmp_path / "cd" / ".tmp-cd03").write_bytes(b"half written")
+    assert progress.entries_written_since(tmp_path, started) == 2
