@@ -62,7 +62,12 @@ def portfolio_command(
     check_lever_files(reference, target_file, values["levers"] or ())
     if target is not None:
         parse_target(target, kpi)  # before the output folder is made
-    with open_output(values["out"], "portfolio", values["force"]) as folder:  # claimed before the runs
+    from sim.experiment.progress import describing
+
+    with (
+        open_output(values["out"], "portfolio", values["force"]) as folder,  # claimed before the runs
+        describing("lever combinations"),  # the up-front line counts lever combinations
+    ):
         arguments = run_arguments(values)
         result = run_portfolio(
             reference, target_file, kpi, arguments.pop("replications"), arguments.pop("seed"),

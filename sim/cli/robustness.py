@@ -56,6 +56,7 @@ def robustness_command(
     """Sample the assumption ranges, run every setup in every world, report how robust the ranking is."""
     from sim.experiment.attribution import plan_levers
     from sim.experiment.portfolio import check_measure
+    from sim.experiment.progress import describing
     from sim.experiment.robustness import run_lever_ranking, run_robustness
 
     check_measure(metric)  # before the output folder is made
@@ -67,15 +68,17 @@ def robustness_command(
     }
     ranking = None
     with open_output(values["out"], "robustness", values["force"]) as folder:
-        result = run_robustness(
-            files, metric=metric, samples=samples, replications=values["replications"], seed=values["seed"],
-            design=design, top=top, overrides=values["overrides"] or (), **running,
-        )
-        if lever_ranking is not None:
-            ranking = run_lever_ranking(
-                *lever_ranking, metric=metric, samples=samples, replications=values["replications"],
-                seed=values["seed"], design=design, overrides=values["overrides"] or (), **running,
+        with describing("setup-and-world combinations"):  # the up-front line counts setups × worlds
+            result = run_robustness(
+                files, metric=metric, samples=samples, replications=values["replications"], seed=values["seed"],
+                design=design, top=top, overrides=values["overrides"] or (), **running,
             )
+        if lever_ranking is not None:
+            with describing("lever-and-world combinations"):
+                ranking = run_lever_ranking(
+                    *lever_ranking, metric=metric, samples=samples, replications=values["replications"],
+                    seed=values["seed"], design=design, overrides=values["overrides"] or (), **running,
+                )
             folder.write_csv("robustness_lever_ranking.csv", ranking)
         folder.write_csv("robustness_summary.csv", result.summary)
         folder.write_csv("robustness_samples.csv", result.samples)
