@@ -354,7 +354,9 @@ def run_subsets_until_resolved(
     )
     names = plan.names
     # Only the subsets' KPIs are used: their lead tables would grow memory with every subset.
-    with _open_session(labelled, seed, workers, scheduler, cache_dir, progress, tables=False) as session:
+    with _open_session(
+        labelled, seed, workers, scheduler, cache_dir, progress, tables=False, up_to=max_replications
+    ) as session:
         for count in replication_steps(max_replications, min(start_replications, max_replications)):
             session.ensure(count)
             result = session.result(count)

@@ -185,7 +185,7 @@ def _run_until_precise(
     confidence: float,
 ) -> ExperimentResult:
     """Add batches of replications until every setup's paired difference is precise or nil."""
-    with _open_session(ordered, seed, workers, None, cache_dir, progress) as session:
+    with _open_session(ordered, seed, workers, None, cache_dir, progress, up_to=cap) as session:
 
         def sample(count: int) -> dict[str, list[float]]:
             # The replications algorithm judges each series by its own relative precision: here

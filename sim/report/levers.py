@@ -16,7 +16,7 @@ import pandas as pd
 
 from sim import kpis
 from sim.experiment import attribution, shapley
-from sim.experiment.progress import terminal_progress
+from sim.experiment.progress import describing, terminal_progress
 from sim.report.comparison import Comparison
 from sim.report.parameters import MIN_LEVER_REPLICATIONS, check_whole_number
 from sim.report.scenarios import ScenarioFile
@@ -116,7 +116,7 @@ def attribute_levers(
         target = comparison.scenarios[name]
         if not lever_overlays(reference, target):
             continue
-        with terminal_progress() as shown:
+        with terminal_progress() as shown, describing("lever combinations"):
             result = attribution.run_attribution(
                 reference.path,
                 target.path,

@@ -28,11 +28,9 @@ from sim.report.scenarios import PROJECT_ROOT
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 NOTEBOOKS = ("compare", "scenario", "sensitivity")
 REPORT_REPLICATIONS = {"compare": 30, "scenario": 30, "sensitivity": 10}
-"""Replications per scenario of a report unless it is told otherwise. A comparison's summary
-quotes 95 % intervals of the differences: 30 replications halve their width against 10 (t/sqrt(n):
-0.72 -> 0.37 of the spread) for 5 % more replications in ``leadsim report``, whose cost is the
-lever attribution (10 replications per lever combination). A sensitivity report runs every variant at
-this count, so it stays at 10."""
+"""Replications per scenario of a report unless it is told otherwise; for a comparison run by
+precision (``leadsim report``'s default) the most it may add. A sensitivity report runs every
+variant at this count, so it stays at 10."""
 DEFAULT_REPORT_REPLICATIONS = 10
 """Replications of a report whose notebook is not one of ``NOTEBOOKS``."""
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
