@@ -10,6 +10,7 @@ values add up to the whole difference and writes the table to ``attribution.csv`
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -85,6 +86,7 @@ def attribute_command(
     if replications < 2:
         raise ExperimentError(f"--replications: attribution needs at least 2 for intervals (got {replications})")
     check_kpi(kpi)  # before the output folder is made
+    check_lever_files(reference, target, values["levers"] or ())
     sampling: dict[str, Any] = {key: value for key, value in (("max_subsets", max_subsets), ("permutations", permutations))
                 if value is not None}
     with (
@@ -153,6 +155,38 @@ def _ci(low: float, high: float, kpi: str) -> str:
     if math.isnan(low) or math.isnan(high):
         return "–"
     return f"{format_difference(low, kpi)} … {format_difference(high, kpi)}"
+
+
+def check_lever_files(reference: Path, target_file: Path, levers: Sequence[Path]) -> None:
+    """Refuse a --lever that is not a lever overlay file, naming the levers FROM → TO has.
+
+    Otherwise the loader reports the missing file from inside a temporary subset scenario.
+    """
+    import os
+    import stat
+
+    from sim.experiment.attribution import lever_files_between, lever_name
+    from sim.files import kind_of
+    from sim.scenario.loader import resolve_scenario
+
+    for lever in levers:
+        try:
+            mode = os.stat(lever).st_mode
+        except OSError as error:
+            problem = "no such file" if isinstance(error, FileNotFoundError) else (error.strerror or str(error))
+        else:
+            if stat.S_ISREG(mode):
+                continue
+            problem = f"{kind_of(mode)}, not a scenario file"
+        between = lever_files_between(resolve_scenario(reference), resolve_scenario(target_file))
+        known = (
+            f"{', '.join(lever_name(path) for path in between)} (e.g. --lever {between[0]})" if between
+            else f"none - {target_file} does not extend {reference} plus lever overlays"
+        )
+        raise ExperimentError(
+            f"--lever {str(lever)!r}: {problem}. A lever is an overlay scenario file (YAML); the levers "
+            f"between FROM and TO are {known}. Leave out --lever to use all of them"
+        )
 
 
 def register(app: typer.Typer) -> None:

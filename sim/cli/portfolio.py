@@ -10,14 +10,13 @@ chosen combinations, and writes every combination to ``portfolio.csv``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from sim import kpis as kpi_vocabulary
-from sim.cli.attribute import LEVER_RUN_OPTIONS, MaxSubsetsOption, run_arguments
+from sim.cli.attribute import LEVER_RUN_OPTIONS, MaxSubsetsOption, check_lever_files, run_arguments
 from sim.cli.experiment import _console, _table, open_output
 from sim.cli.shared_options import with_options
 from sim.errors import ExperimentError
@@ -94,38 +93,6 @@ def portfolio_command(
         console.print(_choice_line(f"best within {_money(result.budget)} a year", result.best, kpi, ""))
     console.print(f"subset runs: {result.runs.kpis['scenario'].nunique()} scenarios × {replications} replications")
     console.print(f"written: {folder.shown / 'portfolio.csv'}")
-
-
-def check_lever_files(reference: Path, target_file: Path, levers: Sequence[Path]) -> None:
-    """Refuse a --lever that is not a lever overlay file, naming the levers FROM → TO has.
-
-    Otherwise the loader reports the missing file from inside a temporary subset scenario.
-    """
-    import os
-    import stat
-
-    from sim.experiment.attribution import lever_files_between, lever_name
-    from sim.files import kind_of
-    from sim.scenario.loader import resolve_scenario
-
-    for lever in levers:
-        try:
-            mode = os.stat(lever).st_mode
-        except OSError as error:
-            problem = "no such file" if isinstance(error, FileNotFoundError) else (error.strerror or str(error))
-        else:
-            if stat.S_ISREG(mode):
-                continue
-            problem = f"{kind_of(mode)}, not a scenario file"
-        between = lever_files_between(resolve_scenario(reference), resolve_scenario(target_file))
-        known = (
-            f"{', '.join(lever_name(path) for path in between)} (e.g. --lever {between[0]})" if between
-            else f"none - {target_file} does not extend {reference} plus lever overlays"
-        )
-        raise ExperimentError(
-            f"--lever {str(lever)!r}: {problem}. A lever is an overlay scenario file (YAML); the levers "
-            f"between FROM and TO are {known}. Leave out --lever to use all of them"
-        )
 
 
 def _choice_line(title: str, choice: object, measure: str, target: str) -> str:

@@ -100,10 +100,11 @@ def test_the_fitting_counts_in_the_run_size(tmp_path: Path) -> None:
     assert_refused(done, tmp_path / "out", "very large run", "--fit-evaluations 100", "--fit-replications 10")
 
 
-def test_portfolio_names_an_unknown_lever_and_the_allowed_ones(run_leadsim, tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["portfolio", "attribute"])
+def test_an_unknown_lever_is_named_with_the_allowed_ones(run_leadsim, tmp_path: Path, command: str) -> None:
     fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
     done = run_leadsim(
-        "portfolio", str(fixtures / "weekly_list.yaml"), str(fixtures / "one_team.yaml"),
+        command, str(fixtures / "weekly_list.yaml"), str(fixtures / "one_team.yaml"),
         "--lever", "nope", "-r", "2", "--no-cache", "-o", str(tmp_path / "out"),
     )
     assert done.returncode == 2, done.stdout + done.stderr
