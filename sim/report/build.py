@@ -164,7 +164,10 @@ def make_report(
         mark_owner(temporary)  # lets a later report tell this folder from an abandoned one
         params["output_dir"] = "."  # the notebook runs in the temporary folder
         executed = temporary / f"{name}.ipynb"
-        what = f" ({', '.join(loaded)}; {arguments['replications']} replications)" if loaded else ""
+        count = f"{arguments['replications']} replications"
+        if params.get("precision") is not None:  # a comparison run by precision: the count is its cap
+            count = f"replications until ±{params['precision']:.0%} precision, at most {arguments['replications']}"
+        what = f" ({', '.join(loaded)}; {count})" if loaded else ""
         echo(log, f"running notebook {name}{what}")
         execute_notebook(source, executed, params, name, start_timeout, progress)
         echo(log, "converting to HTML")
