@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import socket
-import stat as stat_module
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import OutputError
+from sim.files import read_regular
 
 __all__ = [
     "CLAIM_FILE",
@@ -120,7 +120,17 @@ def honour_umask(path: Path) -> None:
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder and a rename (mode 0o666 & ~umask)."""
     target = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=_TEMP_PREFIX, suffix=".part")
+    temporary = _durable_temporary(target.parent, _TEMP_PREFIX, data)
+    try:
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _durable_temporary(folder: Path, prefix: str, data: bytes) -> str:
+    """``data`` synced to a new temporary file in ``folder`` (mode 0o666 & ~umask); its path."""
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".part")
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
@@ -128,10 +138,10 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
             os.fsync(stream.fileno())
         # mkstemp creates 0o600; a result file should be as readable as any other file the user makes.
         os.chmod(temporary, 0o666 & ~current_umask())
-        os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return temporary
 
 
 def check_writable_folder(folder: str | os.PathLike[str], what: str = "output folder") -> None:
@@ -320,19 +330,11 @@ def owner_alive(owner: Mapping[str, Any]) -> bool:
 def _read_claim(path: Path) -> tuple[bytes, dict[str, Any]] | None:
     """The raw bytes and owner of a claim file; None when missing, not a regular file or unreadable."""
     try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+        raw = read_regular(path, _CLAIM_LIMIT, follow_symlinks=False)
+    except (OSError, ValueError):  # missing, not a regular file, too large or unreadable
         return None
     try:
-        if not stat_module.S_ISREG(os.fstat(handle).st_mode):
-            return None
-        raw = os.read(handle, _CLAIM_LIMIT + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(handle)
-    try:
-        owner = json.loads(raw.decode("utf-8")) if len(raw) <= _CLAIM_LIMIT else None
+        owner = json.loads(raw.decode("utf-8"))
     except ValueError:
         return None
     return (raw, owner) if isinstance(owner, dict) else None
@@ -341,13 +343,8 @@ def _read_claim(path: Path) -> tuple[bytes, dict[str, Any]] | None:
 def _write_claim(folder: Path, replace: bool = False) -> bool:
     """Put this process's claim into ``folder`` whole, never half-written; False if one exists (unless ``replace``)."""
     data = json.dumps(owner_record(), indent=1).encode("utf-8")
-    handle, part = tempfile.mkstemp(dir=folder, prefix=_CLAIM_PART, suffix=".part")
+    part = _durable_temporary(folder, _CLAIM_PART, data)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(part, 0o666 & ~current_umask())
         claim = folder / CLAIM_FILE
         if replace:
             os.replace(part, claim)

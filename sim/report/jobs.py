@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import glob
 import os
-import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sim.errors import LeadsimError, ReportError, ScenarioError
+from sim.files import FileTooLargeError, NotRegularFileError, read_regular
 from sim.report.build import echo, make_report, slugify
 from sim.report.index import JobStatus, write_index
 from sim.report.notebooks import notebook_parameters, notebook_path
@@ -82,24 +82,21 @@ def _load_config(path: Path) -> dict[str, Any]:
 def _read_config_text(path: Path) -> str:
     """The text of ``path``, at most ``MAX_FILE_BYTES`` of it (a device or FIFO is never read)."""
     try:
-        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(handle, "rb") as stream:
-            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-                raise ReportError(
-                    f"{path}: cannot read the report configuration (not a regular file: "
-                    "a directory, device, FIFO or socket)"
-                )
-            raw = stream.read(MAX_FILE_BYTES + 1)
+        raw = read_regular(path, MAX_FILE_BYTES)
+    except NotRegularFileError:
+        raise ReportError(
+            f"{path}: cannot read the report configuration (not a regular file: "
+            "a directory, device, FIFO or socket)"
+        ) from None
+    except FileTooLargeError:
+        raise ReportError(
+            f"{path}: larger than the limit of {MAX_FILE_BYTES:,} bytes for a report configuration "
+            "(the limit of scenario files)"
+        ) from None
     except OSError as error:
         raise ReportError(
             f"{path}: cannot read the report configuration ({error.strerror})"
         ) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ReportError(
-            f"{path}: larger than the limit of {MAX_FILE_BYTES:,} bytes for a report configuration "
-            "(the limit of scenario files)"
-        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -23,6 +23,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from sim.errors import ScenarioError
+from sim.files import FileTooLargeError, NotRegularFileError, read_regular
 from sim.scenario.limits import (
     MAX_EXTENDS_DEPTH,
     MAX_EXTENDS_FILES,
@@ -295,16 +296,13 @@ def _read_file(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Origin], str]:
     """Parse one YAML file into plain data and per-key origins (no inheritance yet)."""
     shown = clip(display_path(path), 200)
     try:
-        # O_NONBLOCK: a file swapped for a FIFO after the check must not block the open.
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(handle, "rb") as stream:
-            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-                raise ScenarioError(f"{shown}: not a regular file (a device, FIFO or socket)")
-            raw = stream.read(MAX_FILE_BYTES + 1)
+        raw = read_regular(path, MAX_FILE_BYTES)
+    except NotRegularFileError:
+        raise ScenarioError(f"{shown}: not a regular file (a device, FIFO or socket)") from None
+    except FileTooLargeError:
+        raise ScenarioError(f"{shown}: larger than the limit of {MAX_FILE_BYTES:,} bytes for a scenario file") from None
     except OSError as error:
         raise ScenarioError(f"{shown}: cannot read the file ({error.strerror})") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(f"{shown}: larger than the limit of {MAX_FILE_BYTES:,} bytes for a scenario file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
