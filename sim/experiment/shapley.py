@@ -194,21 +194,7 @@ def sampled_interval(per_pair: np.ndarray, confidence: float = 0.95) -> tuple[fl
     in quadrature, with Welch–Satterthwaite degrees of freedom.
     """
     grid = np.asarray(per_pair, dtype=float)
-    pairs, replications = grid.shape
-    mean = float(grid.mean())
-    parts = []  # (variance of the mean, degrees of freedom)
-    if replications > 1:
-        parts.append((float(np.var(grid.mean(axis=0), ddof=1)) / replications, replications - 1))
-    if pairs > 1:
-        parts.append((float(np.var(grid.mean(axis=1), ddof=1)) / pairs, pairs - 1))
-    if not parts:
-        return (mean, math.nan, math.nan)
-    variance = sum(part for part, _ in parts)
-    if variance == 0:
-        return (mean, mean, mean)
-    dof = variance**2 / sum(part**2 / df for part, df in parts if part > 0)
-    width = float(scipy_stats.t.ppf(0.5 + confidence / 2.0, dof)) * math.sqrt(variance)
-    return (mean, mean - width, mean + width)
+    return projected_interval(grid, grid.shape[1], confidence)
 
 
 # ------------------------------------------------------------------ is it resolved?
@@ -274,7 +260,7 @@ def projected_interval(
     """
     grid = np.asarray(samples, dtype=float)
     mean = float(grid.mean())
-    parts = []  # (variance of the mean, degrees of freedom), as in sampled_interval
+    parts = []  # (variance of the mean, degrees of freedom)
     across = grid if grid.ndim == 1 else grid.mean(axis=0)
     if across.size > 1:
         parts.append((float(np.var(across, ddof=1)) / replications, replications - 1))
