@@ -19,13 +19,11 @@ BYTES_PER_LEAD = 300
 """Measured: a lead-table row kept in memory for the whole run (≈ 250 B)."""
 BYTES_PER_LIVE_LEAD = 2_000
 """Bookkeeping of a lead while its replication runs (SimPy process, records); one replication at a time."""
-CPU_SECONDS_PER_LEAD = 2e-4
-"""Measured: ≈ 130–200 µs of one core per simulated lead on the bundled scenarios."""
 CPU_SECONDS_PER_REPLICATION = 0.05
 """Fixed cost of one replication (set-up, KPIs), so many empty replications also count."""
 CPU_SECONDS_PER_LEAD_DAY = 1.3e-4
-"""Time estimates: CPU-seconds per lead arriving per simulated day, drain included (below); with
-it a bundled setup's replication comes to ≈ 1.2 CPU-s, as measured on an idle core."""
+"""Time estimates and the size check: CPU-seconds per simulated lead, drain days included (below);
+with it a bundled setup's replication comes to ≈ 1.2 CPU-s, as measured on an idle core."""
 DRAIN_COST_SHARE = 0.6
 """Time estimates: a day of the drain costs this share of a day of the window. Measured on
 base.yaml with 30, 120 and 365 measured days (drain cap 400 days): 1.0, 1.25 and 2.0 CPU-s."""
