@@ -18,7 +18,7 @@ from typing import Any
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado.ioloop import IOLoop
 from tornado.web import HTTPError
-from traitlets import Float, Integer
+from traitlets import Float, Integer, TraitError
 
 DEFAULT_MAX_KERNELS = 12
 """About 250 MB each: a room of a dozen laptops fits on a facilitator's notebook."""
@@ -65,6 +65,15 @@ class WorkshopKernelManager(AsyncMappingKernelManager):  # type: ignore[misc]
         finally:
             self._starting -= 1
         return kernel_id
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        """Cull an idle kernel; one still starting (no activity recorded yet) is not idle."""
+        try:
+            getattr(self.get_kernel(kernel_id), "last_activity")  # noqa: B009 - unset while the kernel starts
+        except (KeyError, TraitError):
+            # jupyter-server's culler would log a traceback for it (its last_activity is None).
+            return
+        await super().cull_kernel_if_idle(kernel_id)
 
     def notify_connect(self, kernel_id: str) -> None:
         """Count a page's connection; a reconnect within the grace keeps its kernel."""
