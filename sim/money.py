@@ -41,6 +41,11 @@ MONEY_COLUMNS = (
 )
 """The columns of ``money.csv`` and of the workbook's money sheet."""
 
+NET_BENEFIT = "net_benefit"
+"""The measure a portfolio or robustness check optimises by default: net benefit per year."""
+NET_CONTRIBUTION = "net_contribution_per_year"
+"""The KPI column whose paired difference between two setups is their net benefit per year."""
+
 
 # ------------------------------------------------------------------ one scenario
 
@@ -74,10 +79,19 @@ def one_off_cost(scenario: Scenario) -> float:
     return float(sum(scenario.costs.org_costs_one_off.values()))
 
 
+def per_year(amount_in_window: float, years: float) -> float:
+    """An amount measured over ``years`` scaled to one year (NaN for an empty window): the one annualising rule."""
+    return float(amount_in_window) / float(years) if years else math.nan
+
+
 def annualised(amount_in_window: float, scenario: Scenario) -> float:
-    """An amount measured over the window, scaled to a year (365 / measurement_days)."""
-    years = years_measured(scenario)
-    return amount_in_window / years if years else math.nan
+    """An amount measured over the scenario's window, scaled to a year (365 / measurement_days)."""
+    return per_year(amount_in_window, years_measured(scenario))
+
+
+def net_contribution(kpi_rows: pd.DataFrame) -> pd.Series:
+    """Net contribution per year of each KPI row; a setup's net benefit is its difference to another's."""
+    return kpi_rows[NET_CONTRIBUTION]
 
 
 # ------------------------------------------------------------------ setup B against A
@@ -138,7 +152,7 @@ def compare_money(
     for name in (scenario, reference):
         if name not in set(kpi_rows["scenario"]):
             raise ValueError(f"scenario {name!r} is not in the KPI table")
-    net = _paired(kpi_rows, scenario, reference, "net_contribution_per_year")
+    net = _paired(kpi_rows, scenario, reference, NET_CONTRIBUTION)
     mean, low, high = stats.paired_difference(net.iloc[:, 0], net.iloc[:, 1], confidence)
     revenue = _paired(kpi_rows, scenario, reference, "total_revenue_per_year")
     cost = _paired(kpi_rows, scenario, reference, "cost_per_year")

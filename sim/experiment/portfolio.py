@@ -10,8 +10,8 @@ a choice is reported with its paired difference to the runner-up and whether the
 with 95 % confidence, not just on average.
 
 ``net_benefit`` = the difference in net contribution per year (revenue incl. upsell − total cost:
-lead, staff and org cost, so a lever's own cost is already subtracted; ``sim.money``'s one
-definition, annualised from the measurement window). Pure functions below the runner.
+lead, staff and org cost, so a lever's own cost is already subtracted); :mod:`sim.money` defines
+it and prices a combination, this module only ranks. Pure functions below the runner.
 """
 
 from __future__ import annotations
@@ -27,14 +27,12 @@ import numpy as np
 import pandas as pd
 
 from sim import kpis as kpi_vocabulary
-from sim import stats
+from sim import money, stats
 from sim.errors import ExperimentError
 from sim.experiment.attribution import SubsetRuns, run_subsets, subset_label
+from sim.money import NET_BENEFIT, org_cost_per_year
 from sim.scenario.limits import clip
-from sim.scenario.schema import Scenario
 
-NET_BENEFIT = "net_benefit"
-"""Revenue + upsell revenue − total cost, per replication (the portfolio's default measure)."""
 PORTFOLIO_COLUMNS = (
     "levers", "lever_count", "org_cost_per_year", "added_org_cost_per_year",
     "difference_mean", "difference_ci_low", "difference_ci_high", "on_front",
@@ -83,13 +81,13 @@ def direction(measure: str) -> int:
 
 
 def measure_values(rows: pd.DataFrame, measure: str) -> pd.Series:
-    """The measure per KPI row: a KPI column, or the net contribution per year (``sim.money``).
+    """The measure per KPI row: a KPI column, or :func:`sim.money.net_contribution` for the net benefit.
 
     A combination's net benefit is its difference in this column to FROM: the same definition
     as the report's, the CLI's and the workshop's (revenue incl. upsell minus cost, per year).
     """
     if measure == NET_BENEFIT:
-        return rows["net_contribution_per_year"]
+        return money.net_contribution(rows)
     return rows[measure]
 
 
@@ -118,11 +116,6 @@ def _finite_number(text: str) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
-
-
-def org_cost_per_year(scenario: Scenario) -> float:
-    """The yearly cost of a scenario's org measures (tools, programmes), as its YAML states it."""
-    return float(sum(scenario.costs.org_costs_per_year.values()))
 
 
 # ------------------------------------------------------------------ pure tables
