@@ -72,17 +72,23 @@ def _mean(values: pd.Series) -> float:
     return float(values.mean()) if len(values) else float("nan")
 
 
-def sla_met(leads: pd.DataFrame, calendar: BusinessCalendar, target_business_hours: float) -> pd.Series:
-    """Per handed-over lead: first attempt within the target business hours (never attempted: False)."""
-    handed = leads[leads["handoff_at"].notna()]
-    met = [
-        bool(
-            pd.notna(first)
-            and calendar.business_hours_between(ready, first) <= target_business_hours + 1e-9
-        )
-        for ready, first in zip(handed["sales_ready_at"], handed["first_contact_at"], strict=True)
-    ]
-    return pd.Series(met, index=handed.index, dtype=bool)
+def sla_met(
+    leads: pd.DataFrame,
+    calendar: BusinessCalendar,
+    target_business_hours: float,
+    responses: pd.Series | None = None,
+) -> pd.Series:
+    """Per handed-over lead: first attempt within the target business hours (never attempted: False).
+
+    ``responses`` are the leads' :func:`business_response_hours` when the caller has them already
+    (the KPI row does), so the business-hour clock runs once per lead.
+    """
+    if responses is None:
+        responses = business_response_hours(leads, calendar)
+    met = pd.Series(False, index=leads.index[leads["handoff_at"].notna()], dtype=bool)
+    on_time = responses[responses <= target_business_hours + 1e-9].index
+    met.loc[met.index.intersection(on_time)] = True
+    return met
 
 
 def _max_stage_index(leads: pd.DataFrame) -> pd.Series:
@@ -117,11 +123,7 @@ def replication_kpis(
     org = org_cost(scenario)
     cost = lead_cost + staff + org
     available = float(run["available_rep_hours"])
-    # sla_met on the business hours computed above (never attempted: not met).
-    target = scenario.sla.first_contact_business_hours + 1e-9
-    met = pd.Series(False, index=leads.index[handed], dtype=bool)
-    on_time = responses[responses <= target].index
-    met.loc[met.index.intersection(on_time)] = True
+    met = sla_met(leads, calendar, scenario.sla.first_contact_business_hours, responses)
     cold = leads.loc[contacted, "cold_at_first_contact"].astype(bool)
     unanswered = float(leads["unanswered_dial_hours"].sum()) if "unanswered_dial_hours" in leads else float("nan")
     unqualified = (

@@ -19,7 +19,7 @@ from sim.charts.funnel import (
 )
 from sim.charts.journeys import JOURNEY_EVENTS, journey_chart, journey_data
 from sim.charts.kpi import assessment, kpi_difference_chart
-from sim.charts.levers import lever_effect_chart, lever_effect_columns, lever_effect_data
+from sim.charts.levers import lever_effect_chart, lever_effect_data
 from sim.charts.portfolio import portfolio_chart, portfolio_data
 from sim.charts.render import enable_offline_rendering, to_svg
 from sim.charts.response import (
@@ -56,7 +56,6 @@ __all__ = [
     "kpi_difference_chart",
     "label",
     "lever_effect_chart",
-    "lever_effect_columns",
     "lever_effect_data",
     "loss_chart",
     "loss_data",

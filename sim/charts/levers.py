@@ -18,31 +18,18 @@ from sim.charts.common import (
 from sim.kpis import format_number
 
 
-def lever_effect_columns(effects: pd.DataFrame) -> tuple[str, str, str]:
-    """The (value, low, high) columns an attribution table gives per lever.
-
-    The Shapley value (each lever's mean contribution over all orders of adding the levers)
-    where the table has it, else the step on the cumulative path.
-    """
-    for prefix in ("shapley", "step"):
-        columns = (f"{prefix}_mean", f"{prefix}_ci_low", f"{prefix}_ci_high")
-        if all(column in effects.columns for column in columns):
-            return columns
-    raise ValueError(
-        "the attribution table has neither shapley_mean/_ci_low/_ci_high nor step_mean/… columns; "
-        f"it has {', '.join(map(str, effects.columns))}"
-    )
-
-
 def lever_effect_data(effects: pd.DataFrame) -> pd.DataFrame:
-    """One row per lever with a value: lever, order, value, ci_low, ci_high (from attribution)."""
-    value, low, high = lever_effect_columns(effects)
+    """One row per lever with a value: lever, order, value, ci_low, ci_high (its Shapley value).
+
+    The Shapley value is each lever's mean contribution over all orders of adding the levers
+    (the attribution table of :mod:`sim.experiment.attribution`).
+    """
     frame = pd.DataFrame(
         {
             "lever": effects["lever"].astype(str),
-            "value": effects[value].astype(float),
-            "ci_low": effects[low].astype(float),
-            "ci_high": effects[high].astype(float),
+            "value": effects["shapley_mean"].astype(float),
+            "ci_low": effects["shapley_ci_low"].astype(float),
+            "ci_high": effects["shapley_ci_high"].astype(float),
         }
     )
     frame = frame[frame["value"].notna()].reset_index(drop=True)

@@ -15,19 +15,17 @@ def tornado_chart(
 ) -> alt.TopLevelMixin:
     """One-at-a-time sensitivity: KPI at the low and high setting of each parameter vs. the base.
 
-    ``data`` has columns ``parameter, setting ('low'/'high'), value, base`` (``value`` the KPI
+    ``data`` has the columns of ``sim.experiment.sweeps``' one-at-a-time table: ``parameter,
+    setting ('low'/'high'), parameter_value, value, ci_low, ci_high, base`` (``value`` the KPI
     mean at that setting, ``base`` the KPI mean of the unchanged scenario). Parameters are
     sorted by their swing, the widest on top.
     """
     check_rows(data, "tornado_chart")
     frame = data.copy()
-    if "parameter_value" in frame.columns:
-        ranges = frame.groupby("parameter", sort=False)["parameter_value"].agg(
-            lambda v: " – ".join(f"{x:g}" if isinstance(x, (int, float)) else str(x) for x in v)
-        )
-        frame["parameter_label"] = [f"{p} ({ranges[p]})" for p in frame["parameter"]]
-    else:
-        frame["parameter_label"] = frame["parameter"]
+    ranges = frame.groupby("parameter", sort=False)["parameter_value"].agg(
+        lambda v: " – ".join(f"{x:g}" if isinstance(x, (int, float)) else str(x) for x in v)
+    )
+    frame["parameter_label"] = [f"{p} ({ranges[p]})" for p in frame["parameter"]]
     swing = frame.groupby("parameter_label")["value"].agg(lambda v: float(v.max() - v.min()))
     order = list(swing.sort_values(ascending=False).index)
     frame["setting_label"] = [label(s, language) for s in frame["setting"]]
@@ -65,17 +63,13 @@ def tornado_chart(
         )
     )
     rule = alt.Chart().mark_rule(color="#333333").encode(x=alt.datum(base_value))
-    layers: list[alt.Chart] = [bars]
-    if {"ci_low", "ci_high"} <= set(frame.columns):  # 95 % CI of each variant's mean
-        layers.append(
-            alt.Chart(frame).mark_errorbar(ticks=True, color="#222222").encode(
-                y=alt.Y("parameter_label:N", sort=order),
-                yOffset=alt.YOffset("setting_label:N", sort=[label("low", language), label("high", language)]),
-                x=alt.X("ci_low:Q", title=kpis.label(kpi, language)),
-                x2="ci_high:Q",
-            )
-        )
-    return alt.layer(*layers, rule).properties(width=WIDTH - 100, height=alt.Step(28))
+    errors = alt.Chart(frame).mark_errorbar(ticks=True, color="#222222").encode(  # 95 % CI of each mean
+        y=alt.Y("parameter_label:N", sort=order),
+        yOffset=alt.YOffset("setting_label:N", sort=[label("low", language), label("high", language)]),
+        x=alt.X("ci_low:Q", title=kpis.label(kpi, language)),
+        x2="ci_high:Q",
+    )
+    return alt.layer(bars, errors, rule).properties(width=WIDTH - 100, height=alt.Step(28))
 
 
 def heatmap_chart(
@@ -87,12 +81,11 @@ def heatmap_chart(
     # Parameter paths contain dots, which Vega-Lite reads as nested fields: rename them.
     frame = data.rename(columns={x: "x_value", y: "y_value"}).copy()
     frame["text"] = [format_number(v, kind, language, compact=True) for v in frame["value"]]
-    if {"ci_low", "ci_high"} <= set(frame.columns):  # the mean ± half-width of its 95 % CI
-        half = (frame["ci_high"] - frame["ci_low"]) / 2
-        frame["text"] = [
-            f"{text} ±{format_number(h, kind, language, compact=True)}" if pd.notna(h) else text
-            for text, h in zip(frame["text"], half, strict=True)
-        ]
+    half = (frame["ci_high"] - frame["ci_low"]) / 2  # the mean ± half-width of its 95 % CI
+    frame["text"] = [
+        f"{text} ±{format_number(h, kind, language, compact=True)}" if pd.notna(h) else text
+        for text, h in zip(frame["text"], half, strict=True)
+    ]
     base = alt.Chart(frame).encode(
         x=alt.X("x_value:O", title=x, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("y_value:O", title=y, sort="descending"),

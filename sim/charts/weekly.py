@@ -13,9 +13,10 @@ def weekly_data(weekly: pd.DataFrame) -> pd.DataFrame:
     frame = weekly.copy()
     if "scenario" not in frame.columns:
         frame["scenario"] = "scenario"
-    busy = frame["lead_work_hours"].astype(float) + frame["own_pipeline_hours"].astype(float)
-    if "selling_hours" in frame.columns:
-        busy += frame["selling_hours"].astype(float)
+    busy = (
+        frame["lead_work_hours"].astype(float) + frame["own_pipeline_hours"].astype(float)
+        + frame["selling_hours"].astype(float)
+    )
     available = frame["available_rep_hours"].astype(float)
     frame["utilization"] = busy / available.where(available > 0)
     grouped = frame.groupby(["scenario", "week"], sort=False).agg(

@@ -400,10 +400,3 @@ def interactions(
     table = table.loc[order].reset_index(drop=True)
     return table if top is None else table.head(top)
 
-
-def path_effects(subset_values: SubsetValues, order: Sequence[str]) -> dict[str, float]:
-    """Mean step of each lever when added in ``order`` (the order-dependent path method, for contrast)."""
-    return {
-        lever: float(np.mean(_lookup(subset_values, order[: i + 1]) - _lookup(subset_values, order[:i])))
-        for i, lever in enumerate(order)
-    }

@@ -55,8 +55,8 @@ def money_table_html(comparison: Comparison) -> str:
     language = comparison.language
     lines = [money.money_lines(item, language) for item in items]
     head = "".join(
-        f"<th>{escape(comparison.display_name(item.scenario))} vs "
-        f"{escape(comparison.display_name(item.reference))}</th>"
+        f"<th>{escape(item.scenario)} vs "
+        f"{escape(item.reference)}</th>"
         for item in items
     )
     rows = []
@@ -99,11 +99,8 @@ def mechanism_counts(leads: pd.DataFrame) -> pd.DataFrame:
             row[name] = int(masks[name].sum()) if name in masks else int((group["outcome"] == name).sum())
         row["wasted_sales_hours"] = float(group["wasted_sales_hours"].sum())
         contacted = group[group["first_contact_at"].notna()]
-        if "created_at" in group and "sales_ready_at" in group:
-            row["median_response_from_inquiry_hours"] = _median(
-                contacted["first_contact_at"] - contacted["created_at"]
-            )
-            row["median_hours_to_sales_ready"] = _median(contacted["sales_ready_at"] - contacted["created_at"])
+        row["median_response_from_inquiry_hours"] = _median(contacted["first_contact_at"] - contacted["created_at"])
+        row["median_hours_to_sales_ready"] = _median(contacted["sales_ready_at"] - contacted["created_at"])
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -136,9 +133,6 @@ class Change:
 def _changes(counts: pd.DataFrame, scenario: str, reference: str) -> dict[str, Change]:
     found = {}
     for name in (*MECHANISM_COUNTS, *EXTRA_MEASURES):
-        if name not in counts:
-            found[name] = Change(name, math.nan, math.nan, math.nan)
-            continue
         by_replication = counts.pivot(index="replication", columns="scenario", values=name)
         paired = by_replication[[scenario, reference]].dropna()
         mean, low, high = stats.paired_difference(paired[scenario], paired[reference])
@@ -300,7 +294,7 @@ def front_page_html(
         uncertainty += " " + escape(sentence)
     for scenario, (low, high) in (assumption_ranges or {}).items():
         uncertainty += " " + escape(text(
-            "board_assumption_range", language, setup=comparison.display_name(scenario),
+            "board_assumption_range", language, setup=scenario,
             low=kpis.format_number(low, "money", signed=True),
             high=kpis.format_number(high, "money", signed=True),
         ))

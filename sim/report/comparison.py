@@ -51,10 +51,6 @@ class Comparison:
         """The scenario called ``name``."""
         return self.scenarios[name].scenario
 
-    def display_name(self, name: str) -> str:
-        """The name a reader sees for scenario ``name``."""
-        return name
-
 
 def run_comparison(
     scenario_files: Sequence[str | os.PathLike[str]] | Mapping[str, ScenarioFile],

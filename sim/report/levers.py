@@ -3,7 +3,7 @@
 A target setup such as the customer-happiness team is the reference plus lever overlays. The
 report does not compute the split itself: it asks the one attribution algorithm of
 ``sim.experiment.attribution`` for each setup built that way, and shows its table as bars with
-intervals and as a table with each lever's effect alone and on the path.
+intervals and as a table with each lever's effect alone and when added last.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ _TABLE_COLUMNS = {
     "shapley": ("Contribution (Shapley value)", "Beitrag (Shapley-Wert)"),
     "alone": ("Lever alone", "Hebel allein"),
     "last": ("Added last", "Als letzter hinzugefügt"),
-    "step": ("Step on the path", "Schritt auf dem Pfad"),
 }
 
 
@@ -130,21 +129,19 @@ def attribute_levers(
             )
         table, runs = result.effects, result.subset_runs
         titles = {attribution.lever_name(path): file_title(path) for path in lever_overlays(reference, target)}
-        if "lever" in table.columns:
-            table = table.assign(lever=[titles.get(str(lever), str(lever)) for lever in table["lever"]])
+        table = table.assign(lever=[titles.get(str(lever), str(lever)) for lever in table["lever"]])
         found.append(LeverEffects(name, kpi, table, runs, available, band))
     return found
 
 
 def lever_note(effects: LeverEffects, language: str = "en") -> str:
-    """The note that says how to read the lever chart (Shapley values or steps on a path).
+    """The note that says how to read the lever chart (each lever's Shapley value).
 
     When the levers were attributed over fewer replications than the comparison, it says so and
     gives the difference they add up to, which differs from the summary's by sampling alone.
     """
-    key = "shapley_note" if "shapley_mean" in effects.table.columns else "waterfall_note"
     label = kpis.label(effects.kpi, language)
-    shown = note(key, language, kpi=label, target=effects.target)
+    shown = note("shapley_note", language, kpi=label, target=effects.target)
     runs = effects.runs
     if effects.band is not None and runs is not None and runs.cap is not None:
         kind = kpis.get(effects.kpi).kind
@@ -196,8 +193,7 @@ def lever_table(effects: LeverEffects, language: str = "en") -> pd.DataFrame:
         shown = [kpis.format_number(v, kind, language, signed=True) for v in (value, low, high)]
         return f"{shown[0]} [{shown[1]}; {shown[2]}]"
 
-    prefixes = [p for p in _TABLE_COLUMNS if f"{p}_mean" in effects.table.columns]
-    zero = effects.distinguishable() if "shapley_ci_low" in effects.table.columns else {}
+    zero = effects.distinguishable()
     width = kpis.format_number(
         (effects.band or 0.0) * abs(float(effects.table.attrs.get("total_difference", 0.0))), kind, language,
         compact=True,
@@ -210,11 +206,9 @@ def lever_table(effects: LeverEffects, language: str = "en") -> pd.DataFrame:
     rows = []
     for _, row in effects.table.iterrows():
         record = {lever_title: str(row["lever"])}
-        for prefix in prefixes:
-            titles = _TABLE_COLUMNS[prefix]
+        for prefix, titles in _TABLE_COLUMNS.items():
             record[titles[0] if language == "en" else titles[1]] = cell(row, prefix)
-        if zero:
-            record[text("lever_zero", language)] = answers[zero[str(row["lever"])]]
+        record[text("lever_zero", language)] = answers[zero[str(row["lever"])]]
         rows.append(record)
     return pd.DataFrame(rows)
 

@@ -59,7 +59,7 @@ def precision_sentences(comparison: Comparison) -> list[str]:
     # One setup: "±5.3 %"; several: each named, so the loosest figure is not read as everyone's.
     reached = (
         f"±{share(shown[0].relative)}" if len(shown) == 1
-        else ", ".join(f"±{share(s.relative)} ({comparison.display_name(s.scenario)})" for s in shown)
+        else ", ".join(f"±{share(s.relative)} ({s.scenario})" for s in shown)
     )
     reps = found.replications
     if not shown:  # every difference nil (or undefined): only the nil sentences below
@@ -71,7 +71,7 @@ def precision_sentences(comparison: Comparison) -> list[str]:
         sentences = [text(key, language, reps=reps, cap=found.cap, reached=reached, target=share(found.target))]
     band = kpis.format_number(found.zero_band, "money", language, compact=True)
     sentences += [
-        text("precision_nil", language, setup=comparison.display_name(setup.scenario), band=band)
+        text("precision_nil", language, setup=setup.scenario, band=band)
         for setup in found.setups
         if setup.status == NIL
     ]

@@ -73,11 +73,6 @@ _T: dict[str, dict[str, str]] = {
         "kpis_note": "Mean over replications with its 95 % confidence interval; Δ is the paired "
         "difference to the reference (same leads in both scenarios), with its 95 % interval. "
         "Green: clearly better, red: clearly worse, grey: the interval includes zero.",
-        "waterfall_note": "{target}: each bar is what one lever (an overlay file) adds to {kpi} "
-        "on the path from the reference to this setup, the levers added in the order of their "
-        "effect alone (largest first), all simulated with the same leads; the black line is its "
-        "95 % confidence interval. The table also gives each lever's effect alone: levers "
-        "interact, so the two differ.",
         "shapley_note": "{target}: each bar is one lever's share of the change in {kpi} – its "
         "Shapley value, the mean of what it adds over all orders of adding the levers, all "
         "simulated with the same leads; the black line is its 95 % confidence interval. The "
@@ -233,11 +228,6 @@ _T: dict[str, dict[str, str]] = {
         "gepaarte Differenz zur Referenz (dieselben Leads in beiden Szenarien) mit ihrem "
         "95-%-Intervall. Grün: klar besser, rot: klar schlechter, grau: das Intervall "
         "enthält null.",
-        "waterfall_note": "{target}: jeder Balken zeigt, was ein Hebel (eine Overlay-Datei) auf "
-        "dem Weg von der Referenz zu diesem Aufbau zu {kpi} beiträgt; die Hebel kommen in der "
-        "Reihenfolge ihrer Einzelwirkung hinzu (größte zuerst), alle mit denselben Leads "
-        "simuliert; die schwarze Linie ist das 95-%-Konfidenzintervall. Die Tabelle nennt auch "
-        "die Wirkung jedes Hebels allein: Hebel wirken zusammen, daher unterscheiden sich beide.",
         "shapley_note": "{target}: jeder Balken ist der Anteil eines Hebels an der Änderung von "
         "{kpi} – sein Shapley-Wert, das Mittel seines Beitrags über alle Reihenfolgen, in denen "
         "die Hebel hinzukommen, alle mit denselben Leads simuliert; die schwarze Linie ist das "

@@ -96,6 +96,8 @@ def test_no_why_without_a_clear_change():
     leads = pd.DataFrame({
         "scenario": ["a"] * 4 + ["b"] * 4,
         "replication": [0, 0, 1, 1] * 2,
+        "created_at": [0.0] * 8,
+        "sales_ready_at": [1.0, None, 1.0, None] * 2,
         "handoff_at": [1.0, None, 1.0, None] * 2,
         "first_contact_at": [2.0, None, 2.0, None] * 2,
         "reached": [True, False, True, False] * 2,

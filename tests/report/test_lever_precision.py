@@ -116,10 +116,10 @@ def test_the_precision_sentence_names_each_setups_precision_and_a_nil_difference
          SetupPrecision("same", 1.0e3, 2.0e3, NIL)),
         zero_band=50_000.0,
     )
-    comparison = SimpleNamespace(precision=found, language="en", display_name=lambda name: name.upper())
+    comparison = SimpleNamespace(precision=found, language="en")
     sentences = precision_sentences(comparison)  # type: ignore[arg-type]
     assert sentences[0] == (
         "The comparison stopped at its cap of 30 replications per setup with the net benefit per year "
-        "known to within ±5.2 % (TEAM), ±14 % (SDR) of its value (target ±10 %)."
+        "known to within ±5.2 % (team), ±14 % (sdr) of its value (target ±10 %)."
     )
-    assert sentences[1].startswith("The net benefit per year of SAME lies within ±€50,000 of zero")
+    assert sentences[1].startswith("The net benefit per year of same lies within ±€50,000 of zero")

@@ -280,6 +280,7 @@ def test_weekly_data_averages_replications():
             "handoffs": [0, 1, 0, 1],
             "lead_work_hours": [10.0, 20.0, 30.0, 0.0],
             "own_pipeline_hours": [10.0, 0.0, 10.0, 0.0],
+            "selling_hours": [0.0, 0.0, 0.0, 0.0],
             "available_rep_hours": [100.0, 100.0, 100.0, 0.0],
             "mean_queue_length": [1.0, 2.0, 3.0, 4.0],
         }
@@ -295,51 +296,32 @@ def test_weekly_data_averages_replications():
 # --------------------------------------------------------------------------- levers, sensitivity
 
 
-def _path_effects() -> pd.DataFrame:
-    """An attribution table as ``sim.experiment.attribution.attribute`` gives it (path steps)."""
+def _shapley_effects() -> pd.DataFrame:
+    """An attribution table as ``sim.experiment.attribution.attribute`` gives it (Shapley values)."""
     return pd.DataFrame(
         {
             "lever": ["sla", "crm", "target's own settings"],
+            "shapley_mean": [30.0, -10.0, 0.0],
+            "shapley_ci_low": [20.0, -15.0, 0.0],
+            "shapley_ci_high": [40.0, -5.0, 0.0],
             "alone_mean": [30.0, -5.0, float("nan")],
             "alone_ci_low": [20.0, -9.0, float("nan")],
             "alone_ci_high": [40.0, -1.0, float("nan")],
-            "step_mean": [30.0, -10.0, 0.0],
-            "step_ci_low": [20.0, -15.0, 0.0],
-            "step_ci_high": [40.0, -5.0, 0.0],
-            "order": [1, 2, 3],
+            "last_mean": [20.0, -1.0, 0.0],
+            "last_ci_low": [10.0, -4.0, 0.0],
+            "last_ci_high": [30.0, 2.0, 0.0],
         }
     )
 
 
-def test_lever_effects_show_path_steps_with_their_intervals():
-    data = charts.lever_effect_data(_path_effects())
+def test_lever_effects_show_shapley_values_with_their_intervals():
+    data = charts.lever_effect_data(_shapley_effects())
     assert list(data["lever"]) == ["sla", "crm", "target's own settings"]
     assert list(data["value"]) == [30.0, -10.0, 0.0]
     assert (data.loc[1, "ci_low"], data.loc[1, "ci_high"]) == (-15.0, -5.0)
     spec = charts.lever_effect_chart(data, "revenue").to_dict()
     assert spec["layer"][1]["encoding"]["x2"]["field"] == "ci_high"  # the error bar
     assert "<svg" in charts.to_svg(charts.lever_effect_chart(data, "cold_share", "de"))
-
-
-def test_lever_effects_prefer_the_shapley_value():
-    shapley = pd.DataFrame(
-        {
-            "lever": ["sla", "crm"],
-            "shapley_mean": [25.0, -3.0],
-            "shapley_ci_low": [15.0, -6.0],
-            "shapley_ci_high": [35.0, 0.5],
-            "alone_mean": [30.0, -5.0],
-            "alone_ci_low": [20.0, -9.0],
-            "alone_ci_high": [40.0, -1.0],
-            "last_mean": [20.0, -1.0],
-            "last_ci_low": [10.0, -4.0],
-            "last_ci_high": [30.0, 2.0],
-        }
-    )
-    assert charts.lever_effect_columns(shapley)[0] == "shapley_mean"
-    assert list(charts.lever_effect_data(shapley)["value"]) == [25.0, -3.0]
-    with pytest.raises(ValueError, match="neither shapley_mean"):
-        charts.lever_effect_columns(pd.DataFrame({"lever": ["sla"]}))
 
 
 def test_tornado_and_heatmap_accept_dotted_parameter_paths():
@@ -354,6 +336,8 @@ def test_tornado_and_heatmap_accept_dotted_parameter_paths():
             "setting": ["low", "high", "low", "high"],
             "parameter_value": [7, 13, 0.1, 0.4],
             "value": [90.0, 110.0, 130.0, 60.0],
+            "ci_low": [85.0, 105.0, 125.0, 55.0],
+            "ci_high": [95.0, 115.0, 135.0, 65.0],
             "base": [100.0] * 4,
         }
     )
@@ -361,7 +345,8 @@ def test_tornado_and_heatmap_accept_dotted_parameter_paths():
     order = chart.to_dict()["layer"][0]["encoding"]["y"]["sort"]
     assert order[0].startswith("handoff.ignore_share")  # the widest swing first
     sweep = pd.DataFrame(
-        {"sales.reps": [7, 7, 13, 13], "sla.hours": [4, 24, 4, 24], "value": [1.0, 2.0, 3.0, 4.0]}
+        {"sales.reps": [7, 7, 13, 13], "sla.hours": [4, 24, 4, 24], "value": [1.0, 2.0, 3.0, 4.0],
+         "ci_low": [0.5, 1.5, 2.5, 3.5], "ci_high": [1.5, 2.5, 3.5, 4.5]}
     )
     heat = charts.heatmap_chart(sweep, "sales.reps", "sla.hours")
     assert heat.to_dict()["layer"][0]["encoding"]["x"]["field"] == "x_value"
@@ -443,7 +428,8 @@ def test_roi_and_shares_are_drawn_as_percentages():
     assert values[0]["diff_vs_reference"] == pytest.approx(26.6)
     assert values[0]["text"] == "+27 pp"
     tornado = pd.DataFrame(
-        {"parameter": ["sales.reps"] * 2, "setting": ["low", "high"], "value": [0.1, 0.3], "base": [0.2] * 2}
+        {"parameter": ["sales.reps"] * 2, "setting": ["low", "high"], "parameter_value": [7, 13],
+         "value": [0.1, 0.3], "ci_low": [0.05, 0.25], "ci_high": [0.15, 0.35], "base": [0.2] * 2}
     )
     axis = charts.tornado_chart(tornado, "roi").to_dict()["layer"][0]["encoding"]["x"]["axis"]
     assert axis["format"] == "%"

@@ -82,6 +82,12 @@ def test_sla_met_counts_business_hours_and_never_contacted_as_missed(leads: pd.D
     assert not sla_met(leads, BusinessCalendar(SCENARIO.calendar), 22.5)[2]
 
 
+def test_the_sla_kpi_is_the_share_sla_met_finds(leads: pd.DataFrame) -> None:
+    calendar = BusinessCalendar(SCENARIO.calendar)
+    met = sla_met(leads, calendar, SCENARIO.sla.first_contact_business_hours)
+    assert replication_kpis(leads, RUN, SCENARIO)["sla_met_share"] == float(met.mean())
+
+
 def test_replication_kpis_by_hand(leads: pd.DataFrame) -> None:
     kpis = replication_kpis(leads, RUN, SCENARIO)
     assert set(kpis) == set(KPI_COLUMNS)
