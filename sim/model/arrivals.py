@@ -11,19 +11,24 @@ the trait by inversion, so the same lead keeps the same quantile in every scenar
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import simpy
 from scipy import stats
 
 from sim.model.calendar import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_WEEK
 from sim.model.decay import hot_window_hours
+from sim.model.engine import QuietProcess, start_process_ahead, start_quiet_process
 from sim.model.random_streams import named_stream, sample_many
 from sim.model.records import stage_index
 from sim.scenario.schema import Channel, Scenario
+
+__all__ = [
+    "BLOCK_ROWS", "LeadDraft", "PlannedLeads", "QuietProcess", "arrival_times", "start_process_ahead",
+    "start_quiet_process",
+]
 
 HOURS_PER_MONTH = DAYS_PER_MONTH * HOURS_PER_DAY
 
@@ -169,89 +174,6 @@ class PlannedLeads:
         """The ``position``-th planned lead, made now (its id is its position)."""
         draft = self.draft(position)
         return self._make(position, draft.channel, draft.created_at, **draft.traits)
-
-
-class QuietProcess(simpy.events.Process):
-    """A SimPy process whose end schedules no event when nobody waits for it.
-
-    SimPy's ``Process`` schedules itself as an event when its generator returns, so that
-    whoever yields the process learns of its end. Nothing waits for a lead's or a customer's
-    process, so that event only cost one more step of the event loop per lead; here the process
-    ends processed (``callbacks`` None) unless something registered a callback. A generator
-    that raises still schedules its failure, so errors surface as in SimPy.
-    """
-
-    def _resume(self, event: simpy.Event) -> None:
-        """SimPy's ``Process._resume``, ending quietly when no one listens."""
-        env = self.env
-        env._active_proc = self
-        generator = self._generator
-        while True:
-            try:
-                if event._ok:
-                    event = generator.send(event._value)
-                else:
-                    event._defused = True
-                    error = type(event._value)(*event._value.args)
-                    error.__cause__ = event._value
-                    event = generator.throw(error)
-            except StopIteration as stop:
-                self._ok = True
-                self._value = stop.value
-                if self.callbacks:
-                    env.schedule(self)
-                else:
-                    self.callbacks = None  # type: ignore[assignment]
-                event = None  # type: ignore[assignment]
-                break
-            except BaseException as error:  # noqa: BLE001 - handed to SimPy, which raises it from step()
-                self._ok = False
-                self._value = error
-                env.schedule(self)
-                event = None  # type: ignore[assignment]
-                break
-            if event.callbacks is not None:
-                event.callbacks.append(self._resume)
-                break
-        self._target = event
-        env._active_proc = None
-
-
-class _ProcessStartedAhead(QuietProcess):
-    """A SimPy process whose generator takes its first step at once, ahead of its own start time.
-
-    For a generator that keeps its own clock until it first yields (a planned lead checks its
-    first scores on its own creation time and yields an event at the moment that matters, see
-    ``LeadLifecycleModel._nurture_until_ready``): no start event at all, not even a timeout at
-    the start time. The first step runs inside whichever process is active now, which is
-    restored afterwards.
-    """
-
-    def __init__(self, env: simpy.Environment, generator: Generator[simpy.Event, Any, Any]) -> None:
-        # Event.__init__ and Process.__init__ inlined, without scheduling an Initialize event
-        self.env = env
-        self.callbacks = []
-        self._generator = generator
-        started = simpy.Event(env)
-        started._ok = True
-        started._value = None
-        active = env._active_proc
-        self._resume(started)
-        env._active_proc = active
-
-
-def start_process_ahead(
-    env: simpy.Environment, generator: Generator[simpy.Event, Any, Any]
-) -> simpy.events.Process:
-    """Start ``generator`` now, as a process that runs on its own clock until its first yield."""
-    return _ProcessStartedAhead(env, generator)
-
-
-def start_quiet_process(
-    env: simpy.Environment, generator: Generator[simpy.Event, Any, Any]
-) -> simpy.events.Process:
-    """Start ``generator`` now as a process whose end schedules no event (``QuietProcess``)."""
-    return QuietProcess(env, generator)
 
 
 def arrival_times(

@@ -8,7 +8,6 @@ the pool, its fast queue, its shifts, the own workload and the priority vocabula
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import itertools
 import math
@@ -19,12 +18,10 @@ from typing import Any
 
 import numpy as np
 import simpy
-from simpy.core import BoundClass
-from simpy.resources.resource import PriorityRequest, SortedQueue
 
 from sim.model.calendar import BusinessCalendar
+from sim.model.engine import SeatedPool, SeatRequest, timeout_at
 from sim.model.random_streams import sample_from_uniform
-from sim.model.scheduling import timeout_at
 from sim.scenario.schema import Sales
 
 Priority = tuple[float, float]
@@ -34,167 +31,83 @@ SHIFT_PRIORITY: Priority = (-1.0, 0.0)
 ESCALATED_RANK = -0.5
 
 
-_NOT_SEATED = object()
-
-
-def _request_key(request: Any) -> Any:
-    return request.key
-
-
-class _InsortQueue(SortedQueue):
-    """SimPy's priority queue, inserting in O(log n) instead of re-sorting on every request.
-
-    ``SortedQueue.append`` appends and then stable-sorts the whole (already sorted) queue, so a
-    new request lands after every request with an equal or smaller key: exactly where
-    ``bisect.insort_right`` puts it. Same order, same results; the re-sort made the cost per
-    lead grow with the queue length and thus with lead volume.
-    """
-
-    def append(self, item: Any) -> None:
-        if self.maxlen is not None and len(self) >= self.maxlen:
-            raise RuntimeError("Cannot append event. Queue is full.")
-        bisect.insort_right(self, item, key=_request_key)
-
-
-class _RepRequest(PriorityRequest):
-    """SimPy's ``PriorityRequest`` with its set-up inlined: the same key, queue place and grant.
-
-    It leaves out the callback that would look for pending releases once the request is granted:
-    a ``RepPool`` never has any (releases are synchronous). A request a free rep takes at once is
-    granted without an event (it is born processed); one that queues is granted by a release,
-    with SimPy's event, as before - unless it has ``start_at_grant`` (an own-pipeline task, which
-    no process waits for): then the release starts it at once, again without an event.
-    """
-
-    start_at_grant: Callable[[simpy.Event], None] | None = None
-
-    def __init__(self, resource: RepPool, priority: Any = 0, preempt: bool = True) -> None:
-        env = resource._env
-        self.env = env
-        self.callbacks = []
-        self.resource = resource
-        self.proc = env.active_process
-        self.priority = priority
-        self.preempt = preempt
-        now = env.now
-        self.time = now
-        self.key = (priority, now, not preempt)
-        if not resource.put_queue and len(resource.users) + resource.off_shift < resource._capacity:
-            # A free rep (on shift) and nobody waiting: granted at once, without an event. The request is
-            # born processed (as if SimPy had already run its grant), so a process that yields it
-            # goes on at once and ``triggered`` is True for code that checks it; nothing was
-            # waiting on the grant event, whose only effect was one more step of the event loop.
-            resource.users[self] = None
-            self.usage_since = now
-            self._ok = True
-            self._value = None
-            self.callbacks = None  # type: ignore[assignment]
-            return
-        resource.put_queue.append(self)
-        resource._trigger_put(None)
-
-
-class RepPool(simpy.PriorityResource):
-    """Sales reps as a SimPy priority resource (with the O(log n) queue above), aware of shifts.
-
-    A release hands the freed rep to the next waiting request at once, instead of scheduling a
-    ``Release`` event whose only job is to run the same hand-over one event later: the waiting
-    request is granted at the same instant and in the same queue order, with one event fewer
-    per release (nothing in the model waits for a release).
+class RepPool(SeatedPool):
+    """Sales reps as a pool of seats (``sim.model.engine.SeatedPool``), aware of shifts.
 
     Reps off shift (``follow_shift``: closing time, weekends, holidays, their absences) hold a
     seat without a request: a rep whose shift ends while idle goes off at once, a busy one as
     soon as they finish, before any waiting work - exactly where the former off-shift hold
-    request (priority ``SHIFT_PRIORITY``, ahead of everything) was served. All pools' shift
-    changes at one instant share one event (``_ShiftClock``) instead of a close timeout, a hold
-    request and a reopen timeout per rep and night.
+    request (priority ``SHIFT_PRIORITY``, ahead of everything) was served. All pools of a team
+    share one ``ShiftClock``, so the shift changes at one instant share one event instead of a
+    close timeout, a hold request and a reopen timeout per rep and night.
     """
 
-    PutQueue = _InsortQueue
-    request = BoundClass(_RepRequest)  # type: ignore[assignment]
-
-    def __init__(self, env: simpy.Environment, capacity: int = 1) -> None:
+    def __init__(self, env: simpy.Environment, capacity: int = 1, shift_clock: ShiftClock | None = None) -> None:
         """A pool of ``capacity`` reps, all on shift until ``follow_shift`` says otherwise."""
         super().__init__(env, capacity)
-        self.users: dict[simpy.resources.resource.Request, None] = {}  # type: ignore[assignment]
-        """The requests holding a rep, in grant order: a dict, so a release finds its request in
-        O(1) - SimPy's list made every release scan the whole pool (a thousand reps at 100x)."""
-        self.off_shift = 0
-        """Seats whose rep is off shift (each came back on the shift clock)."""
+        self.shift_clock = ShiftClock(env) if shift_clock is None else shift_clock
+        """The clock of the pool's shift changes, shared by the pools of one team."""
         self.going_off: deque[BusinessCalendar] = deque()
         """Reps whose shift ended while busy, in order: each takes the next seat freed."""
 
     @property
+    def off_shift(self) -> int:
+        """Seats whose rep is off shift (each comes back on the shift clock)."""
+        return self.seats_held
+
+    @property
     def count(self) -> int:
         """Seats taken: by work, by reps off shift and by reps about to go off (their former holds)."""
-        return len(self.users) + self.off_shift + len(self.going_off)
+        return len(self.users) + self.seats_held + len(self.going_off)
 
-    def _trigger_put(self, get_event: Any) -> None:
-        """Give a free seat to a rep going off shift, else to the first waiting request."""
-        if len(self.users) + self.off_shift < self._capacity:
-            if self.going_off:
-                self._go_off(self.going_off.popleft())
-                return
-            queue = self.put_queue
-            if queue:
-                request = queue.pop(0)
-                self.users[request] = None
-                request.usage_since = self._env.now
-                start = request.start_at_grant
-                if start is None:
-                    request.succeed()
-                else:  # born processed, as a request granted at once
-                    request._ok = True
-                    request._value = None
-                    request.callbacks = None
-                    start(request)
-
-    def release(self, request: simpy.resources.resource.Request) -> None:  # type: ignore[override]
-        """Free the rep ``request`` holds and grant the next waiting request, if any."""
-        if self.users.pop(request, _NOT_SEATED) is not _NOT_SEATED:
-            self._trigger_put(None)
+    def seat_freed(self) -> bool:
+        """A freed seat goes first to a rep whose shift ended while busy."""
+        if self.going_off:
+            self._go_off(self.going_off.popleft())
+            return True
+        return False
 
     def follow_shift(self, calendar: BusinessCalendar) -> None:
         """From now on one seat of this pool works only in ``calendar``'s business hours."""
-        now = self._env.now
+        now = self.env.now
         # Open now (also at an opening whose hour of day rounds to just before the start): the
         # shift ends at its closing time; at a closing time that rounds to just before it, now.
         if calendar.next_open(now) <= now:
             closes = calendar.next_close(now)
             if closes > now:
-                _shift_clock(self._env).at(closes, partial(self._end_shift, calendar))
+                self.shift_clock.at(closes, partial(self._end_shift, calendar))
                 return
         self._end_shift(calendar)
 
     def _end_shift(self, calendar: BusinessCalendar) -> None:
         """The rep's shift is over: off at once if a seat is free, else when the next one frees."""
-        if not self.going_off and len(self.users) + self.off_shift < self._capacity:
+        if not self.going_off and self.has_free_seat():
             self._go_off(calendar)
         else:
             self.going_off.append(calendar)
 
     def _go_off(self, calendar: BusinessCalendar) -> None:
-        self.off_shift += 1
-        now = self._env.now
+        self.seats_held += 1
+        now = self.env.now
         reopen = calendar.next_open(now)
         if reopen <= now and calendar.next_close(now) <= now:
             # A closing instant whose hour of day rounds to just before a fractional closing
             # hour reads as open: the shift is over all the same (SimPy's holds looped here).
             reopen = calendar.next_open(math.nextafter(now, math.inf))
         if reopen > now:
-            _shift_clock(self._env).at(reopen, partial(self._come_back, calendar))
+            self.shift_clock.at(reopen, partial(self._come_back, calendar))
         else:  # the rep worked through to their next shift: back at once
             self._come_back(calendar)
 
     def _come_back(self, calendar: BusinessCalendar) -> None:
         """The rep's next shift starts: their seat takes the next waiting work, then the shift runs."""
-        self.off_shift -= 1
-        self._trigger_put(None)
+        self.seats_held -= 1
+        self.grant_next()
         self.follow_shift(calendar)
 
 
-class _ShiftClock:
-    """The shift changes of every pool of a run, on one timeout per instant.
+class ShiftClock:
+    """The shift changes of a team's pools, on one timeout per instant.
 
     Actions due at the same instant run in the order they were set, in one event; each lands on
     exactly the instant a per-rep timeout set at the same moment would have.
@@ -218,15 +131,6 @@ class _ShiftClock:
     def _fire(self, _: simpy.Event) -> None:
         for action in self.due.pop(self.env.now):
             action()
-
-
-def _shift_clock(env: simpy.Environment) -> _ShiftClock:
-    """The run's shift clock (one per environment, kept on it)."""
-    clock: _ShiftClock | None = getattr(env, "_rep_shift_clock", None)
-    if clock is None:
-        clock = _ShiftClock(env)
-        env._rep_shift_clock = clock  # type: ignore[attr-defined]
-    return clock
 
 
 def request_rep(pool: simpy.PriorityResource, priority: Priority) -> simpy.resources.resource.PriorityRequest:
@@ -396,9 +300,9 @@ def _start_own_task(
 
         env.timeout(task_hours).callbacks.append(end_task)
 
-    if request.callbacks is None:  # granted at once (``_RepRequest``)
+    if request.callbacks is None:  # granted at once (``SeatRequest``)
         start_task(request)
-    elif isinstance(request, _RepRequest):  # started by the release that frees a rep for it
+    elif isinstance(request, SeatRequest):  # started by the release that frees a rep for it
         request.start_at_grant = start_task
     else:
         request.callbacks.append(start_task)

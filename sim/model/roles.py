@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import simpy
 
-from sim.model.reps import RepPool
+from sim.model.reps import RepPool, ShiftClock
 from sim.scenario.schema import Scenario
 
 
@@ -20,6 +20,8 @@ class SalesTeam:
 
     def __init__(self, env: simpy.Environment, scenario: Scenario) -> None:
         self.routing = scenario.handoff.routing
+        self.shift_clock = ShiftClock(env)
+        """One clock for every pool's shift changes: one event per instant for the whole team."""
         self.aes = self._queues(env, scenario.sales.reps)
         self.sdrs = self._queues(env, scenario.sales.sdrs)
         self.turns = {False: 0, True: 0}  # round-robin position among AEs, SDRs
@@ -28,8 +30,8 @@ class SalesTeam:
         if size == 0:
             return []
         if self.routing == "pooled":
-            return [RepPool(env, capacity=size)]
-        return [RepPool(env, capacity=1) for _ in range(size)]
+            return [RepPool(env, capacity=size, shift_clock=self.shift_clock)]
+        return [RepPool(env, capacity=1, shift_clock=self.shift_clock) for _ in range(size)]
 
     def pick(self, sdr: bool = False) -> RepPool:
         """An AE's queue (or an SDR's) by the routing rule."""

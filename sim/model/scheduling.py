@@ -1,9 +1,9 @@
-"""Scheduling at absolute times, and buying windows that close with few events.
+"""Buying windows that close with few events, on the engine's event at an absolute time.
 
-Two pieces of event plumbing the lead's journey uses to wake only when something happens: an
-event at an absolute time (a process that skipped waits in plain Python keeps its clock as the
-running sum of those waits), and the buying windows of leads waiting for a rep, closed by one
-scheduled event at a time instead of a timeout per lead.
+The buying windows of leads waiting for a rep are closed by one scheduled event at a time
+instead of a timeout per lead. ``timeout_at`` (an event at an absolute time, for a process
+that skipped waits in plain Python and keeps its clock as their running sum) lives in the
+fence ``sim.model.engine`` and is importable from here too.
 """
 
 from __future__ import annotations
@@ -12,29 +12,11 @@ import itertools
 from heapq import heappop, heappush
 
 import simpy
-from simpy.core import NORMAL
 
+from sim.model.engine import fire_now, timeout_at
 from sim.model.records import Lead
 
 __all__ = ["BuyingWindows", "timeout_at"]
-
-
-def timeout_at(env: simpy.Environment, at: float) -> simpy.Event:
-    """An event that fires at the absolute time ``at`` (not before now), like a timeout.
-
-    ``env.timeout(delay)`` fires at ``env.now + delay``; a process that skipped some waits in
-    plain Python holds its clock as the running sum of those waits, which ``now + (at - now)``
-    can miss by a rounding step. This schedules the event at ``at`` itself, with SimPy's own
-    queue key (time, normal priority, next event id), so events at an equal time still fire in
-    the order they were scheduled. (SimPy has no public call for an absolute time.)
-    """
-    if at < env.now:
-        raise ValueError(f"cannot schedule at {at}, before now ({env.now})")
-    event = simpy.Event(env)
-    event._ok = True
-    event._value = None
-    heappush(env._queue, (at, NORMAL, next(env._eid), event))
-    return event
 
 
 class BuyingWindows:
@@ -64,7 +46,7 @@ class BuyingWindows:
             event = lead.window_closes = simpy.Event(env)
             lead.window_closes_at = env.now + max(0.0, lead.buying_window_end - env.now)
         elif event.callbacks is not None and lead.window_closes_at < env.now:
-            self._close(event)  # its moment passed while the lead was not waiting
+            fire_now(event)  # its moment passed while the lead was not waiting
         if event.callbacks is not None and not lead.window_watched:
             lead.window_watched = True
             at = lead.window_closes_at
@@ -90,18 +72,9 @@ class BuyingWindows:
         while waiting and waiting[0][0] <= now:
             lead = heappop(waiting)[2]
             lead.window_watched = False
-            self._close(lead.window_closes)
+            fire_now(lead.window_closes)
         # Windows of leads no longer waiting need no event; they close on their next wait.
         while waiting and not waiting[0][2].window_closes.callbacks:
             heappop(waiting)[2].window_watched = False
         if waiting and (not self._armed or waiting[0][0] < self._armed[0]):
             self._arm(waiting[0][0])
-
-    @staticmethod
-    def _close(event: simpy.Event) -> None:
-        """Fire ``event`` now, as SimPy's loop would: mark it done and run its callbacks."""
-        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
-        event._ok = True
-        event._value = None
-        for callback in callbacks:
-            callback(event)
