@@ -19,8 +19,9 @@ import tempfile
 import time
 import unicodedata
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ __all__ = [
     "DEFAULT_CACHE_DIR",
     "MANIFEST_FILE",
     "OutputError",
+    "Staging",
     "check_can_create",
     "check_target_file",
     "check_writable_folder",
@@ -48,9 +50,12 @@ __all__ = [
     "remove_abandoned",
     "replace_folder",
     "slug",
+    "staged_folder",
     "write_atomically",
     "write_file",
     "write_manifest",
+    "write_new_file",
+    "write_text",
 ]
 
 DEFAULT_CACHE_DIR = Path(".leadsim-cache")
@@ -126,6 +131,45 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically; the path, for chaining."""
+    write_atomically(path, text.encode("utf-8"))
+    return Path(path)
+
+
+def write_new_file(
+    path: str | os.PathLike[str],
+    data: bytes,
+    check: Callable[[Path], None] | None = None,
+    prefix: str = _TEMP_PREFIX,
+) -> bool:
+    """Write ``data`` to ``path`` whole, only if no file has that name yet; False when one has.
+
+    A synced temporary file in the same folder (first passed to ``check``, which may raise) is
+    hard-linked to the name: link(2) fails instead of replacing, and the file appears with its
+    content. A file system without hard links gets the file created exclusively, then filled in.
+    """
+    target = Path(path)
+    temporary = _durable_temporary(target.parent, prefix, data)
+    try:
+        if check is not None:
+            check(Path(temporary))
+        try:
+            os.link(temporary, target)
+        except FileExistsError:
+            return False
+        except OSError:
+            try:
+                exclusive = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                return False
+            with os.fdopen(exclusive, "wb") as stream:
+                stream.write(data)
+        return True
+    finally:
+        Path(temporary).unlink(missing_ok=True)
 
 
 def _durable_temporary(folder: Path, prefix: str, data: bytes) -> str:
@@ -343,26 +387,16 @@ def _read_claim(path: Path) -> tuple[bytes, dict[str, Any]] | None:
 def _write_claim(folder: Path, replace: bool = False) -> bool:
     """Put this process's claim into ``folder`` whole, never half-written; False if one exists (unless ``replace``)."""
     data = json.dumps(owner_record(), indent=1).encode("utf-8")
+    claim = folder / CLAIM_FILE
+    if not replace:
+        return write_new_file(claim, data, prefix=_CLAIM_PART)
     part = _durable_temporary(folder, _CLAIM_PART, data)
     try:
-        claim = folder / CLAIM_FILE
-        if replace:
-            os.replace(part, claim)
-            return True
-        try:
-            os.link(part, claim)  # exclusive like O_EXCL, but the claim appears with its content
-        except FileExistsError:
-            return False
-        except OSError:  # no hard links on this file system: create exclusively, then fill in
-            try:
-                exclusive = os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            except FileExistsError:
-                return False
-            with os.fdopen(exclusive, "wb") as stream:
-                stream.write(data)
-        return True
-    finally:
+        os.replace(part, claim)
+    except BaseException:
         Path(part).unlink(missing_ok=True)
+        raise
+    return True
 
 
 def _own_entries(path: Path) -> list[Path]:
@@ -528,6 +562,50 @@ def replace_folder(folder: str | os.PathLike[str]) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
 
 
+@dataclass
+class Staging:
+    """A results folder being written under a temporary name, and the dated name it will take."""
+
+    path: Path
+    root: Path
+    final: Path | None = None
+
+    def claim_name(self, name: str, now: datetime) -> Path:
+        """Reserve the empty ``root/YYYY-MM-DD_HHMMSS_<name>`` that the finished folder will replace."""
+        release_claim(self.path)  # the owner record is no part of the results
+        self.final = claim_dated_folder(self.root, name, now)
+        return self.final
+
+
+@contextmanager
+def staged_folder(root: str | os.PathLike[str], prefix: str) -> Iterator[Staging]:
+    """Yield a fresh folder in ``root`` to write into; on success it is renamed to its claimed dated name.
+
+    Results are complete or absent: a failure removes the fresh folder and the still empty dated
+    one, and a fresh folder left by a killed process is removed by the next call with ``prefix``.
+    """
+    parent = Path(root)
+    if not parent.is_dir():
+        parent.mkdir(parents=True)
+        honour_umask(parent)
+    remove_abandoned(parent, prefix)
+    staging = Staging(Path(tempfile.mkdtemp(prefix=prefix, dir=parent)), parent)
+    try:
+        mark_owner(staging.path)  # lets a later call tell this folder from an abandoned one
+        yield staging
+        if staging.final is None:
+            raise OutputError(f"{staging.path} was finished without a claimed name")
+        honour_umask(staging.path)  # mkdtemp made it private; results are for colleagues too
+        # The claimed folder is still empty: rename(2) swaps it for the finished one at once.
+        os.replace(staging.path, staging.final)
+    except BaseException:
+        shutil.rmtree(staging.path, ignore_errors=True)
+        final = staging.final
+        if final is not None and final.is_dir() and not any(final.iterdir()):
+            final.rmdir()
+        raise
+
+
 def git_revision(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
     """Commit and dirty flag of the git work tree containing ``folder``, if any."""
     def git(*args: str) -> str | None:
@@ -546,7 +624,7 @@ def git_revision(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
     return {"revision": revision, "dirty": bool(status) if status is not None else None}
 
 
-def write_manifest(folder: str | os.PathLike[str], document: Mapping[str, Any], name: str = "manifest.json") -> None:
+def write_manifest(folder: str | os.PathLike[str], document: Mapping[str, Any], name: str = MANIFEST_FILE) -> None:
     """Write the manifest (pretty JSON, UTF-8) atomically; it is written last, after every result."""
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     write_atomically(Path(folder) / name, text.encode("utf-8"))

@@ -173,13 +173,6 @@ def read_header(key: str, stream: io.BufferedIOBase) -> dict[str, Any]:
     return header
 
 
-def decode_entry(key: str, blob: bytes) -> ReplicationRecord:
-    """The record in a cache file's bytes; ValueError or TypeError if anything does not check out."""
-    stream = io.BytesIO(blob)
-    header = read_header(key, stream)
-    return _decode_payload(header, stream.read())
-
-
 def _decode_payload(header: dict[str, Any], payload: bytes, tables: bool = True) -> ReplicationRecord:
     sizes = [header["sections"][name] for name in _SECTIONS]
     if len(payload) != sum(sizes):

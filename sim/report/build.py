@@ -9,10 +9,7 @@ rewritten. A failure raises :class:`sim.errors.ReportError` and leaves nothing b
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -20,13 +17,13 @@ from typing import Any
 
 from sim.errors import ReportError
 from sim.outputs import (
-    claim_dated_folder,
+    DEFAULT_CACHE_DIR,
+    MANIFEST_FILE,
     git_revision,
-    honour_umask,
-    mark_owner,
-    release_claim,
-    remove_abandoned,
     slug,
+    staged_folder,
+    write_manifest,
+    write_text,
 )
 from sim.report.export import notebook_to_html
 from sim.report.index import write_index
@@ -74,7 +71,7 @@ def make_report(
     kpi_focus: Sequence[str] | None = None,
     parameters: Mapping[str, Any] | None = None,
     attribute_levers: bool = True,
-    cache_dir: str | os.PathLike[str] | None = ".leadsim-cache",
+    cache_dir: str | os.PathLike[str] | None = DEFAULT_CACHE_DIR,
     start_timeout: int = 300,
     log: Callable[[str], None] | None = None,
     progress: bool = False,
@@ -154,14 +151,8 @@ def make_report(
             f"notebook {name} has no parameter {', '.join(unknown)}; it takes: {', '.join(known)}"
         )
     root = Path(out_root)
-    if not root.is_dir():
-        root.mkdir(parents=True)
-        honour_umask(root)
-    remove_abandoned(root, TEMP_PREFIX)  # a killed report's temporary folder, once its process is gone
-    temporary = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=root))
-    final: Path | None = None
-    try:
-        mark_owner(temporary)  # lets a later report tell this folder from an abandoned one
+    with staged_folder(root, TEMP_PREFIX) as staging:
+        temporary = staging.path
         params["output_dir"] = "."  # the notebook runs in the temporary folder
         executed = temporary / f"{name}.ipynb"
         count = f"{arguments['replications']} replications"
@@ -172,9 +163,8 @@ def make_report(
         execute_notebook(source, executed, params, name, start_timeout, progress)
         echo(log, "converting to HTML")
         page = notebook_to_html(executed, language=params.get("language", arguments["language"]), title=title)
-        (temporary / "report.html").write_text(page, encoding="utf-8")
-        release_claim(temporary)  # the owner record is no part of the report
-        final = claim_dated_folder(root, slugify(title), now)
+        write_text(temporary / "report.html", page)
+        final = staging.claim_name(slugify(title), now)
         manifest = {
             "title": title,
             "notebook": name,
@@ -199,19 +189,9 @@ def make_report(
             "versions": software_versions(),
             "git": git_revision(PROJECT_ROOT),
             "duration_seconds": round(time.perf_counter() - started, 2),
-            "files": sorted(p.name for p in temporary.iterdir()) + ["manifest.json"],
+            "files": sorted(p.name for p in temporary.iterdir()) + [MANIFEST_FILE],
         }
-        (temporary / "manifest.json").write_text(
-            json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
-        )
-        honour_umask(temporary)  # mkdtemp made it private; a report is for colleagues too
-        # The claimed folder is still empty: rename(2) swaps it for the finished one at once.
-        os.replace(temporary, final)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        if final is not None and final.is_dir() and not any(final.iterdir()):
-            final.rmdir()
-        raise
+        write_manifest(temporary, manifest)
     write_index(root)
     return final / "report.html"
 

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from sim.outputs import write_atomically
+from sim.outputs import write_text
 from sim.report.texts import escape
 
 REPORT_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}_\d{6}_[a-z0-9-]+$")
@@ -108,8 +108,7 @@ def write_index(
     """
     root = Path(out_root)
     if jobs is not None:
-        _write_text(root / JOBS_FILE, json.dumps([asdict(job) for job in jobs], indent=2, ensure_ascii=False),
-        )
+        write_text(root / JOBS_FILE, json.dumps([asdict(job) for job in jobs], indent=2, ensure_ascii=False))
     rows = [_report_row(folder) for folder in _report_folders(root)]
     body = "\n".join(rows) if rows else '<tr><td colspan="7">No reports yet.</td></tr>'
     page = f"""<!DOCTYPE html>
@@ -131,9 +130,4 @@ and manifest.json.</p>
 {body}
 </tbody></table></body></html>
 """
-    return _write_text(root / "index.html", page)
-
-
-def _write_text(target: Path, text: str) -> Path:
-    write_atomically(target, text.encode("utf-8"))
-    return target
+    return write_text(root / "index.html", page)

@@ -17,6 +17,7 @@ from typing import Any
 
 from sim.errors import LeadsimError, ReportError, ScenarioError
 from sim.files import FileTooLargeError, NotRegularFileError, read_regular
+from sim.outputs import DEFAULT_CACHE_DIR
 from sim.report.build import echo, make_report, slugify
 from sim.report.index import JobStatus, write_index
 from sim.report.notebooks import notebook_parameters, notebook_path
@@ -132,7 +133,7 @@ def _check_job_parameters(path: Path, data: dict[str, Any]) -> None:
 def run_report_config(
     config: str | os.PathLike[str],
     out_root: str | os.PathLike[str] | None = None,
-    cache_dir: str | os.PathLike[str] | None = ".leadsim-cache",
+    cache_dir: str | os.PathLike[str] | None = DEFAULT_CACHE_DIR,
     log: Callable[[str], None] | None = None,
     progress: bool = False,
 ) -> list[Path]:

@@ -3,7 +3,7 @@
 ``leadsim workshop`` takes them as options and hands them to the page's kernel in
 ``LEADSIM_WORKSHOP_*`` environment variables (a Voila kernel gets no command line); the page
 reads them back here. The result cache lives in the folder the facilitator started from
-(``.leadsim-cache``), never inside the installed package.
+(:data:`sim.outputs.DEFAULT_CACHE_DIR`), never inside the installed package.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.bundled import scenarios_dir
+from sim.outputs import DEFAULT_CACHE_DIR
 from sim.workshop.control_table import WorkshopError
 from sim.workshop.settings import (
     DEFAULT_MEASUREMENT_DAYS,
@@ -31,14 +32,13 @@ if TYPE_CHECKING:
 DEFAULT_START = "base.yaml"
 WORKSHOP_FOLDER = "workshop"
 """Saved setups go into this sub-folder of the scenario folder."""
-CACHE_FOLDER = ".leadsim-cache"
 ENV_PREFIX = "LEADSIM_WORKSHOP_"
 """``leadsim workshop`` passes its options to the notebook's kernel in environment variables."""
 
 
 def default_cache_dir() -> Path:
     """The result cache in the current folder (where the facilitator started the workshop)."""
-    return Path.cwd() / CACHE_FOLDER
+    return Path.cwd() / DEFAULT_CACHE_DIR
 
 
 def default_scenarios_dir() -> Path:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sim.errors import ScenarioError
-from sim.outputs import slug
+from sim.outputs import slug, write_new_file
 from sim.scenario.loader import format_value, resolve_scenario
 from sim.scenario.schema import Scenario
 from sim.workshop.control_table import WorkshopError
@@ -200,9 +199,10 @@ def save_setup(
 ) -> SavedSetup:
     """Write ``setup`` to ``folder/<slug>.yaml``; never overwrite (``-2``, ``-3``… appended).
 
-    The file is written to a temporary name, checked (it must load and give exactly the edited
-    scenario) and only then hard-linked to its name - which fails instead of overwriting if the
-    name was taken meanwhile - so a failure leaves no file behind and no file is replaced.
+    The file is written through :func:`sim.outputs.write_new_file`: to a temporary name, checked
+    (it must load and give exactly the edited scenario) and only then linked to its name, which
+    fails instead of overwriting if the name was taken meanwhile; so a failure leaves no file
+    behind and no file is replaced.
     """
     if not setup.changed:
         raise WorkshopError(
@@ -220,23 +220,14 @@ def save_setup(
         if candidate.exists():
             continue
         text = render_setup_yaml(setup, candidate.stem, candidate, today)
-        handle, temporary = tempfile.mkstemp(dir=target_folder, prefix=f".{slug}.", suffix=".part")
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-                stream.flush()
-                os.fsync(stream.fileno())
-            _check_saved(Path(temporary), setup)
-            try:
-                os.link(temporary, candidate)
-            except FileExistsError:
-                continue  # taken between the check and now: try the next name
-            except OSError as error:
-                raise WorkshopError(
-                    f"cannot write {candidate}: {error.strerror or error}"
-                ) from None
-        finally:
-            Path(temporary).unlink(missing_ok=True)
+            written = write_new_file(
+                candidate, text.encode("utf-8"), check=lambda temporary: _check_saved(temporary, setup)
+            )
+        except OSError as error:
+            raise WorkshopError(f"cannot write {candidate}: {error.strerror or error}") from None
+        if not written:
+            continue  # taken between the check and now: try the next name
         return SavedSetup(candidate, text, reproduce_command(candidate, setup))
     raise WorkshopError(f"cannot find a free file name for {slug} in {target_folder}")
 
