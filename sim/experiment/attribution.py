@@ -18,7 +18,6 @@ a result only where it changes which lever wins a shared key.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from ruamel.yaml import YAML
 
 from sim import kpis as kpi_vocabulary
 from sim import stats
@@ -34,8 +32,10 @@ from sim.errors import ExperimentError, ScenarioError
 from sim.experiment import shapley
 from sim.experiment.cache import CacheStats, scenario_content_hash
 from sim.outputs import DEFAULT_CACHE_DIR
-from sim.scenario.loader import ResolvedScenario, load_scenario, resolve_scenario
+from sim.scenario.loader import ResolvedScenario, resolve_scenario
+from sim.scenario.overrides import Override, as_overrides
 from sim.scenario.schema import Scenario
+from sim.scenario.spec import ScenarioSpec
 
 ATTRIBUTION_COLUMNS = shapley.SHAPLEY_COLUMNS
 INTERACTION_COLUMNS = shapley.INTERACTION_COLUMNS
@@ -62,8 +62,13 @@ class LeverPlan:
     """The scenarios an attribution needs: reference, the lever overlays in merge order, the target."""
 
     reference_file: Path
-    target_file: Path
+    target: ScenarioSpec
     lever_files: tuple[Path, ...]
+
+    @property
+    def target_file(self) -> Path:
+        """The target's scenario file (for a composed target, the file its overlays go on)."""
+        return self.target.file
 
     @property
     def names(self) -> list[str]:
@@ -111,12 +116,18 @@ def lever_files_between(reference: ResolvedScenario, target: ResolvedScenario) -
     return [path for path in target.chain if path not in reference.chain and path != target_file]
 
 
-def plan_levers(reference_file: Path, target_file: Path, levers: Sequence[Path] = ()) -> LeverPlan:
-    """Find the lever overlays that lead from ``reference_file`` to ``target_file``."""
+def plan_levers(
+    reference_file: Path, target_file: Path | ScenarioSpec, levers: Sequence[Path] = ()
+) -> LeverPlan:
+    """Find the lever overlays that lead from ``reference_file`` to ``target_file``.
+
+    The target is a file or a :class:`ScenarioSpec` (the workshop's start plus every lever).
+    """
+    spec = target_file if isinstance(target_file, ScenarioSpec) else ScenarioSpec(Path(target_file).resolve())
     if levers:
         lever_files = tuple(Path(lever).resolve() for lever in levers)
     else:
-        reference, target = resolve_scenario(reference_file), resolve_scenario(target_file)
+        reference, target = resolve_scenario(reference_file), spec.resolve()
         if reference.chain[-1] not in target.chain:
             raise ScenarioError(
                 f"{target_file}: attribution needs a target that extends the reference "
@@ -124,14 +135,17 @@ def plan_levers(reference_file: Path, target_file: Path, levers: Sequence[Path] 
                 f"{', '.join(str(path) for path in target.chain[:-1]) or 'nothing'}; "
                 "name the levers with --lever instead"
             )
-        lever_files = tuple(lever_files_between(reference, target))
+        if spec.composed:  # its overlays and their parents beyond the reference; not its own file
+            lever_files = tuple(path for path in target.chain if path not in reference.chain and path != spec.file)
+        else:
+            lever_files = tuple(lever_files_between(reference, target))
     if not lever_files:
         raise ScenarioError(f"{target_file}: no lever overlays found between the two scenarios")
     names = [lever_name(lever) for lever in lever_files]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise ScenarioError(f"{target_file}: two lever files share the name {', '.join(repeated)}")
-    return LeverPlan(Path(reference_file).resolve(), Path(target_file).resolve(), lever_files)
+    return LeverPlan(Path(reference_file).resolve(), spec, lever_files)
 
 
 def check_kpi(kpi: str) -> None:
@@ -142,22 +156,11 @@ def check_kpi(kpi: str) -> None:
 # ------------------------------------------------------------------ composing subsets
 
 
-def _write_composition(path: Path, reference_file: Path, lever_files: Sequence[Path], name: str) -> None:
-    writer = YAML(typ="safe")
-    writer.default_flow_style = False
-    extends = [str(reference_file), *(str(lever) for lever in lever_files)]
-    with path.open("w", encoding="utf-8") as handle:
-        writer.dump({"extends": extends, "name": name}, handle)
-
-
 def compose(
-    reference_file: Path, lever_files: Sequence[Path], name: str, overrides: Sequence[str] = ()
+    reference_file: Path, lever_files: Sequence[Path], name: str, overrides: Sequence[str | Override] = ()
 ) -> Scenario:
     """The reference scenario with ``lever_files`` overlaid in order, as the loader merges them."""
-    with tempfile.TemporaryDirectory(prefix="leadsim-attribution-") as folder:
-        composed = Path(folder) / "composed.yaml"  # a fixed name: never derived from ``name``
-        _write_composition(composed, reference_file, lever_files, name)
-        return load_scenario(composed, overrides)
+    return ScenarioSpec.of(reference_file, lever_files, name, overrides).load()
 
 
 def subset_label(subset: frozenset[str], levers: Sequence[str]) -> str:
@@ -166,24 +169,19 @@ def subset_label(subset: frozenset[str], levers: Sequence[str]) -> str:
     return "+".join(["", *chosen]) if chosen else REFERENCE
 
 
-def subset_file_name(subset: frozenset[str], levers: Sequence[str]) -> str:
-    """The temporary file of a subset: one bit per lever in merge order (``subset_0101.yaml``)."""
-    return "subset_" + "".join("1" if lever in subset else "0" for lever in levers) + ".yaml"
+def subset_spec(plan: LeverPlan, subset: frozenset[str], overrides: Sequence[str | Override] = ()) -> ScenarioSpec:
+    """A subset as a spec: the reference plus its overlays in the plan's (merge) order, named by its label."""
+    levers = plan.names
+    chosen = [file for file, name in zip(plan.lever_files, levers, strict=True) if name in subset]
+    return ScenarioSpec.of(plan.reference_file, chosen, subset_label(subset, levers), overrides)
 
 
 def subset_scenarios(
-    plan: LeverPlan, subsets: Sequence[frozenset[str]], overrides: Sequence[str] = ()
+    plan: LeverPlan, subsets: Sequence[frozenset[str]], overrides: Sequence[str | Override] = ()
 ) -> dict[frozenset[str], Scenario]:
     """Each subset as a scenario: the reference plus its overlays in the plan's (merge) order."""
-    levers = plan.names
-    scenarios: dict[frozenset[str], Scenario] = {}
-    with tempfile.TemporaryDirectory(prefix="leadsim-attribution-") as folder:
-        for subset in subsets:
-            chosen = [file for file, name in zip(plan.lever_files, levers, strict=True) if name in subset]
-            path = Path(folder) / subset_file_name(subset, levers)
-            _write_composition(path, plan.reference_file, chosen, subset_label(subset, levers))
-            scenarios[subset] = load_scenario(path, overrides)
-    return scenarios
+    changes = as_overrides(overrides)
+    return {subset: subset_spec(plan, subset, changes).load() for subset in subsets}
 
 
 # ------------------------------------------------------------------ running
@@ -251,10 +249,10 @@ def kpi_measure(kpi: str) -> Callable[[pd.DataFrame], pd.Series]:
 
 def _prepare(
     reference_file: Path,
-    target_file: Path,
+    target_file: Path | ScenarioSpec,
     seed: int,
     levers: Sequence[Path],
-    overrides: Sequence[str],
+    overrides: Sequence[str | Override],
     max_subsets: int,
     permutations: int,
     sampling: bool,
@@ -270,7 +268,7 @@ def _prepare(
     subsets, sample = choose_subsets(names, max_subsets, permutations, seed)
     scenarios = subset_scenarios(plan, subsets, overrides)
     labelled = {subset_label(subset, names): scenario for subset, scenario in scenarios.items()}
-    target = load_scenario(plan.target_file, overrides)
+    target = plan.target.with_overrides(overrides).load()
     has_residual = scenario_content_hash(target) != scenario_content_hash(scenarios[frozenset(names)])
     if has_residual:
         labelled[TARGET] = target
@@ -279,12 +277,12 @@ def _prepare(
 
 def run_subsets(
     reference_file: Path,
-    target_file: Path,
+    target_file: Path | ScenarioSpec,
     replications: int = 10,
     seed: int = 0,
     levers: Sequence[Path] = (),
     *,
-    overrides: Sequence[str] = (),
+    overrides: Sequence[str | Override] = (),
     max_subsets: int = DEFAULT_MAX_SUBSETS,
     permutations: int = DEFAULT_PERMUTATIONS,
     sampling: bool = True,
@@ -327,7 +325,7 @@ def run_subsets_until_resolved(
     *,
     band: float = DEFAULT_BAND,
     start_replications: int = START_REPLICATIONS,
-    overrides: Sequence[str] = (),
+    overrides: Sequence[str | Override] = (),
     max_subsets: int = DEFAULT_MAX_SUBSETS,
     permutations: int = DEFAULT_PERMUTATIONS,
     workers: int | None = None,
@@ -380,7 +378,7 @@ def run_attribution(
     seed: int = 0,
     levers: Sequence[Path] = (),
     *,
-    overrides: Sequence[str] = (),
+    overrides: Sequence[str | Override] = (),
     max_subsets: int = DEFAULT_MAX_SUBSETS,
     permutations: int = DEFAULT_PERMUTATIONS,
     top_interactions: int | None = 5,

@@ -22,7 +22,6 @@ value when levers interact in one direction, and agree with it when they do not 
 from __future__ import annotations
 
 import math
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,14 +32,10 @@ import pandas as pd
 
 from sim import stats
 from sim.errors import ExperimentError, ScenarioError
-from sim.experiment.attribution import (
-    _write_composition,
-    plan_levers,
-    subset_file_name,
-    subset_label,
-)
+from sim.experiment.attribution import plan_levers, subset_label, subset_spec
 from sim.experiment.portfolio import check_measure, direction, measure_values
 from sim.scenario.loader import display_path, resolve_scenario, with_overrides
+from sim.scenario.overrides import Override, as_overrides
 from sim.scenario.ranges import Parameter, uncertain_parameters
 from sim.scenario.records import ResolvedScenario, format_value
 from sim.scenario.schema import Scenario
@@ -55,7 +50,10 @@ SAMPLE_SEPARATOR = "@"
 
 @dataclass(frozen=True)
 class Setup:
-    """A setup under study: its name, file, resolved scenario and the parameter keys it uses."""
+    """A setup under study: its name, file, resolved scenario and the parameter keys it uses.
+
+    ``file`` is the scenario file (for a lever subset, the reference its overlays go on).
+    """
 
     name: str
     file: Path
@@ -83,7 +81,9 @@ class RobustnessResult:
 # ------------------------------------------------------------------ planning and sampling
 
 
-def plan_setups(files: Sequence[Path], overrides: Sequence[str] = ()) -> tuple[list[Setup], list[Parameter]]:
+def plan_setups(
+    files: Sequence[Path], overrides: Sequence[str | Override] = ()
+) -> tuple[list[Setup], list[Parameter]]:
     """Resolve each setup; the union of their uncertain parameters (by file and key path)."""
     if len(files) < 2:
         raise ExperimentError("robustness compares at least two setups (A B …)")
@@ -108,9 +108,11 @@ def plan_setups(files: Sequence[Path], overrides: Sequence[str] = ()) -> tuple[l
     return setups, sorted(parameters.values(), key=lambda p: (p.path, p.key))
 
 
-def _overridden(overrides: Sequence[str]) -> set[str]:
+def _overridden(overrides: Sequence[str | Override]) -> set[str]:
     """Key paths fixed by ``--set`` (not sampled)."""
-    return {text.partition("=")[0].strip() for text in overrides}
+    return {
+        item.partition("=")[0].strip() if isinstance(item, str) else item.key for item in overrides
+    }
 
 
 def mechanism_group(path: str) -> str:
@@ -170,20 +172,20 @@ def to_values(unit: np.ndarray, parameters: Sequence[Parameter]) -> np.ndarray:
     return values
 
 
-def _override_text(parameter: Parameter, value: float) -> str:
-    shown = str(int(value)) if parameter.integer else repr(float(value))
-    return f"{parameter.path}={shown}"
+def sampled_override(parameter: Parameter, value: float) -> Override:
+    """A sampled value as an override of its parameter (a whole number for an integer one)."""
+    return Override.at(parameter.path, int(value) if parameter.integer else float(value))
 
 
 def world_scenario(setup: Setup, parameters: Sequence[Parameter], row: np.ndarray, sample: int) -> Scenario:
     """The setup in one sampled world: its resolved data with the sampled values applied."""
-    texts = [
-        _override_text(parameter, float(value))
+    changes = [
+        sampled_override(parameter, float(value))
         for parameter, value in zip(parameters, row, strict=True)
         if parameter.key in setup.parameter_keys
     ]
     try:
-        return with_overrides(setup.resolved, setup.file, texts)
+        return with_overrides(setup.resolved, setup.file, changes)
     except ScenarioError as error:
         raise ScenarioError(
             f"sampled world {sample} of the assumption ranges makes {setup.name} invalid – narrow the "
@@ -427,7 +429,7 @@ def run_robustness(
     seed: int = 0,
     design: str = "lhs",
     top: int = DEFAULT_TOP,
-    overrides: Sequence[str] = (),
+    overrides: Sequence[str | Override] = (),
     **experiment_options: Any,
 ) -> RobustnessResult:
     """Sample the assumption ranges, run every setup in every sampled world (one experiment), analyse.
@@ -532,7 +534,7 @@ def run_lever_ranking(
     replications: int = 3,
     seed: int = 0,
     design: str = "lhs",
-    overrides: Sequence[str] = (),
+    overrides: Sequence[str | Override] = (),
     **experiment_options: Any,
 ) -> pd.DataFrame:
     """Rank the levers FROM → TO in each sampled world by their effect alone and last (one experiment).
@@ -551,20 +553,17 @@ def run_lever_ranking(
     levers = plan.names
     if len(levers) < 2:
         raise ExperimentError(f"--lever-ranking: {target_file} adds one lever to {reference_file}; nothing to rank")
-    fixed = _overridden(overrides)
+    changes = as_overrides(overrides)
+    fixed = _overridden(changes)
     setups: list[Setup] = []
     parameters: dict[str, Parameter] = {}
-    with tempfile.TemporaryDirectory(prefix="leadsim-lever-ranking-") as folder:
-        for subset in lever_ranking_subsets(levers):
-            chosen = [file for file, name in zip(plan.lever_files, levers, strict=True) if name in subset]
-            path = Path(folder) / subset_file_name(subset, levers)
-            label = subset_label(subset, levers)
-            _write_composition(path, plan.reference_file, chosen, label)
-            resolved = resolve_scenario(path, overrides)
-            own = [p for p in uncertain_parameters(resolved) if p.path not in fixed]
-            for parameter in own:
-                parameters.setdefault(parameter.key, parameter)
-            setups.append(Setup(label, path, resolved, tuple(p.key for p in own)))
+    for subset in lever_ranking_subsets(levers):
+        spec = subset_spec(plan, subset, changes)
+        resolved = spec.resolve()
+        own = [p for p in uncertain_parameters(resolved) if p.path not in fixed]
+        for parameter in own:
+            parameters.setdefault(parameter.key, parameter)
+        setups.append(Setup(subset_label(subset, levers), spec.file, resolved, tuple(p.key for p in own)))
     if not parameters:
         raise ExperimentError(
             "--lever-ranking: none of the lever setups has an assumption range to sample (see docs/robustness.md)"

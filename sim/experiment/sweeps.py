@@ -2,13 +2,12 @@
 
 "Would two more reps matter more than a faster hand-off?" is answered by running the scenario
 with each parameter at a low and a high value (a tornado), and by a grid over two parameters
-(a heatmap). Every variant is the same scenario file with ``--set``-style overrides, and all
+(a heatmap). Every variant is the same scenario file with overrides (as ``--set`` gives), and all
 variants see the same leads (common random numbers), so the differences are the parameters'.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,7 +19,8 @@ from sim import kpis
 from sim.errors import ExperimentError
 from sim.experiment.progress import terminal_progress
 from sim.experiment.runner import run_experiment
-from sim.scenario.loader import resolve_scenario
+from sim.scenario.overrides import Override, as_overrides
+from sim.scenario.spec import ScenarioSpec
 from sim.stats import summarize
 
 __all__ = ["one_at_a_time", "two_way_sweep"]
@@ -35,7 +35,7 @@ def _check_kpi(kpi: str) -> None:
 
 def _variants_summary(
     base_file: Path,
-    variants: Mapping[str, Sequence[str]],
+    variants: Mapping[str, Sequence[Override]],
     kpi: str,
     replications: int,
     seed: int,
@@ -43,10 +43,8 @@ def _variants_summary(
     cache_dir: str | os.PathLike[str] | None,
 ) -> pd.DataFrame:
     """Mean and CI of ``kpi`` for each named list of overrides of one scenario file (CRN)."""
-    scenarios = {
-        name: resolve_scenario(base_file, list(overrides)).scenario
-        for name, overrides in variants.items()
-    }
+    base = ScenarioSpec(base_file)
+    scenarios = {name: base.with_overrides(overrides).load() for name, overrides in variants.items()}
     with terminal_progress() as shown:
         result = run_experiment(
             scenarios, replications=replications, seed=seed, workers=workers,
@@ -62,7 +60,7 @@ def one_at_a_time(
     replications: int = 3,
     seed: int = 0,
     workers: int | None = None,
-    overrides: Sequence[str] = (),
+    overrides: Sequence[str | Override] = (),
     cache_dir: str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """One-at-a-time sensitivity: ``kpi`` with each parameter at its low and high value.
@@ -77,14 +75,15 @@ def one_at_a_time(
         raise ExperimentError(
             "ranges must map parameter paths to [low, high], e.g. {'sales.reps': [8, 12]}"
         )
-    variants: dict[str, list[str]] = {"base": list(overrides)}
+    fixed = as_overrides(overrides)
+    variants: dict[str, list[Override]] = {"base": list(fixed)}
     meta = []
     for parameter, values in ranges.items():
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) != 2:
             raise ExperimentError(f"ranges: {parameter}: give [low, high], got {values!r}")
         for setting, value in zip(("low", "high"), values, strict=True):
             name = f"{parameter}={value}"
-            variants[name] = [*overrides, f"{parameter}={json.dumps(value)}"]
+            variants[name] = [*fixed, Override.at(parameter, value)]
             meta.append((parameter, setting, value, name))
     summary = _variants_summary(path, variants, kpi, replications, seed, workers, cache_dir)
     base = float(summary.loc["base", "mean"])
@@ -113,7 +112,7 @@ def two_way_sweep(
     replications: int = 3,
     seed: int = 0,
     workers: int | None = None,
-    overrides: Sequence[str] = (),
+    overrides: Sequence[str | Override] = (),
     cache_dir: str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """``kpi`` for every combination of two parameters' values: columns x, y, value, ci_low, ci_high."""
@@ -123,8 +122,9 @@ def two_way_sweep(
         raise ExperimentError(f"the sweep needs two different parameters, got {x!r} twice")
     if not x_values or not y_values:
         raise ExperimentError("the sweep needs at least one value for each parameter")
+    fixed = as_overrides(overrides)
     variants = {
-        f"{x}={xv}, {y}={yv}": [*overrides, f"{x}={json.dumps(xv)}", f"{y}={json.dumps(yv)}"]
+        f"{x}={xv}, {y}={yv}": [*fixed, Override.at(x, xv), Override.at(y, yv)]
         for xv in x_values
         for yv in y_values
     }

@@ -2,7 +2,7 @@
 
 ``load_scenario`` reads a file (and its ``extends:`` parents), applies ``--set`` overrides and
 validates the result; every value remembers its file, line and comment for errors and
-``leadsim explain``.
+``leadsim explain``. A ``ScenarioSpec`` is a file plus overlays and overrides composed in memory.
 """
 
 from typing import TYPE_CHECKING
@@ -21,7 +21,9 @@ if TYPE_CHECKING:
         resolve_scenario,
         scenario_json_schema,
     )
+    from sim.scenario.overrides import Override, parse_set
     from sim.scenario.schema import Scenario
+    from sim.scenario.spec import ScenarioSpec
 
 __getattr__, __all__ = lazy_exports(
     __name__,
@@ -36,5 +38,8 @@ __getattr__, __all__ = lazy_exports(
         "resolve_scenario": "loader",
         "scenario_json_schema": "loader",
         "Scenario": "schema",
+        "Override": "overrides",
+        "parse_set": "overrides",
+        "ScenarioSpec": "spec",
     },
 )

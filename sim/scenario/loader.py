@@ -11,6 +11,7 @@ names the line the user has to fix and ``leadsim explain`` can show the source o
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import os
 import stat
@@ -33,6 +34,7 @@ from sim.scenario.limits import (
 )
 from sim.scenario.merging import _apply_override, _drop_prefix, _merge_into
 from sim.scenario.messages import _show, _validate
+from sim.scenario.overrides import Override, parse_set
 from sim.scenario.records import (
     _CHANNELS,
     _STANDARD_TAGS,
@@ -49,9 +51,11 @@ from sim.scenario.records import (
     _flow_leaf_lists,
     _leaves,
     _plain,
+    _walk,
     format_value,
 )
 from sim.scenario.schema import Scenario
+from sim.scenario.spec import SPEC_SOURCE, Layer, ScenarioSpec
 
 __all__ = [
     "DEFAULT_SOURCE",
@@ -66,6 +70,7 @@ __all__ = [
     "format_value",
     "load_scenario",
     "resolve_scenario",
+    "resolve_spec",
     "scenario_json_schema",
 ]
 
@@ -73,18 +78,47 @@ __all__ = [
 # --------------------------------------------------------------------------- public API
 
 
-def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> Scenario:
-    """Load, merge, override and validate a scenario file; raise ScenarioError on bad input."""
+def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str | Override] = ()) -> Scenario:
+    """Load, merge, override and validate a scenario file; raise ScenarioError on bad input.
+
+    ``overrides`` are ``--set`` texts (parsed here, after the files are read) or :class:`Override` values.
+    """
     return resolve_scenario(path, overrides).scenario
 
 
 def resolve_scenario(
-    path: str | os.PathLike[str], overrides: Sequence[str] = ()
+    path: str | os.PathLike[str], overrides: Sequence[str | Override] = ()
 ) -> ResolvedScenario:
     """Load a scenario with its extends chain and overrides, keeping each value's origin."""
-    top = Path(path)
+    return _resolve(Path(path), (), None, overrides)
+
+
+def resolve_spec(spec: ScenarioSpec) -> ResolvedScenario:
+    """Resolve a :class:`~sim.scenario.spec.ScenarioSpec` as its composition file would load."""
+    name = spec.name if spec.name is not None or not spec.composed else spec.default_name()
+    return _resolve(spec.file, spec.overlays, name, spec.overrides)
+
+
+def _resolve(
+    top: Path, overlays: Sequence[Path | Layer], composed_name: str | None, overrides: Sequence[str | Override]
+) -> ResolvedScenario:
+    """The file ``top`` as written (``composed_name`` None), or ``top`` and ``overlays`` merged in
+    order under ``composed_name`` as ``extends: [top, *overlays]`` plus ``name:`` would be."""
     chain: list[Path] = []
-    data, provenance, own_keys = _load_with_parents(top, (), chain, None, {})
+    loaded: dict[Path, _Loaded] = {}
+    if composed_name is None:
+        data, provenance, own_keys = _load_with_parents(top, (), chain, None, loaded)
+    else:
+        data, provenance, own_keys = {}, {}, {"name"}
+        for item in (top, *overlays):
+            if isinstance(item, Layer):
+                _merge_into(data, item.data, (), provenance, _layer_origins(item))
+                continue
+            file_data, file_prov, _ = _load_with_parents(item, (), chain, None, loaded)
+            _merge_into(data, file_data, (), provenance, file_prov)
+        data["name"] = composed_name
+        _drop_prefix(provenance, ("name",))
+        provenance[("name",)] = Origin(SPEC_SOURCE, comment="the name of a composition")
     if "name" not in own_keys:
         data["name"] = top.stem
         _drop_prefix(provenance, ("name",))
@@ -94,21 +128,35 @@ def resolve_scenario(
         data.pop("title", None)
         _drop_prefix(provenance, ("title",))
     scenario = _overridden(data, provenance, overrides, top)
-    return ResolvedScenario(scenario, data, provenance, chain, tuple(overrides))
+    texts = tuple(item if isinstance(item, str) else item.origin for item in overrides)
+    return ResolvedScenario(scenario, data, provenance, chain, texts)
 
 
-def with_overrides(resolved: ResolvedScenario, file: Path, overrides: Sequence[str]) -> Scenario:
-    """The resolved scenario of ``file`` with further ``--set`` overrides, validated; ``resolved``
+def _layer_origins(layer: Layer) -> dict[KeyPath, Origin]:
+    """Every key path of a layer with its source and comment (channels by name, as in a file)."""
+    return {path: Origin(layer.source, comment=layer.comments.get(path, "")) for path, _ in _walk(layer.data, ())}
+
+
+def with_overrides(
+    resolved: ResolvedScenario, file: Path, overrides: Sequence[str | Override]
+) -> Scenario:
+    """The resolved scenario of ``file`` with further overrides, validated; ``resolved``
     stays unchanged (a robustness world, a sweep point)."""
     return _overridden(copy.deepcopy(resolved.data), dict(resolved.provenance), overrides, file)
 
 
 def _overridden(
-    data: dict[str, Any], provenance: dict[KeyPath, Origin], overrides: Sequence[str], top: Path
+    data: dict[str, Any],
+    provenance: dict[KeyPath, Origin],
+    overrides: Sequence[str | Override],
+    top: Path,
 ) -> Scenario:
-    """Apply ``overrides`` to ``data`` in place (their origins into ``provenance``) and validate."""
-    for text in overrides:
-        _apply_override(data, provenance, text)
+    """Apply ``overrides`` to ``data`` in place (their origins into ``provenance``) and validate.
+
+    A ``--set`` text is parsed only now, so a file that cannot be read is reported first.
+    """
+    for item in overrides:
+        _apply_override(data, provenance, parse_set(item) if isinstance(item, str) else item)
     return _validate(data, provenance, display_path(top))
 
 
@@ -256,9 +304,11 @@ def _load_with_parents(
             f"{referenced_at}: extends: parent file {problem}: {shown} "
             f"(chain: {_chain_text(stack, absolute)})"
         )
-    own, own_prov, extends_at = _read_file(absolute)
-    parents = own.pop("extends", None)
-    _drop_prefix(own_prov, ("extends",))
+    parsed, parsed_prov, extends_at = _parsed_file(absolute)
+    # The parse is shared through the cache: read it, never change it (_merge_into copies values).
+    parents = parsed.get("extends")
+    own = {key: value for key, value in parsed.items() if key != "extends"}
+    own_prov = {path: origin for path, origin in parsed_prov.items() if path[:1] != ("extends",)}
     merged: dict[str, Any] = {}
     merged_prov: dict[KeyPath, Origin] = {}
     for parent in _parent_paths(parents, absolute, extends_at):
@@ -293,7 +343,23 @@ def _parent_paths(value: Any, path: Path, where: str) -> list[str]:
 
 
 def _read_file(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Origin], str]:
-    """Parse one YAML file into plain data and per-key origins (no inheritance yet)."""
+    """Parse one YAML file into plain data and per-key origins (no inheritance yet); the caller's to change."""
+    data, provenance, extends_at = _parsed_file(path)
+    return copy.deepcopy(data), dict(provenance), extends_at
+
+
+_Parsed = tuple[dict[str, Any], dict[KeyPath, Origin], str]
+PARSED_FILES_KEPT = 256
+"""Parsed files kept per process: a library of scenarios and levers, with room for edited versions."""
+
+
+def _parsed_file(path: Path) -> _Parsed:
+    """One YAML file parsed, shared from a per-process cache keyed by its text and shown path.
+
+    The file is read on every call (microseconds) and parsed only when its text is new (a quarter
+    of a second for a scenario and its parents), so a file edited during a workshop is re-read
+    while a hundred compositions of the same files parse each once. Callers must not change it.
+    """
     shown = clip(display_path(path), 200)
     try:
         raw = read_regular(path, MAX_FILE_BYTES)
@@ -307,6 +373,12 @@ def _read_file(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Origin], str]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ScenarioError(f"{shown}: not a UTF-8 text file ({error.reason})") from None
+    return _parse_text(text, shown)
+
+
+@functools.lru_cache(maxsize=PARSED_FILES_KEPT)
+def _parse_text(text: str, shown: str) -> _Parsed:
+    """Parse a scenario file's text; ``shown`` (its path as displayed) goes into every origin."""
     check_yaml_shape(text, shown)
     yaml = YAML(typ="rt")
     try:

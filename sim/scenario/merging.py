@@ -1,4 +1,4 @@
-"""Merging a chain of scenario files and applying ``--set`` overrides, keeping every value's origin.
+"""Merging a chain of scenario files and applying overrides, keeping every value's origin.
 
 Parents merge in order, the child's own keys last; channels merge by name, so an overlay can
 change one channel's fit without restating the others.
@@ -12,15 +12,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, get_origin
 
 from pydantic import BaseModel
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from sim.errors import ScenarioError
-from sim.scenario.limits import (
-    MAX_SET_CHARS,
-    check_yaml_shape,
-    clip,
-)
+from sim.scenario.limits import clip
 from sim.scenario.messages import (
     _model_of,
     _semantic_path,
@@ -29,13 +23,13 @@ from sim.scenario.messages import (
     _strip,
     _unknown_key,
 )
+from sim.scenario.overrides import Override
 from sim.scenario.records import (
     _CHANNELS,
     SET_SOURCE,
     KeyPath,
     Origin,
     _channel_key,
-    _plain,
     _walk,
 )
 from sim.scenario.schema import Scenario
@@ -111,33 +105,11 @@ def _merge_channels(
 # --------------------------------------------------------------------------- overrides
 
 
-def _apply_override(data: dict[str, Any], provenance: dict[KeyPath, Origin], text: str) -> None:
-    """Apply one ``path.to.key=value`` override to the merged data."""
-    where = f"{SET_SOURCE} {clip(text, 120)}"
-    key_text, sep, value_text = text.partition("=")
-    key_text = key_text.strip()
-    if not sep or not key_text:
-        raise ScenarioError(
-            f"{where}: expected path.to.key=value, e.g. --set sales.reps=8"
-        )
-    parts = key_text.split(".")
-    if any(not part for part in parts):
-        raise ScenarioError(f"{where}: '{key_text}' has an empty part between dots")
-    path = _override_path(data, parts, where)
-    if len(value_text) > MAX_SET_CHARS:
-        raise ScenarioError(f"{where}: {key_text}: the value is longer than {MAX_SET_CHARS:,} characters")
-    check_yaml_shape(value_text, where)
-    try:
-        value = _plain(YAML(typ="safe", pure=True).load(value_text))
-    except YAMLError as error:
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ScenarioError(
-            f"{where}: {key_text}: the value is not valid YAML ({clip(problem, 200)})"
-        ) from None
-    except (ValueError, RecursionError) as error:
-        raise ScenarioError(
-            f"{where}: {key_text}: cannot read the value ({clip(str(error), 200)})"
-        ) from None
+def _apply_override(data: dict[str, Any], provenance: dict[KeyPath, Origin], override: Override) -> None:
+    """Apply one override to the merged data; its origin goes into ``provenance``."""
+    path = _override_path(data, override.path, override.where)
+    # The override may be applied to many scenarios: each gets its own copy of the value.
+    value = copy.deepcopy(override.value)
     node: Any = data
     for depth, part in enumerate(path[:-1]):
         if isinstance(node, list):
@@ -150,7 +122,7 @@ def _apply_override(data: dict[str, Any], provenance: dict[KeyPath, Origin], tex
             node[part] = child
             created = _semantic_path(data, path[: depth + 1])
             _drop_prefix(provenance, created)
-            provenance[created] = Origin(SET_SOURCE, override=text)
+            provenance[created] = Origin(SET_SOURCE, override=override.origin)
         node = child
     before = _semantic_path(data, path)
     node[path[-1]] = value
@@ -160,7 +132,7 @@ def _apply_override(data: dict[str, Any], provenance: dict[KeyPath, Origin], tex
         _drop_prefix(provenance, before[:2])
         _copy_prefix(renamed, provenance, before[:2], semantic[:2])
     _drop_prefix(provenance, semantic)
-    origin = Origin(SET_SOURCE, override=text)
+    origin = Origin(SET_SOURCE, override=override.origin)
     provenance[semantic] = origin
     for sub_path, _ in _walk(value, semantic):
         provenance[sub_path] = origin

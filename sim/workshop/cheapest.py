@@ -2,23 +2,23 @@
 
 The facilitator types a net benefit per year; the page prices every combination of the levers
 between the starting point and the full target setup (the starting file plus each lever file)
-with :func:`sim.experiment.portfolio.run_portfolio` – the same runs, interval and choice as
-``leadsim portfolio FROM TO --target net_benefit>=X`` – on the workshop's seed, replications and
-horizon, and shows the cheapest combination that reaches the target.
+with the runs and pricing of :func:`sim.experiment.portfolio.run_portfolio` – the same runs,
+interval and choice as ``leadsim portfolio FROM TO --target net_benefit>=X`` – on the workshop's
+seed, replications and horizon, and shows the cheapest combination that reaches the target.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sim import kpis
-from sim.experiment.portfolio import NET_BENEFIT, Choice, Portfolio, run_portfolio
+from sim.experiment.attribution import run_subsets
+from sim.experiment.portfolio import NET_BENEFIT, Choice, Portfolio, portfolio_of
+from sim.scenario.spec import ScenarioSpec
 from sim.workshop.control_table import WorkshopError
 from sim.workshop.session import StartingPoint
 from sim.workshop.settings import RunSettings
@@ -67,19 +67,14 @@ def cheapest_way(
         raise WorkshopError("the cheapest way needs at least 2 replications for its intervals")
     if not math.isfinite(target):
         raise WorkshopError(f"net benefit target {target!r} is not a finite amount")
-    with tempfile.TemporaryDirectory(prefix="leadsim-workshop-portfolio-") as folder:
-        full_target = Path(folder) / "full_target.yaml"  # the start plus every lever overlay
-        extends = "".join(
-            f"  - {json.dumps(Path(path).resolve().as_posix())}\n"
-            for path in (start.file, *lever_files)
-        )
-        full_target.write_text(f"extends:\n{extends}name: full_target\n", encoding="utf-8")
-        portfolio = run_portfolio(
-            start.file, full_target, NET_BENEFIT, run.replications, run.seed,
-            [Path(path) for path in lever_files], target=f"{NET_BENEFIT}>={target!r}",
-            overrides=start.horizon_overrides, workers=run.workers, cache_dir=run.cache_dir,
-            progress=False,
-        )  # fmt: skip
+    levers = [Path(path).resolve() for path in lever_files]
+    full_target = ScenarioSpec.of(Path(start.file).resolve(), levers, "full_target")
+    # run_portfolio's runs and pricing, with the target composed in memory rather than a file.
+    runs = run_subsets(
+        start.file, full_target, run.replications, run.seed, levers, overrides=start.horizon,
+        sampling=False, workers=run.workers, cache_dir=run.cache_dir, progress=False,
+    )  # fmt: skip
+    portfolio = portfolio_of(runs, NET_BENEFIT, target=f"{NET_BENEFIT}>={target!r}")
     names = tuple(Path(path).stem for path in lever_files)
     return CheapestAnswer(target, names, portfolio, portfolio.cheapest)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,17 +249,13 @@ def _lever_control(
 def lever_values(file: Path, reference: Path) -> dict[str, Any]:
     """What a lever file sets (``--set`` path → value), read by the loader on top of the reference.
 
-    The lever is loaded as the compositions use it (``extends: [reference, lever]``), so its
+    The lever is loaded as the compositions use it (the reference with the lever on top), so its
     values are validated and filled in as the schema does; the paths are those whose origin is
     the lever file. A distribution counts as one value.
     """
-    with tempfile.TemporaryDirectory(prefix="leadsim-lever-") as folder:
-        composed = Path(folder) / "composed.yaml"
-        parents = [str(Path(os.path.abspath(reference))), str(Path(os.path.abspath(file)))]
-        composed.write_text(
-            f"extends: {_flow_list(parents)}\nname: composed\n", encoding="utf-8"
-        )
-        resolved = _resolve(composed)
+    from sim.scenario.spec import ScenarioSpec
+
+    resolved = ScenarioSpec.of(reference, [file], "composed").resolve()
     data = resolved.scenario.model_dump(mode="json")
     lever = Path(os.path.abspath(file))
     values: dict[str, Any] = {}
@@ -302,12 +297,6 @@ def matches(choice: Choice, data: Mapping[str, Any]) -> bool:
         elif current is MISSING or not same(wanted, current):
             return False
     return True
-
-
-def _flow_list(items: Sequence[str]) -> str:
-    import json
-
-    return "[" + ", ".join(json.dumps(item) for item in items) + "]"
 
 
 def _resolve(path: Path) -> Any:

@@ -25,8 +25,10 @@ import pandas as pd
 from sim import kpis, stats
 from sim.metrics import FUNNEL_STEPS, funnel_masks
 from sim.money import MoneyComparison, compare_money
-from sim.scenario.loader import ScenarioValidationError, resolve_scenario
+from sim.scenario.loader import ScenarioValidationError
+from sim.scenario.overrides import Override, as_overrides
 from sim.scenario.schema import Scenario
+from sim.scenario.spec import ScenarioSpec
 from sim.workshop.control_table import ControlTable, WorkshopError, load_control_table
 from sim.workshop.controls import (
     Controls,
@@ -36,7 +38,7 @@ from sim.workshop.controls import (
     controls_from_scenario,
 )
 from sim.workshop.settings import RunSettings
-from sim.workshop.values import MISSING, complete_distribution, override_text, same, value_at
+from sim.workshop.values import MISSING, complete_distribution, override, same, value_at
 from sim.workshop.words import change_words, signed_text
 
 
@@ -54,9 +56,17 @@ class StartingPoint:
     baseline: Scenario
     controls: Controls
     horizon_overrides: tuple[str, ...]
+    """The workshop's horizon as ``--set`` texts: what a saved setup's command line quotes."""
     table: ControlTable
     chain: tuple[tuple[str, float], ...] = ()
     """The files it was loaded from, with their modification times."""
+    horizon: tuple[Override, ...] = ()
+    """The same horizon as overrides (read once from the texts, so a run is what its command reproduces)."""
+
+    @property
+    def spec(self) -> ScenarioSpec:
+        """The starting file with the workshop's horizon, as a spec to add changes to."""
+        return ScenarioSpec(self.file, overrides=self.horizon)
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,8 @@ class Setup:
     start: StartingPoint
     controls: Controls
     settings: dict[str, dict[str, Any]]
-    overrides: tuple[str, ...]
+    changes: tuple[Override, ...]
+    """What the changed controls set, as overrides of the starting file."""
     edited: Scenario
     """The edited scenario as a file would hold it (the file's own horizon)."""
     edited_run: Scenario
@@ -81,7 +92,12 @@ class Setup:
     @property
     def changed(self) -> bool:
         """Whether any parameter differs from the starting file."""
-        return bool(self.overrides)
+        return bool(self.changes)
+
+    @property
+    def overrides(self) -> tuple[str, ...]:
+        """The changes as ``--set`` texts (what a command line would say)."""
+        return tuple(change.origin for change in self.changes)
 
     def run_overrides(self) -> tuple[str, ...]:
         """All ``--set`` overrides the workshop applies to the starting file for the edited run."""
@@ -111,13 +127,14 @@ def load_start(
     if cached is not None and all(_mtime(Path(name)) == mtime for name, mtime in cached.chain):
         _STARTS.move_to_end(key)
         return cached
-    resolved = resolve_scenario(path)
+    resolved = ScenarioSpec(path).resolve()
     chain = tuple((str(p), _mtime(p)) for p in resolved.chain)
     scenario = resolved.scenario
-    horizon = run.horizon_overrides(scenario)
-    baseline = resolve_scenario(path, horizon).scenario if horizon else scenario
+    texts = run.horizon_overrides(scenario)
+    horizon = as_overrides(texts)  # the command-line text RunSettings gives, read once
+    baseline = ScenarioSpec(path, overrides=horizon).load() if horizon else scenario
     controls = controls_from_scenario(scenario, table)
-    start = StartingPoint(path, scenario, baseline, controls, horizon, table, chain)
+    start = StartingPoint(path, scenario, baseline, controls, texts, table, chain, horizon)
     _STARTS[key] = start
     while len(_STARTS) > _STARTS_KEPT:
         _STARTS.popitem(last=False)
@@ -149,18 +166,14 @@ def build_setup(
         controls = start.controls.replace(**dict(controls))
     settings = control_settings(controls, start.controls, start.scenario, start.table)
     data = start.scenario.model_dump(mode="json")
-    overrides: list[str] = []
+    changes: list[Override] = []
     for values in settings.values():
         for path, value in values.items():
             current = value_at(data, path)
             if current is MISSING or not same(complete_distribution(value), current):
-                overrides.append(override_text(path, value))
+                changes.append(override(path, value))
     try:
-        edited_run = (
-            resolve_scenario(start.file, (*start.horizon_overrides, *overrides)).scenario
-            if overrides
-            else start.baseline
-        )
+        edited_run = start.spec.with_overrides(changes).load() if changes else start.baseline
     except ScenarioValidationError as error:
         raise ScenarioValidationError(
             [
@@ -171,10 +184,10 @@ def build_setup(
     # No control touches the horizon: the file's version is the run's with the file's horizon.
     edited = (
         edited_run.model_copy(update={"horizon": start.scenario.horizon})
-        if overrides
+        if changes
         else start.scenario
     )
-    return Setup(start, controls, settings, tuple(overrides), edited, edited_run, run)
+    return Setup(start, controls, settings, tuple(changes), edited, edited_run, run)
 
 
 def error_message(error: BaseException, table: ControlTable | None = None) -> str:

@@ -1,17 +1,19 @@
-"""Scenario values at ``--set`` paths: read one, compare two, write one as an override.
+"""Scenario values at ``--set`` paths: read one, compare two, make one an override.
 
 A workshop control speaks the language of ``leadsim run --set``: ``sales.reps=12``,
 ``channels.webinar.leads_per_week=30``. These helpers read such a path in a dumped scenario
 (channels addressed by name), compare values the way the schema means them (12 equals 12.0, a
-distribution equals its filled-in form) and write a value back as override text.
+distribution equals its filled-in form) and turn a value into an override of the scenario.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.scenario.overrides import Override
 
 MISSING: Any = object()
 """What :func:`value_at` returns for a path the scenario does not have."""
@@ -60,6 +62,9 @@ def complete_distribution(value: Any) -> Any:
     return value
 
 
-def override_text(path: str, value: Any) -> str:
-    """One ``--set`` override; the value in JSON, which YAML reads back unchanged."""
-    return f"{path}={json.dumps(value, ensure_ascii=False)}"
+def override(path: str, value: Any) -> Override:
+    """A control's value as an override; shown as ``path=<value as JSON>``, which ``--set`` reads back unchanged."""
+    from sim.scenario.overrides import Override  # the scenario schema only when a control changes
+
+    return Override.at(path, value)
+

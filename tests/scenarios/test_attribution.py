@@ -19,7 +19,6 @@ from sim.experiment.attribution import (
     lever_name,
     plan_levers,
     run_attribution,
-    subset_file_name,
     subset_label,
     subset_scenarios,
 )
@@ -158,9 +157,8 @@ def test_subsets_compose_overlays_in_the_targets_order(tmp_path: Path) -> None:
         assert load_scenario(target).qualification.scoring_noise == pytest.approx(noise)
 
 
-def test_subset_files_have_fixed_names() -> None:
+def test_subsets_are_labelled_in_merge_order() -> None:
     levers = ["a", "b", "c", "d"]
-    assert subset_file_name(frozenset({"b", "d"}), levers) == "subset_0101.yaml"
     assert subset_label(frozenset({"d", "b"}), levers) == "+b+d"
     assert subset_label(frozenset(), levers) == "reference"
 
