@@ -1,10 +1,14 @@
-"""The KPI vocabulary: every KPI once – its column, labels, unit, direction and how to show it.
+"""The KPI vocabulary: every KPI once – its column, names, unit, direction, why it can be empty.
 
 A consultant reads "Revenue €2.4 M", an analyst reads the ``revenue`` column of kpis.csv, a
 workshop shows "Revenue from won deals": all three come from the one entry below. The KPI table,
-the CLI summary, the report's tables and the workshop's result list are built from ``KPIS``;
-none of them keeps its own list, label or number format, so a KPI added here appears everywhere
-(a view that cannot show it fails loudly instead of dropping it).
+the CLI summary, the report's tables and charts and the workshop's result list are built from
+``KPIS``; none of them keeps its own list, label, chart name, note or number format, so a KPI
+added here appears everywhere (a view that cannot show it fails loudly instead of dropping it).
+Every text is :class:`Words` – one field per language – so a KPI cannot be added half translated.
+
+A KPI without a value stays empty (NaN) – never a made-up 0 – and shows as "–"; ``Kpi.empty``
+says why (the denominator that was zero), in the ``notes`` column of kpis.csv and the console.
 
 One clock per response KPI, chosen here and nowhere else (``Kpi.clock``): the response from
 *sales-ready* – what the hand-off and the SLA control – is counted in **business hours** of the
@@ -17,26 +21,84 @@ part of every label (``Kpi.title``), so summary, tables, charts, CLI and worksho
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from sim.errors import LeadsimError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Kind = Literal["count", "money", "share", "percent", "hours", "ratio", "months"]
 Direction = Literal[-1, 0, 1]
 Clock = Literal["business", "calendar"]
-CLOCK_WORDS: dict[str, dict[str, str]] = {
-    "business": {"en": "business hours", "de": "Geschäftsstunden"},
-    "calendar": {"en": "calendar hours", "de": "Kalenderstunden"},
+ID_COLUMNS = ("scenario", "replication")
+NOTES_COLUMN = "notes"
+"""The KPI table's column that says why a KPI of the replication is empty."""
+
+
+class Words(NamedTuple):
+    """One text in every supported language: a field per language, so a missing one cannot pass."""
+
+    en: str
+    de: str
+
+    def text(self, language: str = "en") -> str:
+        """The text in ``language``."""
+        return str(getattr(self, check_language(language)))
+
+
+LANGUAGES: tuple[str, ...] = Words._fields
+"""The languages every view speaks; each text of the vocabulary is written in all of them."""
+
+CLOCK_WORDS: dict[str, Words] = {
+    "business": Words("business hours", "Geschäftsstunden"),
+    "calendar": Words("calendar hours", "Kalenderstunden"),
 }
 """How each clock is named after a KPI's label."""
-LANGUAGES = ("en", "de")
-ID_COLUMNS = ("scenario", "replication")
+
+UNITS: dict[str, Words] = {
+    "money": Words("€", "€"), "share": Words("%", "%"), "percent": Words("%", "%"),
+    "hours": Words("h", "h"), "months": Words("months", "Monate"),
+}
+"""The unit written after a number of each kind (a count or ratio has none)."""
+
+POINTS = Words("pp", "Pp.")
+"""The unit of a difference of two shares or percentages (percentage points)."""
+NEVER = Words("never", "nie")
+"""A payback that never comes (the net benefit is not positive)."""
 
 
 class KpiError(LeadsimError):
     """An unknown KPI name, or a KPI a view cannot show."""
+
+
+# Why a KPI is empty: the denominator that was zero. A KPI without a value stays empty (NaN) in
+# the KPI table – never a made-up 0 – and is shown as "–" with its reason, so a manager learns
+# why: no lead was contacted, so there is no response time to take a median of.
+NO_LEADS = Words("no lead was created in the measurement window", "im Messzeitraum entstand kein Lead")
+NOT_CONTACTED = Words("no lead was contacted", "kein Lead wurde kontaktiert")
+NOT_HANDED_OVER = Words("no lead was handed over to sales", "kein Lead wurde an den Vertrieb übergeben")
+NO_MARKETING_LEADS = Words("no lead came from marketing", "kein Lead kam aus dem Marketing")
+NO_MARKETING_HANDED_OVER = Words(
+    "no marketing lead was handed over to sales", "kein Marketing-Lead wurde an den Vertrieb übergeben"
+)
+NO_REP_HOURS = Words("the reps had no working hours", "der Vertrieb hatte keine Arbeitsstunden")
+ZERO_COST = Words("the costs are zero", "die Kosten sind null")
+NO_DEALS = Words("no deal was won", "kein Abschluss wurde gewonnen")
+NO_WINDOW = Words("the measurement window has no days", "der Messzeitraum hat keine Tage")
+NOT_RECORDED = Words(
+    "the lead table of this run does not record these hours",
+    "die Lead-Tabelle dieses Laufs erfasst diese Stunden nicht",
+)
+NO_PAIRS = Words(
+    "the setup and the reference share no replication, or the measurement window has no days",
+    "Setup und Referenz haben keine gemeinsame Replikation, oder der Messzeitraum hat keine Tage",
+)
+NOT_COMPUTED = Words("no run computed it", "kein Lauf hat sie berechnet")
+"""For a count or sum, which every replication computes (0 when nothing happened)."""
+_IN_REPLICATIONS = Words("in {empty} of {total} replications", "in {empty} von {total} Replikationen")
 
 
 @dataclass(frozen=True)
@@ -47,31 +109,39 @@ class Kpi:
     ``headline``: shown in the CLI summary, the report's key-figure table and the workshop.
     ``formula``: for a KPI derived from other KPIs of the same replication (a pure function of
     the row computed so far); KPIs without one are computed by ``sim.metrics``.
+    ``empty``: why the KPI can be empty ("–"); required, so no KPI is added without its reason.
+    ``short``: the name on a chart's axis or funnel step, when shorter than ``name``.
     """
 
     column: str
-    label: str
-    label_de: str
+    name: Words
     kind: Kind
     direction: Direction
     description: str
     headline: bool = False
     formula: Callable[[Mapping[str, Any]], float] | None = None
     clock: Clock | None = None
+    empty: Words = field(kw_only=True)
+    short: Words | None = field(default=None, kw_only=True)
 
-    @property
-    def unit(self) -> str:
-        """The unit written after the number ("", "€", "%", "h")."""
-        return {"money": "€", "share": "%", "percent": "%", "hours": "h", "months": "months"}.get(self.kind, "")
+    def unit_in(self, language: str = "en") -> str:
+        """The unit written after the number in ``language`` ("" for counts and ratios)."""
+        check_language(language)
+        words = UNITS.get(self.kind)
+        return words.text(language) if words else ""
 
     def title(self, language: str = "en") -> str:
         """The display name in ``language``, with the clock of a response KPI."""
-        name = self.label_de if check_language(language) == "de" else self.label
+        name = self.name.text(language)
         return f"{name} ({self.clock_words(language)})" if self.clock else name
+
+    def chart_title(self, language: str = "en") -> str:
+        """The name on a chart: the short name where there is one, else :meth:`title`."""
+        return self.short.text(language) if self.short else self.title(language)
 
     def clock_words(self, language: str = "en") -> str:
         """"business hours" or "calendar hours" ("" for a KPI without a clock)."""
-        return CLOCK_WORDS[self.clock][check_language(language)] if self.clock else ""
+        return CLOCK_WORDS[self.clock].text(language) if self.clock else ""
 
     def format(self, value: Any, language: str = "en", signed: bool = False, compact: bool = False) -> str:
         """The value as a reader expects it (see :func:`format_number`)."""
@@ -90,135 +160,125 @@ def _roi(row: Mapping[str, Any]) -> float:
 
 
 KPIS: tuple[Kpi, ...] = (
-    Kpi("leads", "Leads", "Leads", "count", 0, "new leads in the measured cohort", headline=True),
-    Kpi("mqls", "MQLs", "MQLs", "count", 0, "cohort leads that reached MQL at some point"),
-    Kpi("sqls", "SQLs", "SQLs", "count", 0, "cohort leads that reached SQL at some point"),
-    Kpi("handed_over", "Leads handed to sales", "An Vertrieb übergeben", "count", 0,
-        "cohort leads handed over to sales at least once"),
-    Kpi("contacted", "Leads contacted", "Kontaktierte Leads", "count", 1,
-        "handed-over leads with at least one contact attempt"),
-    Kpi("reached", "Leads reached", "Erreichte Leads", "count", 1,
-        "leads with at least one conversation"),
-    Kpi("qualified", "Leads qualified", "Qualifizierte Leads", "count", 1,
-        "leads sales-qualified in their first contact series"),
-    Kpi("qualified_later", "Qualified after recycling", "Nach Recycling qualifiziert", "count", 1,
-        "leads qualified in a later contact series, after recycling to nurturing and a stage step"),
-    Kpi("qualified_any", "Qualified (first series or later)", "Qualifiziert (erste oder spätere Serie)",
-        "count", 1, "leads sales-qualified in their first contact series or in a later one (funnel step)"),
-    Kpi("won", "Deals won", "Gewonnene Abschlüsse", "count", 1, "cohort leads that became customers",
-        headline=True),
-    Kpi("revenue", "Revenue", "Umsatz", "money", 1,
-        "first-deal value of the won cohort leads (€)", headline=True),
-    Kpi("conversion_rate", "Lead-to-deal rate", "Abschlussquote", "share", 1,
-        "won / leads", headline=True),
-    Kpi("median_response_hours", "Median first response", "Median Erstreaktion", "hours", -1,
+    Kpi("leads", Words("Leads", "Leads"), "count", 0, "new leads in the measured cohort", headline=True, empty=NOT_COMPUTED, short=Words("Leads", "Leads")),
+    Kpi("mqls", Words("MQLs", "MQLs"), "count", 0, "cohort leads that reached MQL at some point", empty=NOT_COMPUTED),
+    Kpi("sqls", Words("SQLs", "SQLs"), "count", 0, "cohort leads that reached SQL at some point", empty=NOT_COMPUTED),
+    Kpi("handed_over", Words("Leads handed to sales", "An Vertrieb übergeben"), "count", 0,
+        "cohort leads handed over to sales at least once", empty=NOT_COMPUTED, short=Words("Handed to sales", "An Vertrieb übergeben")),
+    Kpi("contacted", Words("Leads contacted", "Kontaktierte Leads"), "count", 1,
+        "handed-over leads with at least one contact attempt", empty=NOT_COMPUTED, short=Words("Contacted", "Kontaktiert")),
+    Kpi("reached", Words("Leads reached", "Erreichte Leads"), "count", 1,
+        "leads with at least one conversation", empty=NOT_COMPUTED, short=Words("Reached", "Erreicht")),
+    Kpi("qualified", Words("Leads qualified", "Qualifizierte Leads"), "count", 1,
+        "leads sales-qualified in their first contact series", empty=NOT_COMPUTED, short=Words("Qualified", "Qualifiziert")),
+    Kpi("qualified_later", Words("Qualified after recycling", "Nach Recycling qualifiziert"), "count", 1,
+        "leads qualified in a later contact series, after recycling to nurturing and a stage step", empty=NOT_COMPUTED),
+    Kpi("qualified_any", Words("Qualified (first series or later)", "Qualifiziert (erste oder spätere Serie)"),
+        "count", 1, "leads sales-qualified in their first contact series or in a later one (funnel step)", empty=NOT_COMPUTED),
+    Kpi("won", Words("Deals won", "Gewonnene Abschlüsse"), "count", 1, "cohort leads that became customers",
+        headline=True, empty=NOT_COMPUTED, short=Words("Won", "Gewonnen")),
+    Kpi("revenue", Words("Revenue", "Umsatz"), "money", 1,
+        "first-deal value of the won cohort leads (€)", headline=True, empty=NOT_COMPUTED),
+    Kpi("conversion_rate", Words("Lead-to-deal rate", "Abschlussquote"), "share", 1,
+        "won / leads", headline=True, empty=NO_LEADS),
+    Kpi("median_response_hours", Words("Median first response", "Median Erstreaktion"), "hours", -1,
         "median business hours from sales-ready to the first contact attempt (attempted leads)",
-        headline=True, clock="business"),
-    Kpi("mean_response_hours", "Mean first response", "Mittlere Erstreaktion", "hours", -1,
-        "mean business hours from sales-ready to the first contact attempt", clock="business"),
-    Kpi("p90_response_hours", "90th percentile first response", "90-%-Perzentil Erstreaktion",
+        headline=True, clock="business", empty=NOT_CONTACTED),
+    Kpi("mean_response_hours", Words("Mean first response", "Mittlere Erstreaktion"), "hours", -1,
+        "mean business hours from sales-ready to the first contact attempt", clock="business", empty=NOT_CONTACTED),
+    Kpi("p90_response_hours", Words("90th percentile first response", "90-%-Perzentil Erstreaktion"),
         "hours", -1, "90th percentile of business hours from sales-ready to the first attempt",
-        clock="business"),
-    Kpi("median_response_from_inquiry_hours", "Median response from inquiry",
-        "Median Reaktion ab Anfrage", "hours", -1,
+        clock="business", empty=NOT_CONTACTED),
+    Kpi("median_response_from_inquiry_hours", Words("Median response from inquiry", "Median Reaktion ab Anfrage"), "hours", -1,
         "median calendar hours from the inquiry (lead created) to the first attempt, as the "
         "speed-to-lead studies measure it; includes time in nurturing", headline=True,
-        clock="calendar"),
-    Kpi("mean_response_from_inquiry_hours", "Mean response from inquiry", "Mittlere Reaktion ab Anfrage",
-        "hours", -1, "mean calendar hours from the inquiry to the first attempt", clock="calendar"),
-    Kpi("p90_response_from_inquiry_hours", "90th percentile response from inquiry",
-        "90-%-Perzentil Reaktion ab Anfrage", "hours", -1,
-        "90th percentile of calendar hours from the inquiry to the first attempt", clock="calendar"),
-    Kpi("sla_met_share", "SLA met (own target)", "SLA eingehalten (eigenes Ziel)", "share", 1,
+        clock="calendar", empty=NOT_CONTACTED),
+    Kpi("mean_response_from_inquiry_hours", Words("Mean response from inquiry", "Mittlere Reaktion ab Anfrage"),
+        "hours", -1, "mean calendar hours from the inquiry to the first attempt", clock="calendar", empty=NOT_CONTACTED),
+    Kpi("p90_response_from_inquiry_hours", Words("90th percentile response from inquiry", "90-%-Perzentil Reaktion ab Anfrage"), "hours", -1,
+        "90th percentile of calendar hours from the inquiry to the first attempt", clock="calendar", empty=NOT_CONTACTED),
+    Kpi("sla_met_share", Words("SLA met (own target)", "SLA eingehalten (eigenes Ziel)"), "share", 1,
         "handed-over leads attempted within the scenario's SLA target (business hours)",
-        headline=True, clock="business"),
-    Kpi("sla_escalated_share", "Escalated past the SLA deadline", "Nach SLA-Frist eskaliert", "share", -1,
-        "handed-over leads still waiting at their SLA deadline and moved to the head of the queue"),
-    Kpi("first_hour_share", "First attempt within 1 h", "Erster Anruf binnen 1 h", "share", 1,
+        headline=True, clock="business", empty=NOT_HANDED_OVER),
+    Kpi("sla_escalated_share", Words("Escalated past the SLA deadline", "Nach SLA-Frist eskaliert"), "share", -1,
+        "handed-over leads still waiting at their SLA deadline and moved to the head of the queue", empty=NOT_HANDED_OVER),
+    Kpi("first_hour_share", Words("First attempt within 1 h", "Erster Anruf binnen 1 h"), "share", 1,
         "handed-over leads first attempted within one business hour of being sales-ready",
-        clock="business"),
-    Kpi("first_hour_share_from_inquiry", "Answered within 1 h of the inquiry",
-        "Binnen 1 h nach Anfrage angerufen", "share", 1,
-        "handed-over leads first attempted within one calendar hour of the inquiry", clock="calendar"),
-    Kpi("never_contacted_share", "Handed over, never contacted", "Übergeben, nie kontaktiert",
-        "share", -1, "handed-over leads without any contact attempt"),
-    Kpi("never_handed_over_share", "Marketing leads never handed over", "Nie übergebene Marketing-Leads",
+        clock="business", empty=NOT_HANDED_OVER),
+    Kpi("first_hour_share_from_inquiry", Words("Answered within 1 h of the inquiry", "Binnen 1 h nach Anfrage angerufen"), "share", 1,
+        "handed-over leads first attempted within one calendar hour of the inquiry", clock="calendar", empty=NOT_HANDED_OVER),
+    Kpi("never_contacted_share", Words("Handed over, never contacted", "Übergeben, nie kontaktiert"),
+        "share", -1, "handed-over leads without any contact attempt", empty=NOT_HANDED_OVER),
+    Kpi("never_handed_over_share", Words("Marketing leads never handed over", "Nie übergebene Marketing-Leads"),
         "share", 0, "inbound marketing leads that never reached sales (nurtured, dropped or bought elsewhere)",
-        headline=True),
-    Kpi("capacity_held_leads", "Held back by the capacity agreement", "Durch Kapazitätsabsprache zurückgehalten",
-        "count", 0, "leads whose first hand-off waited for next month's agreed capacity"),
-    Kpi("cold_share", "Cold at first contact", "Beim Erstkontakt erkaltet", "share", -1,
+        headline=True, empty=NO_MARKETING_LEADS),
+    Kpi("capacity_held_leads", Words("Held back by the capacity agreement", "Durch Kapazitätsabsprache zurückgehalten"),
+        "count", 0, "leads whose first hand-off waited for next month's agreed capacity", empty=NOT_COMPUTED),
+    Kpi("cold_share", Words("Cold at first contact", "Beim Erstkontakt erkaltet"), "share", -1,
         "attempted leads whose interest was below the cold threshold at the first attempt",
-        headline=True),
-    Kpi("ignored_share", "Ignored by sales", "Vom Vertrieb ignoriert", "share", -1,
-        "handed-over marketing leads sales never worked", headline=True),
-    Kpi("wasted_sales_hours", "Sales hours on unqualified leads",
-        "Vertriebsstunden für Unqualifizierte", "hours", -1,
-        "rep hours spent on leads that never qualified"),
-    Kpi("unanswered_dial_hours", "Sales hours on unanswered dials", "Vertriebsstunden für erfolglose Anrufe",
-        "hours", -1, "rep hours on contact attempts that reached nobody"),
-    Kpi("unqualified_conversation_hours", "Sales hours on unqualified conversations",
-        "Vertriebsstunden für unqualifizierte Gespräche", "hours", -1,
-        "rep hours on conversations with leads that did not qualify"),
-    Kpi("rep_utilization", "Rep utilisation", "Auslastung Vertrieb", "share", 0,
-        "busy share of the reps' business hours in the measurement window", headline=True),
-    Kpi("lead_cost", "Lead cost (measured window)", "Lead-Kosten (Messzeitraum)", "money", -1,
-        "cost of generating the cohort's leads"),
-    Kpi("staff_cost", "Staff cost (measured window)", "Personalkosten (Messzeitraum)", "money", -1,
-        "staff cost of every role (sales, marketing) over the measurement window"),
-    Kpi("org_cost", "Running cost of org measures (measured window)",
-        "Laufende Kosten der Maßnahmen (Messzeitraum)", "money", -1,
-        "yearly cost of the org measures (tools, programmes) over the measurement window"),
-    Kpi("cost", "Total cost (measured window)", "Gesamtkosten (Messzeitraum)", "money", -1,
-        "lead + staff + running org cost over the measurement window"),
-    Kpi("total_revenue", "Total revenue, first deals + upsell (measured window)",
-        "Gesamtumsatz, Erstabschlüsse + Upselling (Messzeitraum)",
-        "money", 1, "first-deal value of the won cohort leads plus their upsell revenue (€)"),
-    Kpi("net_contribution", "Net contribution (measured window)", "Nettobeitrag (Messzeitraum)", "money", 1,
-        "total revenue − total cost over the measurement window (€)"),
-    Kpi("total_revenue_per_year", "Total revenue per year (first deals + upsell, annualised)",
-        "Gesamtumsatz pro Jahr (Erstabschlüsse + Upselling, hochgerechnet)", "money", 1,
+        headline=True, empty=NOT_CONTACTED),
+    Kpi("ignored_share", Words("Ignored by sales", "Vom Vertrieb ignoriert"), "share", -1,
+        "handed-over marketing leads sales never worked", headline=True, empty=NO_MARKETING_HANDED_OVER),
+    Kpi("wasted_sales_hours", Words("Sales hours on unqualified leads", "Vertriebsstunden für Unqualifizierte"), "hours", -1,
+        "rep hours spent on leads that never qualified", empty=NOT_COMPUTED),
+    Kpi("unanswered_dial_hours", Words("Sales hours on unanswered dials", "Vertriebsstunden für erfolglose Anrufe"),
+        "hours", -1, "rep hours on contact attempts that reached nobody", empty=NOT_RECORDED),
+    Kpi("unqualified_conversation_hours", Words("Sales hours on unqualified conversations", "Vertriebsstunden für unqualifizierte Gespräche"), "hours", -1,
+        "rep hours on conversations with leads that did not qualify", empty=NOT_RECORDED),
+    Kpi("rep_utilization", Words("Rep utilisation", "Auslastung Vertrieb"), "share", 0,
+        "busy share of the reps' business hours in the measurement window", headline=True, empty=NO_REP_HOURS),
+    Kpi("lead_cost", Words("Lead cost (measured window)", "Lead-Kosten (Messzeitraum)"), "money", -1,
+        "cost of generating the cohort's leads", empty=NOT_COMPUTED),
+    Kpi("staff_cost", Words("Staff cost (measured window)", "Personalkosten (Messzeitraum)"), "money", -1,
+        "staff cost of every role (sales, marketing) over the measurement window", empty=NOT_COMPUTED),
+    Kpi("org_cost", Words("Running cost of org measures (measured window)", "Laufende Kosten der Maßnahmen (Messzeitraum)"), "money", -1,
+        "yearly cost of the org measures (tools, programmes) over the measurement window", empty=NOT_COMPUTED),
+    Kpi("cost", Words("Total cost (measured window)", "Gesamtkosten (Messzeitraum)"), "money", -1,
+        "lead + staff + running org cost over the measurement window", empty=NOT_COMPUTED),
+    Kpi("total_revenue", Words("Total revenue, first deals + upsell (measured window)", "Gesamtumsatz, Erstabschlüsse + Upselling (Messzeitraum)"),
+        "money", 1, "first-deal value of the won cohort leads plus their upsell revenue (€)", empty=NOT_COMPUTED),
+    Kpi("net_contribution", Words("Net contribution (measured window)", "Nettobeitrag (Messzeitraum)"), "money", 1,
+        "total revenue − total cost over the measurement window (€)", empty=NOT_COMPUTED),
+    Kpi("total_revenue_per_year", Words("Total revenue per year (first deals + upsell, annualised)", "Gesamtumsatz pro Jahr (Erstabschlüsse + Upselling, hochgerechnet)"), "money", 1,
         "total revenue of the measured cohort × 365 / measurement days", headline=True,
-        formula=lambda row: _per_year(row, "total_revenue")),
-    Kpi("cost_per_year", "Running cost per year (annualised)", "Laufende Kosten pro Jahr (hochgerechnet)",
+        formula=lambda row: _per_year(row, "total_revenue"), empty=NO_WINDOW),
+    Kpi("cost_per_year", Words("Running cost per year (annualised)", "Laufende Kosten pro Jahr (hochgerechnet)"),
         "money", -1, "lead cost × 365 / measurement days + yearly staff cost of every role + yearly "
         "cost of the org measures; one-off costs not included", headline=True,
-        formula=lambda row: _per_year(row, "cost")),
-    Kpi("net_contribution_per_year", "Net contribution per year (annualised)",
-        "Nettobeitrag pro Jahr (hochgerechnet)", "money", 1,
+        formula=lambda row: _per_year(row, "cost"), empty=NO_WINDOW),
+    Kpi("net_contribution_per_year", Words("Net contribution per year (annualised)", "Nettobeitrag pro Jahr (hochgerechnet)"), "money", 1,
         "total revenue per year − running cost per year", headline=True,
-        formula=lambda row: float(row["total_revenue_per_year"]) - float(row["cost_per_year"])),
-    Kpi("one_off_cost", "One-off cost of org measures", "Einmalkosten der Maßnahmen", "money", -1,
-        "what the setup's org measures cost once to introduce (costs.org_costs_one_off)"),
-    Kpi("roi", "ROI", "ROI", "percent", 1,
+        formula=lambda row: float(row["total_revenue_per_year"]) - float(row["cost_per_year"]), empty=NO_WINDOW),
+    Kpi("one_off_cost", Words("One-off cost of org measures", "Einmalkosten der Maßnahmen"), "money", -1,
+        "what the setup's org measures cost once to introduce (costs.org_costs_one_off)", empty=NOT_COMPUTED),
+    Kpi("roi", Words("ROI", "ROI"), "percent", 1,
         "(total revenue − running cost) / running cost, running cost = lead + staff + org cost "
         "(one-off costs excluded); the same ratio per year or per measured window; a return on "
         "everything spent, not on the change alone", headline=True,
-        formula=_roi),
-    Kpi("customers_satisfied_share", "Satisfied customers", "Zufriedene Kunden", "share", 1,
-        "won customers who are satisfied"),
-    Kpi("churned_share", "Customers churned", "Abgewanderte Kunden", "share", -1,
-        "won customers who churned within the follow-up period"),
-    Kpi("upsell_revenue", "Upsell revenue", "Upselling-Umsatz", "money", 1,
-        "revenue of upsell deals with the cohort's customers (€)"),
-    Kpi("referral_leads", "Leads from referrals", "Leads aus Empfehlungen", "count", 1,
-        "cohort leads brought by customers' word of mouth"),
+        formula=_roi, empty=ZERO_COST),
+    Kpi("customers_satisfied_share", Words("Satisfied customers", "Zufriedene Kunden"), "share", 1,
+        "won customers who are satisfied", empty=NO_DEALS),
+    Kpi("churned_share", Words("Customers churned", "Abgewanderte Kunden"), "share", -1,
+        "won customers who churned within the follow-up period", empty=NO_DEALS),
+    Kpi("upsell_revenue", Words("Upsell revenue", "Upselling-Umsatz"), "money", 1,
+        "revenue of upsell deals with the cohort's customers (€)", empty=NOT_COMPUTED),
+    Kpi("referral_leads", Words("Leads from referrals", "Leads aus Empfehlungen"), "count", 1,
+        "cohort leads brought by customers' word of mouth", empty=NOT_COMPUTED),
 )
 
 
 COMPARISON_KPIS: tuple[Kpi, ...] = (
-    Kpi("revenue_difference_per_year", "Δ total revenue per year (incl. upsell)",
-        "Δ Gesamtumsatz pro Jahr (inkl. Upselling)", "money", 1,
-        "setup's total revenue per year − the reference's (annualised from the measured window)"),
-    Kpi("yearly_cost_difference", "Δ running cost per year", "Δ laufende Kosten pro Jahr", "money", -1,
-        "setup's running cost per year (lead, staff, org measures) − the reference's"),
-    Kpi("net_benefit_per_year", "Net benefit per year", "Nettonutzen pro Jahr", "money", 1,
+    Kpi("revenue_difference_per_year", Words("Δ total revenue per year (incl. upsell)", "Δ Gesamtumsatz pro Jahr (inkl. Upselling)"), "money", 1,
+        "setup's total revenue per year − the reference's (annualised from the measured window)", empty=NO_PAIRS),
+    Kpi("yearly_cost_difference", Words("Δ running cost per year", "Δ laufende Kosten pro Jahr"), "money", -1,
+        "setup's running cost per year (lead, staff, org measures) − the reference's", empty=NO_PAIRS),
+    Kpi("net_benefit_per_year", Words("Net benefit per year", "Nettonutzen pro Jahr"), "money", 1,
         "Δ total revenue per year (incl. upsell) − Δ running cost per year, against the reference; "
-        "paired 95 % CI over the replications"),
-    Kpi("one_off_cost_difference", "Δ one-off cost", "Δ Einmalkosten", "money", -1,
-        "setup's one-off cost of org measures − the reference's"),
-    Kpi("payback_months", "Payback", "Amortisation", "months", -1,
-        "Δ one-off cost / (net benefit per year / 12); 'never' when the net benefit is not positive"),
+        "paired 95 % CI over the replications", empty=NO_PAIRS),
+    Kpi("one_off_cost_difference", Words("Δ one-off cost", "Δ Einmalkosten"), "money", -1,
+        "setup's one-off cost of org measures − the reference's", empty=NO_PAIRS),
+    Kpi("payback_months", Words("Payback", "Amortisation"), "months", -1,
+        "Δ one-off cost / (net benefit per year / 12); 'never' when the net benefit is not positive", empty=NO_PAIRS),
 )
 """Figures of setup B against setup A (not per replication): computed by :mod:`sim.money`."""
 
@@ -253,6 +313,11 @@ def headline_kpis() -> tuple[str, ...]:
     return tuple(kpi.column for kpi in KPIS if kpi.headline)
 
 
+def known(name: str) -> bool:
+    """Whether ``name`` is a KPI or a comparison KPI."""
+    return name in _any_index()
+
+
 def get(name: str) -> Kpi:
     """The KPI (or comparison KPI) called ``name``; an unknown name is a clear error."""
     found = _any_index().get(name)
@@ -282,6 +347,16 @@ def label(name: str, language: str = "en") -> str:
     return get(name).title(language)
 
 
+def chart_label(name: str, language: str = "en") -> str:
+    """The name of a KPI on a chart (a funnel step, an axis): its short name where it has one."""
+    return get(name).chart_title(language)
+
+
+def empty_reason(name: str, language: str = "en") -> str:
+    """Why KPI ``name`` can be empty ("–"): the denominator that was zero."""
+    return get(name).empty.text(language)
+
+
 def complete_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """A KPI row in vocabulary order, with derived KPIs computed; a missing KPI fails loudly."""
     values = dict(row)
@@ -295,6 +370,46 @@ def complete_row(row: Mapping[str, Any]) -> dict[str, Any]:
             "for it; give it a formula there or compute it in sim/metrics.py"
         )
     return {column: values[column] for column in kpi_columns()}
+
+
+# --------------------------------------------------------------------------- empty KPIs
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return value is None or math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def kpi_notes(kpis_row: Mapping[str, Any], language: str = "en") -> str:
+    """``'kpi: reason; kpi: reason'`` for every KPI of one replication that has no value."""
+    index = _any_index()
+    return "; ".join(
+        f"{name}: {index[name].empty.text(language)}"
+        for name, value in kpis_row.items()
+        if name in index and _missing(value)
+    )
+
+
+def with_notes(kpis: pd.DataFrame) -> pd.DataFrame:
+    """The KPI table with a ``notes`` column (empty text where every KPI has a value)."""
+    table = kpis.copy()
+    table[NOTES_COLUMN] = [kpi_notes(row) for row in kpis.to_dict("records")]
+    return table
+
+
+def reasons_for(kpis: pd.DataFrame, shown: Iterable[str], language: str = "en") -> dict[str, str]:
+    """For the shown KPIs that are empty in some replication: the reason and in how many."""
+    index = _any_index()
+    found: dict[str, str] = {}
+    for name in shown:
+        if name in index and name in kpis:
+            empty = int(kpis[name].isna().sum())
+            if empty:
+                where = _IN_REPLICATIONS.text(language).format(empty=empty, total=len(kpis))
+                found[name] = f"{index[name].empty.text(language)} ({where})"
+    return found
 
 
 # --------------------------------------------------------------------------- numbers
@@ -326,7 +441,7 @@ def format_number(
     if kind in ("share", "percent"):
         text, unit = _digits(magnitude * 100, 1 if magnitude * 100 < 10 else 0, language), " %"
         if signed:
-            unit = " pp" if language == "en" else " Pp."
+            unit = f" {POINTS.text(language)}"
         return f"{sign}{minus}{text}{unit}"
     if kind == "money":
         if compact and magnitude >= 1e6:
@@ -339,8 +454,8 @@ def format_number(
         return f"{sign}{minus}{_digits(magnitude, digits, language)} h"
     if kind == "months":
         if math.isinf(value) and value > 0:
-            return "never" if language == "en" else "nie"
-        unit = " months" if language == "en" else " Monate"
+            return NEVER.text(language)
+        unit = f" {UNITS['months'].text(language)}"
         return f"{sign}{minus}{_digits(magnitude, 1 if magnitude < 10 else 0, language)}{unit}"
     if kind == "ratio":
         return f"{sign}{minus}{_digits(magnitude, 2, language)}"

@@ -1,7 +1,8 @@
 """What every chart shares: axis and legend words in English and German, colours, sizes, row checks.
 
 KPI names, units and number formats are not here: they come from the one KPI vocabulary
-(``sim.kpis``). This module only names what is not a KPI – funnel steps, outcomes, axes.
+(``sim.kpis``), funnel steps included (each step is a KPI). This module only names what is not
+a KPI – outcomes, axes, legends.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
+from sim import kpis
 from sim.kpis import check_language
 
 MAX_CHART_ROWS = 5000
@@ -22,19 +24,9 @@ GOOD, BAD, NEUTRAL = "#2e8b57", "#c0392b", "#8c8c8c"
 _TEXT: dict[str, dict[str, str]] = {
     "en": {
         "scenario": "Scenario",
-        "leads": "Leads",
-        "mql": "MQL",
-        "sql": "SQL",
-        "handed_over": "Handed to sales",
-        "contacted": "Contacted",
-        "reached": "Reached",
-        "qualified": "Qualified",
-        "qualified_any": "Qualified (first series or later)",
-        "won": "Won",
         "lost_unqualified": "Not qualified",
         "lost_competitor": "Bought elsewhere",
         "lost_cold": "Gone cold",
-        "ignored": "Ignored by sales",
         "dropped": "Dropped out of nurturing",
         "open": "Still open",
         "funnel_step": "Funnel step",
@@ -52,7 +44,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "unclear": "no clear difference",
         "assessment": "Assessment",
         "week": "Week since start",
-        "utilization": "Rep utilisation",
         "queue": "Leads waiting for sales (mean)",
         "window": "measurement window",
         "step": "Step",
@@ -80,19 +71,9 @@ _TEXT: dict[str, dict[str, str]] = {
     },
     "de": {
         "scenario": "Szenario",
-        "leads": "Leads",
-        "mql": "MQL",
-        "sql": "SQL",
-        "handed_over": "An Vertrieb übergeben",
-        "contacted": "Kontaktiert",
-        "reached": "Erreicht",
-        "qualified": "Qualifiziert",
-        "qualified_any": "Qualifiziert (erste oder spätere Serie)",
-        "won": "Gewonnen",
         "lost_unqualified": "Nicht qualifiziert",
         "lost_competitor": "Beim Wettbewerb gekauft",
         "lost_cold": "Erkaltet",
-        "ignored": "Vom Vertrieb ignoriert",
         "dropped": "Aus Nurturing ausgestiegen",
         "open": "Noch offen",
         "funnel_step": "Trichterstufe",
@@ -110,7 +91,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "unclear": "kein klarer Unterschied",
         "assessment": "Bewertung",
         "week": "Woche seit Start",
-        "utilization": "Auslastung Vertrieb",
         "queue": "Wartende Leads im Vertrieb (Mittel)",
         "window": "Messfenster",
         "step": "Schritt",
@@ -139,9 +119,17 @@ _TEXT: dict[str, dict[str, str]] = {
 }
 
 
+_KPI_OF_OUTCOME = {"ignored": "ignored_share"}
+"""Outcomes named as the KPI that counts them."""
+
+
 def label(key: str, language: str = "en") -> str:
-    """The display text of ``key`` (a funnel step, outcome or axis name) in ``language``."""
-    return _TEXT[check_language(language)].get(key, key)
+    """The display text of ``key`` in ``language``: a KPI's chart name (a funnel step), an outcome or an axis."""
+    words = _TEXT[check_language(language)]
+    key = _KPI_OF_OUTCOME.get(key, key)
+    if key not in words and kpis.known(key):
+        return kpis.chart_label(key, language)
+    return words.get(key, key)
 
 
 def check_rows(frame: pd.DataFrame, what: str) -> pd.DataFrame:
@@ -190,7 +178,7 @@ def difference_title(title: str, kind: str, language: str) -> str:
     """An axis title for differences, marked "(pp)" / "(Pp.)" for percentages."""
     if kind not in PERCENT_KINDS:
         return title
-    return f"{title} ({'pp' if check_language(language) == 'en' else 'Pp.'})"
+    return f"{title} ({kpis.POINTS.text(language)})"
 
 
 def value_format(kind: str) -> str | None:

@@ -12,14 +12,15 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from sim import kpis
 from sim.charts.common import GOOD, NEUTRAL, PALETTE, WIDTH, check_rows
 from sim.experiment.portfolio import PORTFOLIO_COLUMNS
 from sim.kpis import check_language, format_number
 
 _WORDS = {
     "en": {
-        "cost": "Yearly org cost of the combination",
-        "benefit": "Net benefit per year vs. reference (95% CI)",
+        "yearly_org_cost": "Yearly org cost of the combination",
+        "against_reference": "vs. reference (95% CI)",
         "front": "Pareto front",
         "dominated": "beaten on cost and benefit",
         "chosen": "cheapest reaching the target",
@@ -27,8 +28,8 @@ _WORDS = {
         "levers": "Levers",
     },
     "de": {
-        "cost": "Jährliche Org-Kosten der Kombination",
-        "benefit": "Nettonutzen pro Jahr ggü. Referenz (95-%-KI)",
+        "yearly_org_cost": "Jährliche Org-Kosten der Kombination",
+        "against_reference": "ggü. Referenz (95-%-KI)",
         "front": "Pareto-Front",
         "dominated": "bei Kosten und Nutzen geschlagen",
         "chosen": "günstigste, die das Ziel erreicht",
@@ -54,12 +55,13 @@ def portfolio_chart(data: pd.DataFrame, language: str = "en") -> alt.TopLevelMix
     """Net benefit per year (with 95 % CI) against yearly org cost; front drawn, chosen ringed."""
     check_rows(data, "portfolio_chart")
     words = _WORDS[check_language(language)]
+    benefit = f"{kpis.chart_label('net_benefit_per_year', language)} {words['against_reference']}"
     frame = data.copy()
     frame["status"] = [words["front"] if on else words["dominated"] for on in frame["on_front"]]
     frame["benefit_text"] = [format_number(v, "money", language, signed=True) for v in frame["difference_mean"]]
     frame["cost_text"] = [format_number(v, "money", language) for v in frame["org_cost_per_year"]]
-    x = alt.X("org_cost_per_year:Q", title=words["cost"], axis=alt.Axis(format="~s"))
-    y = alt.Y("difference_mean:Q", title=words["benefit"], axis=alt.Axis(format="~s"))
+    x = alt.X("org_cost_per_year:Q", title=words["yearly_org_cost"], axis=alt.Axis(format="~s"))
+    y = alt.Y("difference_mean:Q", title=benefit, axis=alt.Axis(format="~s"))
     base = alt.Chart(frame)
     errors = base.mark_rule(color="#777777", strokeWidth=1).encode(
         x=x, y="difference_ci_low:Q", y2="difference_ci_high:Q"
@@ -74,8 +76,8 @@ def portfolio_chart(data: pd.DataFrame, language: str = "en") -> alt.TopLevelMix
         ),
         tooltip=[
             alt.Tooltip("levers:N", title=words["levers"]),
-            alt.Tooltip("cost_text:N", title=words["cost"]),
-            alt.Tooltip("benefit_text:N", title=words["benefit"]),
+            alt.Tooltip("cost_text:N", title=words["yearly_org_cost"]),
+            alt.Tooltip("benefit_text:N", title=benefit),
         ],
     )
     front = (

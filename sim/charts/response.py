@@ -143,7 +143,7 @@ def response_time_chart(
     elif sla_hours is not None:
         values = [float(sla_hours)]
     if values:
-        clock = kpis.CLOCK_WORDS["business"][language]
+        clock = kpis.CLOCK_WORDS["business"].text(language)
         sla = pd.DataFrame(
             {
                 "sla_hours": values,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from sim import kpis
 from sim.charts.common import WIDTH, check_rows, label, scenario_color, scenario_order
 
 
@@ -65,7 +66,7 @@ def weekly_chart(data: pd.DataFrame, language: str = "en") -> alt.VConcatChart:
         return alt.layer(shade, shade_text, line).properties(width=WIDTH, height=160)
 
     return alt.vconcat(
-        panel("utilization", label("utilization", language), "%"),
+        panel("utilization", kpis.chart_label("rep_utilization", language), "%"),
         panel("mean_queue_length", label("queue", language), None),
     )
 

@@ -160,7 +160,7 @@ def summary_sheet(comparison: Comparison, shown: Sequence[str] | None = None) ->
             rows.append({
                 "KPI": kpis.label(kpi, language),
                 "kpi": kpi,
-                "unit": kpis.get(kpi).unit,
+                "unit": kpis.get(kpi).unit_in(language),
                 "scenario": scenario,
                 "mean": float(values["mean"]),
                 "ci_low": float(values["ci_low"]),

@@ -46,11 +46,11 @@ def change_words(kpi: str, difference: float, baseline: float) -> str:
         return f"about the same ({signed})"
     up = difference > 0
     size = signed[1:]
-    kind = kpis.get(kpi).kind
+    kind, clock = kpis.get(kpi).kind, kpis.get(kpi).clock
     relative = ""
     if kind in ("money", "count") and baseline and not math.isnan(baseline):
         relative = f" ({'+' if up else '−'}{100 * abs(difference) / abs(baseline):.0f} %)"
-    if kind == "hours" and kpi.endswith("response_hours"):
+    if kind == "hours" and clock:  # a response time: hours on a clock
         return f"{size} {'slower' if up else 'faster'}"
     if kind in ("money", "count", "hours"):
         return f"{size} {'more' if up else 'less' if kind != 'count' else 'fewer'}{relative}"

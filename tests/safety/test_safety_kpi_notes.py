@@ -1,4 +1,4 @@
-"""Issue 17 item 9: a KPI that cannot be computed is empty with a reason, in kpis.csv and the console."""
+"""A KPI that cannot be computed is empty with a reason, in kpis.csv and the console."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.kpi_notes import kpi_notes, with_notes
+from sim.kpis import kpi_notes, with_notes
 
 
 def test_zero_leads_give_empty_kpis_with_reasons(workdir: Path, cli) -> None:
