@@ -26,44 +26,33 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.model.after_sale import follow_customer
-from sim.model.arrivals import PlannedLeads, arrival_times, start_process_ahead, start_quiet_process
-from sim.model.availability import available_hours, rep_calendars
+from sim.model.after_sale import AfterSale
+from sim.model.arrivals import PlannedLeads, arrival_times
 from sim.model.calendar import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_WEEK, BusinessCalendar
 from sim.model.decay import interest
-from sim.model.random_streams import (
-    DrawRow,
-    named_stream,
-    replication_seed_sequence,
-)
+from sim.model.engine import start_process_ahead, start_quiet_process
+from sim.model.random_streams import replication_seed_sequence
 from sim.model.records import (
     LEAD_COLUMNS,
     OUTCOMES,
-    OVERFLOW_NAMES,
     ROW_WIDTH,
     SPENT_ROW,
     Lead,
+    LeadFactory,
     LeadRegister,
     lead_table,
 )
-from sim.model.reps import (
-    ESCALATED_RANK,
-    GAVE_UP,
-    Priority,
-    off_shift_holds,
-    own_pipeline_tasks,
-    request_rep,
-    unless_first,
-)
-from sim.model.roles import SalesTeam
+from sim.model.reps import ESCALATED_RANK, GAVE_UP, Priority, request_rep, unless_first
 from sim.model.scheduling import BuyingWindows, timeout_at
 from sim.model.selling import selling_draws, selling_work
+from sim.model.staffing import SalesFloor
+from sim.model.work_hours import WORK_KINDS, WorkHours
 from sim.scenario.schema import STAGES, Channel, Scenario
 
-__all__ = ["LEAD_COLUMNS", "OUTCOMES", "Lead", "LeadLifecycleModel", "SimulationResult", "interest", "simulate"]
+__all__ = [
+    "LEAD_COLUMNS", "OUTCOMES", "WORK_KINDS", "Lead", "LeadLifecycleModel", "SimulationResult", "interest", "simulate",
+]
 
-WORK_KINDS = ("lead", "selling", "own")
-"""What reps spend their hours on: contact and upsell work on leads, selling tasks, own workload."""
 STAGE_VALUE = (0.0, 0.5, 1.0)  # QL, MQL, SQL on the scoring scale
 # Leads are made and scheduled a week ahead at a time: few events for the arrivals themselves,
 # and only the leads that have arrived (plus one week's) exist at any moment.
@@ -100,86 +89,32 @@ class LeadLifecycleModel:
         self.cohort_done = self.env.event()
         self.leads = LeadRegister(0)
         self.buying_windows = BuyingWindows(self.env)
-        self.busy_hours_in_window = 0.0
-        self.hours_in_window = dict.fromkeys(WORK_KINDS, 0.0)
-        self.own_missed_in_window = 0.0
         self.weeks = math.ceil(self.hard_stop / HOURS_PER_WEEK) + 1
-        self.weekly_hours = {kind: np.zeros(self.weeks) for kind in WORK_KINDS}
+        self.work_hours = WorkHours(self.env, self.calendar, self.window_start, self.window_end, self.weeks)
+        """The ledger of rep work (``_account_work`` books into it)."""
         self.weekly_handoffs = np.zeros(self.weeks)
         self.weekly_queue_samples = np.zeros(self.weeks)
         self.weekly_queue_count = np.zeros(self.weeks)
         self.weekly_created = np.zeros(self.weeks)
-        self._build_reps()
-        self.rep_calendars = rep_calendars(scenario, self.seed_sequence, self.calendar, self.hard_stop)
-        self.own_pipeline_stream = named_stream(self.seed_sequence, "own_pipeline")
+        self.floor = SalesFloor(self.env, scenario, self.seed_sequence, self.calendar, self.hard_stop)
+        """The reps' side: queues, calendars, shifts and the company's own work."""
+        self.rep_pools, self.sdr_pools = self.floor.rep_pools, self.floor.sdr_pools
+        self.rep_calendars = self.floor.rep_calendars
+        self.lead_factory = LeadFactory(self.seed_sequence, self.window_start, self.window_end)
+        self.after_sale = AfterSale(
+            self.env, scenario, self.seed_sequence, self.floor.pick_pool, self._account_work, self
+        )
+        """The customers' follow-up year; referred leads come back through ``admit_referral``."""
 
     # ----------------------------------------------------------------- set-up
-    def _build_reps(self) -> None:
-        """Account executives (``rep_pools``) and, if any, SDRs (``sdr_pools``): ``sim.model.roles``."""
-        self.team = SalesTeam(self.env, self.scenario)
-        self.rep_pools, self.sdr_pools = self.team.aes, self.team.sdrs
 
     def _generate_arrivals(self) -> PlannedLeads:
         """All planned leads of the run (``sim.model.arrivals``), in order of creation.
 
-        Traits are drawn up front; a lead is made (``_new_lead``) only when indexed, which the
-        arrivals process does a week ahead of its creation time.
+        Traits are drawn up front; a lead is made (``LeadFactory.make``) only when indexed, which
+        the arrivals process does a week ahead of its creation time.
         """
-        return PlannedLeads(self.scenario, self.seed_sequence, self._arrival_times, ROW_WIDTH, self._new_lead)
-
-    def _new_lead(
-        self,
-        lead_id: int,
-        channel: Channel,
-        created_at: float,
-        *,
-        fit: float,
-        fit_uniform: float,
-        stage: int,
-        window: float,
-        cycle: float,
-        value: float,
-        hot_window: float,
-        qualify_uniform: float,
-        rows: dict[str, np.ndarray],
-        key: tuple[str, ...],
-        referred_by: int | None = None,
-    ) -> Lead:
-        """A lead with its intrinsic traits and its own rows of uniforms per mechanism.
-
-        A row that runs out continues on a generator keyed by the lead (``key``) and mechanism,
-        made on first use, so even a lead's hundredth draw is the same in every scenario.
-        """
-
-        seed_sequence = self.seed_sequence
-
-        def draws(name: str) -> DrawRow:
-            return DrawRow.keyed(rows[name], seed_sequence, OVERFLOW_NAMES[name], key)
-
-        return Lead(
-            lead_id=lead_id,
-            channel=channel,
-            created_at=created_at,
-            fit=fit,
-            fit_uniform=fit_uniform,
-            stage=stage,
-            stage_at_creation=stage,
-            max_stage=stage,
-            buying_window_end=created_at + window,
-            sales_cycle_hours=cycle,
-            deal_value_if_won=value,
-            hot_window_hours=hot_window,
-            qualify_uniform=qualify_uniform,
-            in_cohort=self.window_start <= created_at < self.window_end,
-            nurture=draws("nurture"),
-            engagement=draws("engagement"),
-            handoff=draws("handoff"),
-            contact=draws("contact"),
-            outcome_draws=draws("outcome"),
-            last_touch=created_at,
-            referred_by=referred_by,
-            crn_key=key,
-        )
+        return PlannedLeads(self.scenario, self.seed_sequence, self._arrival_times, ROW_WIDTH, self.lead_factory.make)
 
     def _arrival_times(self, channel: Channel) -> np.ndarray:
         """Arrival times (hours) of one channel up to the hard stop (a hook tests replace)."""
@@ -192,14 +127,7 @@ class LeadLifecycleModel:
         # Word of mouth appends leads during the run (ids after the planned ones); arrivals walk
         # the planned ones only.
         self.leads = LeadRegister(len(self.planned_leads))
-        # One off-shift hold per rep, on the rep's own calendar (absences, ramp-up).
-        seats = [pool for pool in self.rep_pools + self.sdr_pools for _ in range(int(pool.capacity))]
-        for pool, calendar in zip(seats, self._staff_calendars(), strict=True):
-            if not calendar.always_open:
-                self.env.process(self._shift(pool, calendar))
-        if self.scenario.sales.own_workload_hours_per_week > 0:
-            for index, pool in enumerate(self.rep_pools):
-                self.env.process(self._own_pipeline(pool, index))
+        self.floor.start(self._account_work, self.work_hours.own_work_missed)
         self.env.process(self._queue_monitor())
         self.env.process(self._arrivals())
         stop = simpy.AnyOf(self.env, [self.cohort_done, self.env.timeout(self.hard_stop)])
@@ -275,6 +203,13 @@ class LeadLifecycleModel:
         # leads counts planned leads at the end, up to the run's end: ``leads_created_by_week``.)
         self.leads.keep_planned(lead)
         start_process_ahead(self.env, self._lead(lead))
+
+    def admit_referral(self, channel: Channel, **traits: Any) -> Lead:
+        """A referred lead (``AfterSale``): made now with the next id, kept and started at once."""
+        lead = self.lead_factory.make(len(self.leads), channel, self.env.now, **traits)
+        self.leads.append(lead)
+        self._start_lead(lead)
+        return lead
 
     def leads_created_by_week(self, weeks: int | None = None) -> np.ndarray:
         """Leads created in each of the first ``weeks`` weeks up to now (run-time and planned leads)."""
@@ -504,18 +439,6 @@ class LeadLifecycleModel:
             return False
         return True
 
-    def _opportunity_owner(self, lead: Lead, pool: simpy.PriorityResource) -> simpy.PriorityResource:
-        """Who works the qualified lead's selling tasks (``SalesTeam.opportunity_owner``)."""
-        return self.team.opportunity_owner(pool)
-
-    def _contact_pool(self, lead: Lead) -> simpy.PriorityResource:
-        """Who calls and qualifies the lead (``SalesTeam.contact_queue``)."""
-        return self.team.contact_queue()
-
-    def _pick_pool(self) -> simpy.PriorityResource:
-        """An account executive's queue by the routing rule (upsells, tests)."""
-        return self.team.pick()
-
     def _priority(self, lead: Lead, first_attempt: bool) -> Priority:
         """(rank, rule value) of a contact attempt's request for a rep; lower goes first."""
         sales = self.scenario.sales
@@ -582,7 +505,7 @@ class LeadLifecycleModel:
         sales = self.scenario.sales
         conversion = self.scenario.conversion
         decay = lead.channel.decay
-        pool = self._contact_pool(lead)
+        pool = self.floor.contact_pool()
         attempts_this_handoff = 0
         series_hours = 0.0
         curve = 1.0
@@ -672,7 +595,7 @@ class LeadLifecycleModel:
         close_at = env.now + lead.sales_cycle_hours
         if self.scenario.selling.tasks:
             # The cycle ends no earlier than its last selling task: a busy owner stretches it.
-            owner = self._opportunity_owner(lead, pool)
+            owner = self.floor.opportunity_owner(pool)
             in_time = yield from selling_work(
                 env, self.scenario.selling, lead, owner, selling_draws(self.seed_sequence, lead),
                 partial(self._window_closes, lead),
@@ -703,50 +626,14 @@ class LeadLifecycleModel:
 
     def _customer(self, customer: Lead) -> Generator[simpy.Event, Any, None]:
         """After the sale: satisfaction, churn, upsells and referrals (``sim.model.after_sale``)."""
-        yield from follow_customer(self, customer)
+        yield from self.after_sale.follow(customer)
         self._release(customer)
 
     def _account_work(
         self, start: float, duration: float, kind: str, pool: simpy.PriorityResource | None = None
     ) -> None:
-        """Book rep work of ``kind`` (lead: contact and upsell work, selling, own) done in ``pool``."""
-        week = int(start // HOURS_PER_WEEK)
-        self.weekly_hours[kind][week] += duration
-        # Utilisation compares with the business hours of the window, so only the part of the
-        # work inside both counts: an attempt running past closing time (overtime) or past the
-        # window's end would otherwise push utilisation above 1.
-        end = start + duration
-        if start < self.window_end and end > self.window_start:
-            counted = self.calendar.business_hours_between(
-                max(start, self.window_start), min(end, self.window_end)
-            )
-            self.busy_hours_in_window += counted
-            self.hours_in_window[kind] += counted
-
-    def _staff_calendars(self) -> list[BusinessCalendar]:
-        """Each account executive's own calendar, then the SDRs' (the team's opening hours)."""
-        return self.rep_calendars + [self.calendar] * self.scenario.sales.sdrs
-
-    def _shift(self, pool: simpy.PriorityResource, calendar: BusinessCalendar) -> Generator[simpy.Event, Any, None]:
-        """Hold one rep of ``pool`` outside their working hours (``sim.model.reps.off_shift_holds``)."""
-        return off_shift_holds(self.env, calendar, pool)
-
-    def _own_pipeline(self, pool: simpy.PriorityResource, index: int) -> Generator[simpy.Event, Any, None]:
-        """The company's own account work, split evenly over the team (``sim.model.reps.own_pipeline_tasks``)."""
-        sales = self.scenario.sales
-        share = pool.capacity / sum(p.capacity for p in self.rep_pools)
-        # One stream per pool: a pooled team keeps one, a team of own queues one per rep.
-        rng = self.own_pipeline_stream if len(self.rep_pools) == 1 else named_stream(
-            self.seed_sequence, "own_pipeline", str(index)
-        )
-        return own_pipeline_tasks(
-            self.env, self.calendar, pool, sales, sales.own_workload_hours_per_week * share, rng,
-            partial(self._account_work, pool=pool), self._own_work_missed,
-        )
-
-    def _own_work_missed(self, hours: float) -> None:
-        if self.window_start <= self.env.now < self.window_end:
-            self.own_missed_in_window += hours
+        """Book rep work of ``kind`` done in ``pool`` (``WorkHours.book``; a hook tests observe)."""
+        self.work_hours.book(start, duration, kind, pool)
 
     def _queue_monitor(self) -> Generator[simpy.Event, Any, None]:
         """Sample the number of waiting lead requests twice a day for the weekly series."""
@@ -763,9 +650,8 @@ class LeadLifecycleModel:
         leads = lead_table([lead for lead in self.leads if lead.in_cohort], self.replication)
         last_week = int(self.env.now // HOURS_PER_WEEK) + 1
         weeks = np.arange(last_week)
-        available = np.array(
-            [available_hours(self._staff_calendars(), w * HOURS_PER_WEEK, (w + 1) * HOURS_PER_WEEK) for w in weeks]
-        )
+        available = self.floor.available_hours_by_week(last_week)
+        work = self.work_hours
         samples = self.weekly_queue_count[:last_week]
         weekly = pd.DataFrame(
             {
@@ -776,9 +662,9 @@ class LeadLifecycleModel:
                 & (weeks * HOURS_PER_WEEK < self.window_end),
                 "leads_created": self.leads_created_by_week(last_week),
                 "handoffs": self.weekly_handoffs[:last_week],
-                "lead_work_hours": self.weekly_hours["lead"][:last_week],
-                "selling_hours": self.weekly_hours["selling"][:last_week],
-                "own_pipeline_hours": self.weekly_hours["own"][:last_week],
+                "lead_work_hours": work.weekly["lead"][:last_week],
+                "selling_hours": work.weekly["selling"][:last_week],
+                "own_pipeline_hours": work.weekly["own"][:last_week],
                 "available_rep_hours": available,
                 "mean_queue_length": np.divide(
                     self.weekly_queue_samples[:last_week], samples,
@@ -786,7 +672,7 @@ class LeadLifecycleModel:
                 ),
             }
         )
-        available_in_window = available_hours(self._staff_calendars(), self.window_start, self.window_end)
+        available_in_window = self.floor.available_hours(self.window_start, self.window_end)
         run = {
             "replication": self.replication,
             "end_time_hours": float(self.env.now),
@@ -794,11 +680,11 @@ class LeadLifecycleModel:
             # referrals) keeps the run going to the drain cap by design; that is not unfinished.
             "cohort_finished": bool(self.cohort_done.triggered) or not bool((leads["outcome"] == "open").any()),
             "available_rep_hours": available_in_window,
-            "busy_rep_hours": self.busy_hours_in_window,
-            "lead_work_hours": self.hours_in_window["lead"],
-            "selling_hours": self.hours_in_window["selling"],
-            "own_pipeline_hours": self.hours_in_window["own"],
-            "own_workload_missed_hours": self.own_missed_in_window,
+            "busy_rep_hours": work.busy_in_window,
+            "lead_work_hours": work.in_window["lead"],
+            "selling_hours": work.in_window["selling"],
+            "own_pipeline_hours": work.in_window["own"],
+            "own_workload_missed_hours": work.own_missed_in_window,
             "leads_simulated": len(self.leads),
         }
         return SimulationResult(leads=leads, weekly=weekly, run=run)

@@ -115,6 +115,69 @@ class Lead:
         return self.unanswered_dial_hours + self.unqualified_conversation_hours
 
 
+class LeadFactory:
+    """Makes a run's leads: intrinsic traits in, a lead with its own rows of uniforms out."""
+
+    def __init__(self, seed_sequence: np.random.SeedSequence, window_start: float, window_end: float) -> None:
+        self.seed_sequence = seed_sequence
+        self.window_start = window_start
+        self.window_end = window_end
+
+    def make(
+        self,
+        lead_id: int,
+        channel: Channel,
+        created_at: float,
+        *,
+        fit: float,
+        fit_uniform: float,
+        stage: int,
+        window: float,
+        cycle: float,
+        value: float,
+        hot_window: float,
+        qualify_uniform: float,
+        rows: dict[str, np.ndarray],
+        key: tuple[str, ...],
+        referred_by: int | None = None,
+    ) -> Lead:
+        """A lead with its intrinsic traits and its own rows of uniforms per mechanism.
+
+        A row that runs out continues on a generator keyed by the lead (``key``) and mechanism,
+        made on first use, so even a lead's hundredth draw is the same in every scenario.
+        """
+
+        seed_sequence = self.seed_sequence
+
+        def draws(name: str) -> DrawRow:
+            return DrawRow.keyed(rows[name], seed_sequence, OVERFLOW_NAMES[name], key)
+
+        return Lead(
+            lead_id=lead_id,
+            channel=channel,
+            created_at=created_at,
+            fit=fit,
+            fit_uniform=fit_uniform,
+            stage=stage,
+            stage_at_creation=stage,
+            max_stage=stage,
+            buying_window_end=created_at + window,
+            sales_cycle_hours=cycle,
+            deal_value_if_won=value,
+            hot_window_hours=hot_window,
+            qualify_uniform=qualify_uniform,
+            in_cohort=self.window_start <= created_at < self.window_end,
+            nurture=draws("nurture"),
+            engagement=draws("engagement"),
+            handoff=draws("handoff"),
+            contact=draws("contact"),
+            outcome_draws=draws("outcome"),
+            last_touch=created_at,
+            referred_by=referred_by,
+            crn_key=key,
+        )
+
+
 class LeadRegister:
     """Every lead of a run by id; keeps the records of the measured cohort only.
 
