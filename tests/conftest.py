@@ -1,7 +1,15 @@
-"""Shared test helpers: the fixture scenario folder and a way to run the CLI as a user does."""
+"""Shared test helpers: the fixture scenario folder, a way to run the CLI as a user does, test lanes.
+
+Lanes (markers in pyproject.toml): ``make test`` runs everything not marked ``serial`` on all cores
+(pytest-xdist, ``--dist loadfile``: one file per worker at a time, so a notebook's nbval cells run
+in order in one kernel), then the ``serial`` tests one at a time; ``make test-fast`` leaves out
+``slow`` and ``serial``.
+"""
 
 from __future__ import annotations
 
+import functools
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,6 +21,39 @@ import pytest
 from sim.scenario.schema import Scenario
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+# Session fixtures that take a minute or more to build (a report through its notebook, years of every
+# bundled setup). pytest-xdist builds a session fixture once per worker, so the test files that use
+# one are scheduled as one group on one worker: each is built once per run.
+SHARED_SESSION_FIXTURES = ("built_report", "validation_runs")
+
+
+@functools.cache
+def _scheduling_group(path: str) -> str:
+    """The file itself, or the session fixture it shares with other files."""
+    file = ROOT / path
+    if file.suffix == ".py" and file.is_file():
+        text = file.read_text(encoding="utf-8")
+        for fixture in SHARED_SESSION_FIXTURES:
+            if re.search(rf"\b{fixture}\b", text):
+                return f"session fixture {fixture}"
+    return path
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` with the files that share an expensive session fixture kept together."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFixtureScheduling(LoadFileScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return _scheduling_group(nodeid.split("::", 1)[0])
+
+    return SharedFixtureScheduling(config, log)
 
 
 @pytest.fixture

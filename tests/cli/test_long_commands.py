@@ -16,6 +16,8 @@ import pytest
 from sim.cli.main import main
 from sim.experiment import executors
 
+pytestmark = pytest.mark.serial  # signals a run between its first and its last replication
+
 PROJECT = Path(__file__).resolve().parents[2]
 REPORT_FIXTURES = PROJECT / "tests" / "fixtures" / "reports"
 SHORT = ["--set", "horizon.warmup_days=14", "--set", "horizon.measurement_days=120",

@@ -20,6 +20,8 @@ import pytest
 
 from sim.outputs import CLAIM_FILE
 
+pytestmark = pytest.mark.serial  # kills a run between its first and its last replication
+
 PROJECT = Path(__file__).resolve().parents[2]
 SCENARIOS = PROJECT / "scenarios"
 SHORT = ["--set", "horizon.warmup_days=14", "--set", "horizon.measurement_days=120", "--set",

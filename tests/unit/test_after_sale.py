@@ -46,6 +46,7 @@ def test_unhappy_customers_buy_nothing_more_and_recommend_no_one() -> None:
     assert result.leads["referred_by"].isna().all()
 
 
+@pytest.mark.slow  # a long run: about 100 s on a busy two-core machine
 def test_satisfied_customers_bring_upsells_and_referral_leads() -> None:
     scenario = _scenario(satisfaction_probability=1, satisfaction_fit_weight=0,
                          upsell_opportunities_per_year=4, upsell_win_probability=1,

@@ -28,6 +28,7 @@ from sim.workshop.look_ahead import (
     record_in_ledger,
 )
 
+pytestmark = pytest.mark.serial  # process groups that must end within 0.3 s
 
 def changed(before: Any, after: Any) -> dict[str, tuple[Any, Any]]:
     return {name: (before[name], after[name]) for name in before if str(before[name]) != str(after[name])}

@@ -26,7 +26,7 @@ from sim.workshop import result_kpis
 from sim.workshop.settings import DEFAULT_MEASUREMENT_DAYS, DEFAULT_REPLICATIONS, DEFAULT_SEED
 from sim.workshop.words import figure
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.serial]  # a Voila server on a port, driven by headless Chromium
 
 PAGE_TIMEOUT_MS = 180_000  # kernel start plus the first baseline on a busy 2-core machine
 RUN_TIMEOUT_MS = 120_000

@@ -19,6 +19,8 @@ from browser_support import small_workshop_scenarios, start_workshop, stop_proce
 
 from sim.cli.workshop import LAN_HOST, lan_address, voila_command
 
+pytestmark = pytest.mark.serial  # a Voila server listening on the network
+
 
 def get(url: str) -> tuple[int, str]:
     try:

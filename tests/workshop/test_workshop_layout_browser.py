@@ -18,7 +18,7 @@ import pytest
 from browser_support import chromium_executable, launch_chromium, start_workshop, stop_process_group
 from workshop_helpers import ARTIFACTS, SCENARIOS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.serial]  # a Voila server on a port, driven by headless Chromium
 
 PAGE_TIMEOUT_MS = 180_000
 RUN_TIMEOUT_MS = 120_000

@@ -22,6 +22,8 @@ from browser_support import (
     stop_process_group,
 )
 
+pytestmark = pytest.mark.serial  # a Voila server on a port, kernels culled after seconds of idling
+
 IDLE_TIMEOUT = 3
 MAX_KERNELS = 3
 

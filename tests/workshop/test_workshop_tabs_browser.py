@@ -27,7 +27,7 @@ from browser_support import (
     stop_process_group,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.serial]  # a Voila server on a port, driven by headless Chromium
 
 PAGE_TIMEOUT_MS = 180_000  # kernel start plus the starting point's figures on a busy machine
 FREED_WITHIN_SECONDS = 20
