@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,12 +44,15 @@ from sim.calibrate.profile import (
     extends_path,
     render_scenario,
     render_value,
+    settings_layer,
 )
 from sim.errors import ExperimentError, ScenarioError
 from sim.experiment.budget import Estimate, check_budget
 from sim.experiment.budget import estimate as estimate_size
 from sim.scenario.loader import load_scenario
+from sim.scenario.overrides import Override
 from sim.scenario.schema import Scenario
+from sim.scenario.spec import ScenarioSpec
 
 PRIVACY_NOTE = (
     "Privacy: only the whitelisted columns of the export were read; lead ids and owners are salted "
@@ -142,8 +144,23 @@ def _merge(settings: Sequence[Setting], updates: Sequence[Setting]) -> list[Sett
     return merged + list(by_path.values())
 
 
-def _horizon(options: CalibrationOptions) -> tuple[str, ...]:
-    return (f"horizon.measurement_days={options.fit_days:g}", f"horizon.warmup_days={options.fit_warmup_days:g}")
+def _horizon(options: CalibrationOptions) -> tuple[Override, ...]:
+    """The fitting horizon, in days to six significant digits (as messages show them)."""
+    return tuple(
+        Override.at(path, float(f"{days:g}"), origin=f"{path}={days:g}")
+        for path, days in (
+            ("horizon.measurement_days", options.fit_days), ("horizon.warmup_days", options.fit_warmup_days)
+        )
+    )
+
+
+DRAFT_SOURCE = "calibrated profile"
+"""Where a value of the draft profile comes from, in messages about it (the file is not written yet)."""
+
+
+def draft_spec(base_file: Path, settings: Sequence[Setting], name: str, description: str) -> ScenarioSpec:
+    """The calibrated profile as the written file would load: the base with the settings on top."""
+    return ScenarioSpec.of(base_file.resolve(), [settings_layer(settings, description, DRAFT_SOURCE)], name)
 
 
 def check_options(options: CalibrationOptions) -> None:
@@ -185,21 +202,17 @@ def prepare(export: LeadExport, base_file: Path, options: CalibrationOptions = C
         PRIVACY_NOTE,
     )
     description = f"{name}: calibrated from {estimates.leads} leads of a CRM export"
-    with tempfile.TemporaryDirectory(prefix="leadsim-calibrate-") as scratch:
-        draft = Path(scratch) / "scenario.yaml"
-        draft.write_text(render_scenario(settings, base_file.resolve().as_posix(), name, header, description),
-                         encoding="utf-8")
-        try:
-            scenario = load_scenario(draft, list(_horizon(options)))
-        except ScenarioError as error:
-            raise _export_error(export, error, draft) from None
+    try:
+        scenario = draft_spec(base_file, settings, name, description).with_overrides(_horizon(options)).load()
+    except ScenarioError as error:
+        raise _export_error(export, error) from None
     parameters = tuple(default_parameters(scenario, estimates)) if options.fit else ()
     return Draft(base, estimates, tuple(settings), tuple(notes), name, header, description, scenario, parameters)
 
 
-def _export_error(export: LeadExport, error: ScenarioError, draft: Path) -> ExportError:
+def _export_error(export: LeadExport, error: ScenarioError) -> ExportError:
     """A value of the draft profile the schema refused, told as the export's problem."""
-    text = re.sub(re.escape(str(draft)) + r"(:\d+)*:\s*", "", str(error))
+    text = re.sub(re.escape(DRAFT_SOURCE) + r":\s*", "", str(error))
     generics = next((columns for prefix, columns in _SOURCES if prefix in text), ())
     columns = [repr(export.column_names[generic]) for generic in generics if generic in export.column_names]
     where = f" (estimated from column(s) {', '.join(columns)})" if columns else ""
@@ -277,26 +290,22 @@ def calibrate(
     estimates, name, header, description = draft.estimates, draft.name, draft.header, draft.description
     settings, notes = list(draft.settings), list(draft.notes)
     horizon = _horizon(options)
-    with tempfile.TemporaryDirectory(prefix="leadsim-calibrate-") as scratch:
-        draft_file = Path(scratch) / "scenario.yaml"
-        absolute = base_file.resolve().as_posix()
-        draft_file.write_text(render_scenario(settings, absolute, name, header, description), encoding="utf-8")
-        results: list[FitResult] = []
-        found = targets(estimates)
-        if options.fit:
-            simulator = Simulator(draft_file, horizon, options.fit_replications, options.seed, options.workers)
-            results, _ = fit_all(simulator, draft.parameters, found, options.fit_evaluations)
-            settings = _merge(settings, [
-                Setting(result.path, _rounded(result.value), result.comment) for result in results
-            ])
-            notes += [
-                f"{result.path}: {result.comment}" for result in results if not result.identifiable or result.at_bound
-            ]
-        final = Path(scratch) / "final.yaml"
-        final.write_text(render_scenario(settings, absolute, name, header, description), encoding="utf-8")
-        load_scenario(final)
-        checker = Simulator(final, horizon, options.check_replications, options.seed + 1, options.workers)
-        table = fit_table(checker, found, ())
+    results: list[FitResult] = []
+    found = targets(estimates)
+    if options.fit:
+        draft_profile = draft_spec(base_file, settings, name, description)
+        simulator = Simulator(draft_profile, horizon, options.fit_replications, options.seed, options.workers)
+        results, _ = fit_all(simulator, draft.parameters, found, options.fit_evaluations)
+        settings = _merge(settings, [
+            Setting(result.path, _rounded(result.value), result.comment) for result in results
+        ])
+        notes += [
+            f"{result.path}: {result.comment}" for result in results if not result.identifiable or result.at_bound
+        ]
+    final = draft_spec(base_file, settings, name, description)
+    final.load()
+    checker = Simulator(final, horizon, options.check_replications, options.seed + 1, options.workers)
+    table = fit_table(checker, found, ())
     text = render_scenario(settings, extends_path(base_file, out_dir), name, header, description)
     summary = summary_markdown(export, estimates, results, table, notes, options)
     return Calibration(text, table, tuple(results), estimates, tuple(notes), summary)

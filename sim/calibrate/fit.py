@@ -25,8 +25,9 @@ from scipy import stats as scipy_stats
 
 from sim.calibrate.estimate import DIRECT_CONTACT_DAYS, Estimate, ExportEstimates
 from sim.experiment.runner import run_experiment
-from sim.scenario.loader import load_scenario
+from sim.scenario.overrides import Override
 from sim.scenario.schema import Scenario
+from sim.scenario.spec import ScenarioSpec
 
 Z95 = float(scipy_stats.norm.ppf(0.975))
 MIN_CHANNEL_FIT_LEADS = 50
@@ -152,17 +153,17 @@ def _short(value: float) -> str:
 
 @dataclass
 class Simulator:
-    """Runs a scenario file with overrides on common random numbers and caches the lead tables."""
+    """Runs a scenario (a file or a spec) with overrides on common random numbers and caches the lead tables."""
 
-    scenario_file: Path
-    horizon: tuple[str, ...]
+    scenario_file: Path | ScenarioSpec
+    horizon: tuple[str | Override, ...]
     replications: int = 2
     seed: int = 0
     workers: int | None = 1
     runs: int = 0
-    _cache: dict[tuple[str, ...], tuple[pd.DataFrame, float]] = field(default_factory=dict)
+    _cache: dict[tuple[str | Override, ...], tuple[pd.DataFrame, float]] = field(default_factory=dict)
 
-    def leads(self, overrides: Sequence[str]) -> tuple[pd.DataFrame, float]:
+    def leads(self, overrides: Sequence[str | Override]) -> tuple[pd.DataFrame, float]:
         """Cohort lead table of all replications and the measurement window in weeks."""
         key = tuple(overrides)
         if key not in self._cache:
@@ -175,11 +176,13 @@ class Simulator:
             self._cache[key] = (result.leads, scenario.horizon.measurement_days / 7)
         return self._cache[key]
 
-    def scenario(self, overrides: Sequence[str]) -> Scenario:
+    def scenario(self, overrides: Sequence[str | Override]) -> Scenario:
         """The scenario with the shortened horizon and ``overrides``."""
-        return load_scenario(self.scenario_file, [*self.horizon, *overrides])
+        spec = self.scenario_file
+        base = spec if isinstance(spec, ScenarioSpec) else ScenarioSpec(Path(spec))
+        return base.with_overrides([*self.horizon, *overrides]).load()
 
-    def simulate(self, statistic: Statistic, overrides: Sequence[str]) -> Simulated:
+    def simulate(self, statistic: Statistic, overrides: Sequence[str | Override]) -> Simulated:
         """Mean and 95 % t interval of a statistic over the replications."""
         leads, weeks = self.leads(overrides)
         values = np.array([
@@ -196,12 +199,15 @@ class Simulator:
         return Simulated(mean, mean - half, mean + half, se)
 
 
-def _override(path: str, value: float) -> str:
-    return f"{path}={value:.6g}"
+def _override(path: str, value: float) -> Override:
+    """A tried value, to six significant digits (the fit's resolution; also what messages show)."""
+    shown = f"{value:.6g}"
+    return Override.at(path, float(shown), origin=f"{path}={shown}")
 
 
 def fit_parameter(
-    simulator: Simulator, parameter: FitParameter, target: Target, fixed: Sequence[str], max_evaluations: int = 12
+    simulator: Simulator, parameter: FitParameter, target: Target, fixed: Sequence[str | Override],
+    max_evaluations: int = 12,
 ) -> FitResult:
     """Fit one parameter with a bounded scalar search; probe the bounds first for identifiability."""
     to_x = math.log if parameter.log_scale else (lambda value: value)
@@ -324,10 +330,10 @@ def default_parameters(scenario: Scenario, estimates: ExportEstimates) -> list[F
 
 def fit_all(
     simulator: Simulator, parameters: Sequence[FitParameter], found: dict[str, Target], max_evaluations: int = 12
-) -> tuple[list[FitResult], list[str]]:
+) -> tuple[list[FitResult], list[Override]]:
     """Fit the parameters one after another, each with the values fitted before it; and overrides."""
     results: list[FitResult] = []
-    fixed: list[str] = []
+    fixed: list[Override] = []
     queue = list(parameters)
     while queue:
         parameter = queue.pop(0)
@@ -348,7 +354,7 @@ def fit_all(
     return results, fixed
 
 
-def fit_table(simulator: Simulator, found: dict[str, Target], overrides: Sequence[str]) -> pd.DataFrame:
+def fit_table(simulator: Simulator, found: dict[str, Target], overrides: Sequence[str | Override]) -> pd.DataFrame:
     """target, observed with CI, simulated with CI, within tolerance (difference inside both half-widths)."""
     rows = []
     for target in found.values():

@@ -3,8 +3,8 @@
 The consultant opens ``scenario.yaml`` and sees, line by line, what the client's data set:
 ``leads_per_week: 39.8  # calibrated: web_inquiry leads over 25.9 weeks, n=1031``. Everything
 the data cannot tell stays in the base file. A setting is a dotted path (as for ``--set``), a
-value and a comment, so the fitting step can try values as overrides and the writer renders the
-same list as YAML.
+value and a comment, so the fitting step can try values as overrides, the draft is checked in
+memory as a layer on the base (:func:`settings_layer`) and the writer renders the same list as YAML.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 
 from sim.calibrate.estimate import Estimate, ExportEstimates
 from sim.scenario.schema import Scenario
+from sim.scenario.spec import Layer
 
 SIMILAR_CHANNEL_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("fair", "show", "event", "expo", "messe", "offline", "booth"), "trade_fair"),
@@ -39,10 +40,6 @@ class Setting:
     value: Any
     comment: str
 
-    def override(self) -> str:
-        """The setting as a ``--set`` override."""
-        return f"{self.path}={render_value(self.value)}"
-
 
 def render_value(value: Any) -> str:
     """A YAML scalar or flow list; floats rounded to 4 significant digits."""
@@ -61,6 +58,16 @@ def render_value(value: Any) -> str:
         return "[" + ", ".join(render_value(item) for item in value) + "]"
     text = str(value)
     return text if text.replace("_", "").isalnum() else json.dumps(text)
+
+
+def written_value(value: Any) -> Any:
+    """A value as the rendered profile holds it: numbers rounded as :func:`render_value` writes them."""
+    if isinstance(value, float):
+        shown = render_value(value)
+        return None if shown == "null" else float(shown)
+    if isinstance(value, (list, tuple)):
+        return [written_value(item) for item in value]
+    return value
 
 
 def similar_channel(name: str, base: Scenario) -> str:
@@ -180,10 +187,10 @@ def extends_path(base_file: Path, out_dir: Path) -> str:
     return relative.as_posix() if relative.parts.count("..") <= MAX_CLIMB else base_file.as_posix()
 
 
-def render_scenario(
-    settings: Sequence[Setting], extends: str, name: str, header: Sequence[str], description: str
-) -> str:
-    """The calibrated scenario as YAML text, each value with its comment."""
+def _settings_tree(
+    settings: Sequence[Setting],
+) -> tuple[dict[str, Any], dict[tuple[str, ...], str], list[str]]:
+    """The settings nested by key path, each leaf's comment, and the channels in first-mention order."""
     tree: dict[str, Any] = {}
     comments: dict[tuple[str, ...], str] = {}
     channel_order: list[str] = []
@@ -196,6 +203,32 @@ def render_scenario(
             node = node.setdefault(part, {})
         node[parts[-1]] = setting.value
         comments[parts] = setting.comment
+    return tree, comments, channel_order
+
+
+def settings_layer(settings: Sequence[Setting], description: str, source: str) -> Layer:
+    """The profile's own values as a layer on its base: what :func:`render_scenario` writes, in memory."""
+    tree, comments, channel_order = _settings_tree(settings)
+    data: dict[str, Any] = {"description": description}
+    for key, value in tree.items():
+        if key == "channels":
+            data[key] = [{"name": channel, **_written_tree(value[channel])} for channel in channel_order]
+        else:
+            data[key] = _written_tree(value)
+    return Layer(data, source, {path: comment.replace("\n", " ") for path, comment in comments.items()})
+
+
+def _written_tree(node: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: _written_tree(value) if isinstance(value, dict) else written_value(value) for key, value in node.items()
+    }
+
+
+def render_scenario(
+    settings: Sequence[Setting], extends: str, name: str, header: Sequence[str], description: str
+) -> str:
+    """The calibrated scenario as YAML text, each value with its comment."""
+    tree, comments, channel_order = _settings_tree(settings)
     out = [f"# {line}" if line else "#" for line in header]
     out += [f"name: {render_value(name)}", f"description: {json.dumps(description)}", f"extends: {json.dumps(extends)}", ""]
     for key, value in tree.items():

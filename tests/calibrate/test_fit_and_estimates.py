@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.calibrate.calibration import DRAFT_SOURCE, draft_spec
 from sim.calibrate.estimate import Estimate, lognormal, poisson_rate, proportion, quantile
 from sim.calibrate.fit import FitParameter, Simulator, Target, fit_parameter, won_rate
 from sim.calibrate.profile import Setting, render_scenario, render_value
-from sim.scenario.loader import load_scenario
+from sim.scenario.loader import load_scenario, resolve_scenario
 
 SMALL = """\
 name: small
@@ -76,6 +77,33 @@ def test_render_value_is_yaml_the_loader_reads_back(tmp_path: Path) -> None:
     assert scenario.channel("web_inquiry").leads_per_week == 12.5
     assert scenario.calendar.work_days == ("mon", "sat")
     assert scenario.sales.reps == 3  # inherited
+
+
+def test_the_draft_in_memory_is_the_profile_file_as_written(tmp_path: Path) -> None:
+    """The draft checked and fitted in memory equals the written profile: rounded values, new channels, comments."""
+    settings = [
+        Setting("channels.web_inquiry.leads_per_week", 12.3456789, "calibrated: test, n=3"),
+        Setting("channels.webinar.leads_per_week", 1234567.0 / 1e5, "calibrated: a new channel"),
+        Setting("channels.webinar.stage_mix.ql", 0.05, "calibrated: x"),
+        Setting("channels.webinar.stage_mix.mql", 0.25, "calibrated: x"),
+        Setting("channels.webinar.stage_mix.sql", 0.7, "calibrated: x"),
+        Setting("handoff.ignore_share", 0.000123456, "calibrated: z"),
+        Setting("conversion.win_probability", 0.123456, "fitted"),
+        Setting("calendar.work_days", ["mon", "sat"], "calibrated: y"),
+        Setting("sales.reps", 4, "calibrated: owners"),
+    ]
+    parent = tmp_path / "parent.yaml"
+    parent.write_text(SMALL, encoding="utf-8")
+    written = tmp_path / "client.yaml"
+    written.write_text(render_scenario(settings, "parent.yaml", "client", ["header"], "a client"), encoding="utf-8")
+    from_file = resolve_scenario(written)
+    in_memory = draft_spec(parent, settings, "client", "a client").resolve()
+    assert in_memory.scenario == from_file.scenario
+    assert in_memory.scenario.model_dump(mode="json") == from_file.scenario.model_dump(mode="json")
+    assert in_memory.scenario.channel("web_inquiry").leads_per_week == 12.35  # four significant digits
+    assert in_memory.scenario.handoff.ignore_share == 0.0001235
+    origin = in_memory.provenance[("channels", "webinar", "leads_per_week")]
+    assert (origin.file, origin.comment) == (DRAFT_SOURCE, "calibrated: a new channel")
 
 
 @pytest.fixture
