@@ -26,7 +26,7 @@ from sim.charts.funnel import funnel_data
 from sim.charts.weekly import weekly_data
 from sim.report.comparison import Comparison, verdict
 from sim.report.method import method_appendix
-from sim.report.tables import _source_text, differing_parameters
+from sim.report.tables import CHANNEL_COLUMNS, _source_text, channel_numbers, differing_parameters
 from sim.report.texts import text
 from sim.scenario.loader import explain_rows
 from sim.scenario.loader import format_value as format_yaml_value
@@ -296,30 +296,6 @@ def write_scenario_tables(
     workbook.save(folder / "scenario.xlsx")
     written.append(folder / "scenario.xlsx")
     return written
-
-
-CHANNEL_COLUMNS = ("leads", "handed_over", "won", "conversion_rate", "revenue", "lead_cost")
-
-
-def channel_numbers(leads: pd.DataFrame) -> pd.DataFrame:
-    """Per channel, means per replication as numbers (the report's channel table, unformatted)."""
-    runs = max(1, int(leads["replication"].nunique())) if len(leads) else 1
-    rows = []
-    for channel, group in leads.groupby("channel", sort=False):
-        won = group["outcome"] == "won"
-        deals = float(won.sum()) / runs
-        cost = float(group["cost"].sum()) / runs
-        rows.append({
-            "channel": str(channel),
-            "leads": len(group) / runs,
-            "handed_over": float(group["handoff_at"].notna().sum()) / runs,
-            "won": deals,
-            "conversion_rate": float(won.mean()),
-            "revenue": float(group.loc[won, "deal_value"].sum()) / runs,
-            "lead_cost": cost,
-            "lead_cost_per_deal": cost / deals if deals else float("nan"),
-        })
-    return pd.DataFrame(rows)
 
 
 def _typed(value: Any) -> Any:

@@ -224,29 +224,38 @@ def funnel_table_html(leads: pd.DataFrame, language: str = "en") -> str:
     return table_html(funnel_table(leads, language))
 
 
-def channel_table(leads: pd.DataFrame, language: str = "en") -> pd.DataFrame:
-    """Per channel, means per replication: leads, handed over, won, revenue, cost, cost per deal."""
+CHANNEL_COLUMNS = ("leads", "handed_over", "won", "conversion_rate", "revenue", "lead_cost")
+
+
+def channel_numbers(leads: pd.DataFrame) -> pd.DataFrame:
+    """Per channel, means per replication as numbers (the report's channel table, unformatted)."""
     runs = max(1, int(leads["replication"].nunique())) if len(leads) else 1
-    per_deal = "Lead cost per deal" if language == "en" else "Lead-Kosten je Abschluss"
     rows = []
     for channel, group in leads.groupby("channel", sort=False):
         won = group["outcome"] == "won"
-        revenue = float(group.loc[won, "deal_value"].sum()) / runs
-        cost = float(group["cost"].sum()) / runs
         deals = float(won.sum()) / runs
-        values = {
+        cost = float(group["cost"].sum()) / runs
+        rows.append({
+            "channel": str(channel),
             "leads": len(group) / runs,
             "handed_over": float(group["handoff_at"].notna().sum()) / runs,
             "won": deals,
             "conversion_rate": float(won.mean()),
-            "revenue": revenue,
+            "revenue": float(group.loc[won, "deal_value"].sum()) / runs,
             "lead_cost": cost,
-        }
-        row = {label("channel", language): str(channel)}
-        row.update(
-            {kpis.label(kpi, language): kpis.format_kpi(kpi, value, language) for kpi, value in values.items()}
-        )
-        row[per_deal] = kpis.format_kpi("lead_cost", cost / deals if deals else float("nan"), language)
+            "lead_cost_per_deal": cost / deals if deals else float("nan"),
+        })
+    return pd.DataFrame(rows)
+
+
+def channel_table(leads: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """Per channel, means per replication: leads, handed over, won, revenue, cost, cost per deal."""
+    per_deal = "Lead cost per deal" if language == "en" else "Lead-Kosten je Abschluss"
+    rows = []
+    for numbers in channel_numbers(leads).to_dict("records"):
+        row = {label("channel", language): numbers["channel"]}
+        row.update({kpis.label(kpi, language): kpis.format_kpi(kpi, numbers[kpi], language) for kpi in CHANNEL_COLUMNS})
+        row[per_deal] = kpis.format_kpi("lead_cost", numbers["lead_cost_per_deal"], language)
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -85,12 +85,10 @@ def test_every_kpi_is_named_noted_and_translated(kpi: Kpi):
     for language in kpis.LANGUAGES:
         for text in (kpi.title(language), kpi.chart_title(language), kpi.empty.text(language)):
             assert isinstance(text, str) and text.strip(), (kpi.column, language)
-        assert kpi.unit_in(language) == (UNIT_OF_KIND[kpi.kind].text(language) if kpi.kind in UNIT_OF_KIND else "")
+        unit = kpis.UNITS.get(kpi.kind)
+        assert kpi.unit_in(language) == (unit.text(language) if unit else "")
     # A translation is not the English text copied (names that read the same, like "ROI", aside).
     assert kpi.empty.de != kpi.empty.en
-
-
-UNIT_OF_KIND = kpis.UNITS
 
 
 def _degenerate_rows() -> list[dict]:
