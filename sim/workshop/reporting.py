@@ -133,7 +133,7 @@ def write_report(
         seed=run.seed,
         title=title,
         workers=run.workers,
-        attribute_levers=False,  # the lever waterfall costs a run per lever; the tray compares setups
+        attribute_levers=False,  # attributing levers runs every combination of them; the tray compares setups
         cache_dir=run.cache_dir,
     )
     return OptionsReport(page, page.parent, tuple(files), tuple(item.name for item in inputs))
