@@ -280,8 +280,8 @@ def claim_folder(folder: str | os.PathLike[str]) -> Path:
         raise OutputError(f"cannot create output folder {path}: {_reason(error)}") from None
     # The new folder is empty until results arrive: mark it at once, so that another run does
     # not take it for an empty folder it may claim.
-    if not _claim_empty(path):
-        raise OutputError(f"output folder {path} was claimed by another run at the same moment")
+    if not _claim_empty(path):  # a run that found it empty claimed it first: say which run
+        raise OutputError(_taken_message(path))
     return path
 
 

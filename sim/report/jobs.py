@@ -13,7 +13,9 @@ import glob
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from sim.errors import LeadsimError, ReportError, ScenarioError
 from sim.files import FileTooLargeError, NotRegularFileError, read_regular
@@ -25,19 +27,42 @@ from sim.report.parameters import check_sizes, kpi_names
 from sim.report.scenarios import DEFAULT_SCENARIOS
 from sim.scenario.limits import MAX_FILE_BYTES, check_yaml_shape, clip
 
-_JOB_KEYS = {
-    "title",
-    "notebook",
-    "scenarios",
-    "replications",
-    "seed",
-    "language",
-    "reference",
-    "kpi_focus",
-    "workers",
-    "parameters",
-    "export",
-}
+_TEXT = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+
+def _listed(value: Any) -> Any:
+    """One file name stands for a list of one."""
+    return [value] if isinstance(value, str) else value
+
+
+class ReportJob(BaseModel):
+    """One report job of ``reports.yaml`` (also the shape of ``defaults:``); sizes are checked later."""
+
+    model_config = _TEXT
+
+    title: str | None = Field(None, description="a text")
+    notebook: str | None = Field(None, description="a report notebook's name, e.g. compare")
+    scenarios: Annotated[list[str], BeforeValidator(_listed)] | None = Field(
+        None, description="a list of scenario file names"
+    )
+    replications: Any = None
+    seed: Any = None
+    language: str | None = Field(None, description="a language code, en or de")
+    reference: str | None = Field(None, description="a scenario name")
+    kpi_focus: Any = None
+    workers: Any = None
+    parameters: dict[str, Any] | None = Field(None, description="a mapping of notebook parameters")
+    export: str | None = Field(None, min_length=1, description="a file name or glob pattern")
+
+
+class ReportsFile(BaseModel):
+    """The whole ``reports.yaml``: where reports go, defaults for every job, and the jobs."""
+
+    model_config = _TEXT
+
+    out: str | None = Field(None, description="a folder name")
+    defaults: ReportJob | None = Field(None, description="a mapping of job keys")
+    jobs: list[ReportJob] = Field(min_length=1, description="a non-empty list of report jobs")
 
 
 def _load_config(path: Path) -> dict[str, Any]:
@@ -57,27 +82,81 @@ def _load_config(path: Path) -> dict[str, Any]:
         raise ReportError(f"{path}: cannot read the YAML ({clip(str(error), 200)})") from None
     if not isinstance(data, dict):
         raise ReportError(f"{path}: the top level must be a mapping with 'jobs:'")
-    unknown = set(data) - {"out", "defaults", "jobs"}
-    if unknown:
-        raise ReportError(
-            f"{path}: unknown key {', '.join(sorted(unknown))} (allowed: out, defaults, jobs)"
-        )
-    jobs = data.get("jobs")
-    if not isinstance(jobs, list) or not jobs:
-        raise ReportError(f"{path}: jobs: must be a non-empty list of report jobs")
-    defaults = data.get("defaults") or {}
-    if not isinstance(defaults, dict):
-        raise ReportError(f"{path}: defaults: must be a mapping")
-    for where, entry in [("defaults", defaults), *[(f"jobs[{i}]", j) for i, j in enumerate(jobs)]]:
-        if not isinstance(entry, dict):
-            raise ReportError(f"{path}: {where}: must be a mapping, got {entry!r}")
-        extra = set(entry) - _JOB_KEYS
-        if extra:
-            raise ReportError(
-                f"{path}: {where}: unknown key {', '.join(sorted(extra))} "
-                f"(allowed: {', '.join(sorted(_JOB_KEYS))})"
-            )
-    return data
+    try:
+        checked = ReportsFile.model_validate(data)
+    except ValidationError as error:
+        raise ReportError(_validation_message(path, text, error)) from None
+    return {
+        "out": checked.out,
+        "defaults": checked.defaults.model_dump(exclude_unset=True) if checked.defaults else {},
+        "jobs": [job.model_dump(exclude_unset=True) for job in checked.jobs],
+    }
+
+
+def _validation_message(path: Path, text: str, error: ValidationError) -> str:
+    """The first problem as one paragraph: file:line, where, the key, the value and what is allowed."""
+    # A misspelt key explains a missing one ("jobz:" leaves "jobs:" missing): unknown keys first.
+    problems = sorted(error.errors(), key=lambda item: item["type"] != "extra_forbidden")
+    first = problems[0]
+    location = tuple(first["loc"])
+    if first["type"] == "extra_forbidden":
+        scope = location[:-1]
+        unknown = [
+            item for item in problems if item["type"] == "extra_forbidden" and tuple(item["loc"])[:-1] == scope
+        ]
+        keys = ", ".join(sorted(clip(str(item["loc"][-1])) for item in unknown))
+        model = ReportsFile if not scope else ReportJob
+        allowed = ", ".join(model.model_fields if model is ReportsFile else sorted(model.model_fields))
+        problem = f"{_where(scope)}unknown key {keys} (allowed: {allowed})"
+        more = len(problems) - len(unknown)
+    else:
+        problem = f"{_where(location)}must be {_wanted(location)}"
+        if first["type"] != "missing":
+            problem += f", got {clip(repr(first.get('input')), 80)}"
+        more = len(problems) - 1
+    suffix = f" ({more} more problem{'s' if more > 1 else ''} in the file)" if more else ""
+    return f"{path}:{_line(text, location)}: {problem}{suffix}"
+
+
+def _wanted(location: tuple[Any, ...]) -> str:
+    """What is allowed at ``location``: its field's description, or a job's shape for a job."""
+    if len(location) == 2 and location[0] == "jobs" and isinstance(location[1], int):
+        return "a mapping of job keys"
+    fields = [part for part in location if isinstance(part, str)]
+    model = ReportsFile if len(fields) == 1 else ReportJob
+    field = model.model_fields.get(fields[-1]) if fields else None
+    description = field.description if field is not None else None
+    return description or "a mapping of job keys"
+
+
+def _where(location: tuple[Any, ...]) -> str:
+    """``jobs[0]: parameters: `` for a location of the file ('' for the top level)."""
+    parts: list[str] = []
+    for part in location:
+        if isinstance(part, int) and parts:
+            parts[-1] += f"[{part}]"
+        else:
+            parts.append(str(part))
+    return "".join(f"{part}: " for part in parts)
+
+
+def _line(text: str, location: tuple[Any, ...]) -> int:
+    """The line (1-based) of the deepest key or item of ``location`` found in the YAML."""
+    from ruamel.yaml import YAML
+
+    node: Any = YAML(typ="rt").load(text)
+    line = 0
+    for part in location:
+        try:
+            if isinstance(node, dict) and part in node:
+                line, node = getattr(node, "lc").key(part)[0], node[part]  # noqa: B009 - positions of ruamel's mapping
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                line, node = getattr(node, "lc").item(part)[0], node[part]  # noqa: B009 - positions of ruamel's list
+            else:
+                break
+        except (AttributeError, KeyError, TypeError):  # a node without positions (an alias)
+            break
+    return line + 1
 
 
 def _read_config_text(path: Path) -> str:
@@ -111,8 +190,6 @@ def _check_job_parameters(path: Path, data: dict[str, Any]) -> None:
         merged = {**defaults, **job}
         parameters = merged.get("parameters") or {}
         where = f"{path}: jobs[{index}]: parameters"
-        if not isinstance(parameters, dict):
-            raise ReportError(f"{where}: must be a mapping of notebook parameters, got {parameters!r}")
         source = notebook_path(merged.get("notebook", "calibration" if "export" in merged else "compare"))
         known = notebook_parameters(source)
         unknown = sorted(set(parameters) - set(known))
@@ -148,7 +225,7 @@ def run_report_config(
     data = _load_config(path)
     _check_job_parameters(path, data)
     base = path.parent
-    root = Path(out_root) if out_root is not None else base / str(data.get("out", "reports"))
+    root = Path(out_root) if out_root is not None else base / (data["out"] or "reports")
     defaults = data.get("defaults") or {}
     produced: list[Path] = []
     failures: list[str] = []
@@ -164,14 +241,9 @@ def run_report_config(
                 statuses.append(JobStatus(label, "failed", str(error)))
                 echo(log, f"FAILED {label}: {error}")
                 continue
-        scenarios = merged.pop("scenarios", list(DEFAULT_SCENARIOS))
-        if isinstance(scenarios, str):
-            scenarios = [scenarios]
-        if not isinstance(scenarios, list) or not all(isinstance(s, str) for s in scenarios):
-            message = f"jobs[{index}]: scenarios: must be a list of file names"
-            failures.append(message)
-            statuses.append(JobStatus(label, "failed", message))
-            continue
+        scenarios = merged.pop("scenarios", None)
+        if scenarios is None:
+            scenarios = list(DEFAULT_SCENARIOS)
         files = [
             str(base / s) if not Path(s).is_absolute() and (base / s).exists() else s
             for s in scenarios
