@@ -16,7 +16,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from sim.cli.experiment import ForceOption, YesOption, _console, open_output
+from sim.cli.options import ForceOption, YesOption
+from sim.cli.output_folder import open_output
+from sim.cli.tables import wide_console
 
 ProfileOption = Annotated[
     str, typer.Option("--profile", "-p", help="Export layout: generic, hubspot or salesforce.")
@@ -83,7 +85,7 @@ def calibrate_command(
     earlier = read_previous(previous) if previous is not None else None
     draft = prepare(leads, base_file, options)  # the export's values, checked against the schema
     check_run_size(draft, options, str(export), yes)
-    console = _console()
+    console = wide_console()
     shown = escape(str(export))  # a file name is not rich markup
     console.print(f"read {len(leads.leads)} leads from {shown}" + ("; fitting by simulation …" if fit else ""))
     # Every input is checked above; only now is the output folder claimed (exclusively).

@@ -1,12 +1,13 @@
-"""The ``leadsim`` command: validate, explain and (later) run and compare scenarios.
+"""The ``leadsim`` command: the app, its global options, the scenario-file commands and the entry point.
 
 A consultant works from the shell: edit a scenario file, check it, see where each number
 comes from, run it. Every mistake in the input ends in a short message naming the file,
 line and key, and exit code 2 – never a traceback (``--debug`` shows one for developers).
 
-Adding a command: decorate a function with ``@app.command()``, take ``--set`` options as
-``overrides: SetOption = None``, load files with :func:`load_for_cli`, and let any
-``sim.LeadsimError`` propagate (``main`` prints it cleanly) or call :func:`fail_cleanly`.
+Adding a command: write it in its own module with a ``register(app)``, take the shared options
+as the typed aliases of :mod:`sim.cli.options` (``overrides: SetOption = None``), gather the run
+settings once with :func:`sim.cli.settings.run_settings`, load files with :func:`load_for_cli`,
+and let any ``sim.LeadsimError`` propagate (``main`` prints it cleanly) or call :func:`fail_cleanly`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from sim.cli import attribute as cli_attribute
+from sim.cli import calibrate as cli_calibrate
+from sim.cli import experiment as cli_experiment
+from sim.cli import portfolio as cli_portfolio
+from sim.cli import report as cli_report
+from sim.cli import robustness as cli_robustness
+from sim.cli import workshop as cli_workshop
+from sim.cli.options import FileArgument, SetOption
 from sim.errors import LeadsimError
 from sim.scenario.loader import (
     ExplainRow,
@@ -85,19 +94,6 @@ app = typer.Typer(
 )
 
 _state = {"debug": False}
-
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--set",
-        metavar="PATH=VALUE",
-        help="Override a parameter, e.g. --set sales.reps=8 or "
-        "--set channels.web_inquiry.leads_per_week=80 (repeatable; YAML value).",
-    ),
-]
-"""The ``--set path.to.key=value`` option; pass its value through :func:`parse_set_options`."""
-
-FileArgument = Annotated[Path, typer.Argument(metavar="FILE", help="Scenario YAML file.")]
 
 
 class ExplainFormat(str, enum.Enum):
@@ -276,16 +272,9 @@ def _explain_table(rows: Sequence[ExplainRow], ranges: Mapping[str, str], title:
 
 # --------------------------------------------------------------------------- more commands
 
-# Imported here, after the helpers above exist, because these modules use them.
-from sim.cli import attribute as cli_attribute
-from sim.cli import calibrate as cli_calibrate
-from sim.cli import experiment as cli_experiment
-from sim.cli import report as cli_report
-from sim.cli import robustness as cli_robustness
-from sim.cli import workshop as cli_workshop
-
 cli_experiment.register(app)
 cli_attribute.register(app)
+cli_portfolio.register(app)  # beside attribute: it prices the same lever subset runs
 cli_calibrate.register(app)
 cli_report.register(app)
 cli_robustness.register(app)

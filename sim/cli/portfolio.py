@@ -11,15 +11,31 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from sim import kpis as kpi_vocabulary
-from sim.cli.attribute import LEVER_RUN_OPTIONS, MaxSubsetsOption, check_lever_files, run_arguments
-from sim.cli.experiment import _console, _table, open_output
-from sim.cli.shared_options import with_options
-from sim.errors import ExperimentError
+from sim.cli.levers import (
+    LeverReplicationsOption,
+    LeversOption,
+    MaxSubsetsOption,
+    check_interval_replications,
+    check_lever_files,
+)
+from sim.cli.options import (
+    CacheDirOption,
+    ForceOption,
+    NoCacheOption,
+    OutOption,
+    SchedulerOption,
+    SeedOption,
+    SetOption,
+    WorkersOption,
+)
+from sim.cli.output_folder import open_output
+from sim.cli.settings import run_settings
+from sim.cli.tables import titled_table, wide_console
 
 
 def _money(value: float, signed: bool = False) -> str:
@@ -37,7 +53,6 @@ def _ci(low: float, high: float, measure: str) -> str:
     return f"{_amount(low, measure)} … {_amount(high, measure)}"
 
 
-@with_options(LEVER_RUN_OPTIONS)
 def portfolio_command(
     reference: Annotated[Path, typer.Argument(metavar="FROM", help="Current setup.")],
     target_file: Annotated[Path, typer.Argument(metavar="TO", help="Setup that extends FROM plus lever overlays.")],
@@ -49,32 +64,42 @@ def portfolio_command(
         float | None, typer.Option("--budget", help="Most added yearly org cost (€) the combination may have.")
     ] = None,
     max_subsets: MaxSubsetsOption = 1024,
-    **values: Any,
+    levers: LeversOption = None,
+    replications: LeverReplicationsOption = 10,
+    seed: SeedOption = 0,
+    overrides: SetOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    out: OutOption = None,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOption = False,
+    force: ForceOption = False,
 ) -> None:
     """Price every combination of the levers FROM → TO: Pareto front, cheapest to a target, best in a budget."""
     from sim.experiment.portfolio import check_measure, pareto_front, parse_target, run_portfolio
 
-    replications, seed = values["replications"], values["seed"]
-    if replications < 2:
-        raise ExperimentError(f"--replications: a portfolio needs at least 2 for intervals (got {replications})")
+    check_interval_replications(replications, "a portfolio")
     check_measure(kpi)
-    check_lever_files(reference, target_file, values["levers"] or ())
+    check_lever_files(reference, target_file, levers or ())
     if target is not None:
         parse_target(target, kpi)  # before the output folder is made
+    settings = run_settings(
+        seed=seed, replications=replications, workers=workers, scheduler=scheduler,
+        cache_dir=cache_dir, no_cache=no_cache, overrides=overrides,
+    )
     from sim.experiment.progress import describing
 
     with (
-        open_output(values["out"], "portfolio", values["force"]) as folder,  # claimed before the runs
+        open_output(out, "portfolio", force) as folder,  # claimed before the runs
         describing("lever combinations"),  # the up-front line counts lever combinations
     ):
-        arguments = run_arguments(values)
         result = run_portfolio(
-            reference, target_file, kpi, arguments.pop("replications"), arguments.pop("seed"),
-            arguments.pop("levers"), target=target, budget=budget, max_subsets=max_subsets, **arguments,
+            reference, target_file, kpi, replications, settings.seed, levers or (), target=target,
+            budget=budget, max_subsets=max_subsets, overrides=settings.overrides, **settings.executing(),
         )
         folder.write_csv("portfolio.csv", result.table)
         folder.write_csv("kpis.csv", result.runs.kpis)
-    table = _table(
+    table = titled_table(
         f"{kpi} vs FROM: Pareto front of {len(result.table)} lever combinations "
         f"({replications} paired replications, seed {seed})",
         [("levers", "left"), ("org cost / year", "right"), ("added", "right"),
@@ -85,7 +110,7 @@ def portfolio_command(
             str(row.levers), _money(row.org_cost_per_year), _money(row.added_org_cost_per_year, signed=True),
             _amount(row.difference_mean, kpi), _ci(row.difference_ci_low, row.difference_ci_high, kpi),
         )
-    console = _console()
+    console = wide_console()
     console.print(table)
     if result.target is not None:
         console.print(_choice_line("cheapest combination reaching the target", result.cheapest, kpi, target or ""))

@@ -16,15 +16,23 @@ from typing import Annotated, Any
 import typer
 
 from sim import kpis as kpi_vocabulary
-from sim.cli.attribute import LEVER_RUN_OPTIONS
-from sim.cli.experiment import _console, _table, open_output
-from sim.cli.shared_options import with_options
-from sim.outputs import DEFAULT_CACHE_DIR
-
-ROBUSTNESS_OPTIONS = {name: option for name, option in LEVER_RUN_OPTIONS.items() if name != "levers"}
-ROBUSTNESS_OPTIONS["replications"] = (
-    Annotated[int, typer.Option("--replications", "-r", help="Replications per setup and sampled world.")], 3,
+from sim.cli.options import (
+    CacheDirOption,
+    ForceOption,
+    NoCacheOption,
+    OutOption,
+    SchedulerOption,
+    SeedOption,
+    SetOption,
+    WorkersOption,
 )
+from sim.cli.output_folder import open_output
+from sim.cli.settings import run_settings
+from sim.cli.tables import titled_table, wide_console
+
+ReplicationsPerWorldOption = Annotated[
+    int, typer.Option("--replications", "-r", help="Replications per setup and sampled world.")
+]
 
 
 def _amount(value: float, measure: str, signed: bool = True) -> str:
@@ -38,7 +46,6 @@ def _number(value: float) -> str:
     return "–" if math.isnan(value) else f"{value:.4g}"
 
 
-@with_options(ROBUSTNESS_OPTIONS)
 def robustness_command(
     files: Annotated[list[Path], typer.Argument(metavar="A B …", help="Setups; differences are taken against the first.")],
     metric: Annotated[str, typer.Option("--metric", help="What decides: net_benefit (revenue + upsell − cost) or a KPI.")] = "net_benefit",
@@ -51,7 +58,15 @@ def robustness_command(
         "--lever-ranking", metavar="FROM TO",
         help="Also rank the levers FROM → TO in every sampled world by their effect alone and last "
         "(2k + 2 setups per world for k levers; not full Shapley values, see docs/robustness.md).")] = None,
-    **values: Any,
+    replications: ReplicationsPerWorldOption = 3,
+    seed: SeedOption = 0,
+    overrides: SetOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    out: OutOption = None,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOption = False,
+    force: ForceOption = False,
 ) -> None:
     """Sample the assumption ranges, run every setup in every world, report how robust the ranking is."""
     from sim.experiment.attribution import plan_levers
@@ -62,22 +77,22 @@ def robustness_command(
     check_measure(metric)  # before the output folder is made
     if lever_ranking is not None:
         plan_levers(*lever_ranking)  # a pair without lever overlays fails before anything runs
-    running = {
-        "workers": values["workers"], "scheduler": values["scheduler"],
-        "cache_dir": None if values["no_cache"] else (values["cache_dir"] or DEFAULT_CACHE_DIR),
-    }
+    settings = run_settings(
+        seed=seed, replications=replications, workers=workers, scheduler=scheduler,
+        cache_dir=cache_dir, no_cache=no_cache, overrides=overrides,
+    )
     ranking = None
-    with open_output(values["out"], "robustness", values["force"]) as folder:
+    with open_output(out, "robustness", force) as folder:
         with describing("setup-and-world combinations"):  # the up-front line counts setups × worlds
             result = run_robustness(
-                files, metric=metric, samples=samples, replications=values["replications"], seed=values["seed"],
-                design=design, top=top, overrides=values["overrides"] or (), **running,
+                files, metric=metric, samples=samples, replications=replications, seed=settings.seed,
+                design=design, top=top, overrides=settings.overrides, **settings.executing(),
             )
         if lever_ranking is not None:
             with describing("lever-and-world combinations"):
                 ranking = run_lever_ranking(
-                    *lever_ranking, metric=metric, samples=samples, replications=values["replications"],
-                    seed=values["seed"], design=design, overrides=values["overrides"] or (), **running,
+                    *lever_ranking, metric=metric, samples=samples, replications=replications,
+                    seed=settings.seed, design=design, overrides=settings.overrides, **settings.executing(),
                 )
             folder.write_csv("robustness_lever_ranking.csv", ranking)
         folder.write_csv("robustness_summary.csv", result.summary)
@@ -85,9 +100,9 @@ def robustness_command(
         folder.write_csv("robustness_sensitivity.csv", result.sensitivity)
         folder.write_csv("robustness_break_even.csv", result.break_even)
         folder.write_csv("robustness_parameters.csv", result.parameters)
-    console = _console()
+    console = wide_console()
     worlds = len(result.samples)
-    summary = _table(
+    summary = titled_table(
         f"{metric} over {worlds} sampled worlds ({result.design}; {len(result.parameters)} assumptions; "
         f"{result.replications} paired replications each, seed {result.seed})",
         [("setup", "left"), ("best in", "right"), ("better than", "left"), ("share better", "right"),
@@ -103,7 +118,7 @@ def robustness_command(
             f"{_amount(row.difference_p05, metric)} … {_amount(row.difference_p95, metric)}" if has_versus else "",
         )
     console.print(summary)
-    flips = _table(
+    flips = titled_table(
         "what the difference depends on ("
         + ("Morris mu* of the mechanism group" if result.design == "morris" else "first-order Sobol index, RBD-FAST")
         + ") and where the decision flips",
@@ -135,7 +150,7 @@ def robustness_command(
 def _ranking_table(ranking: Any, metric: str) -> Any:
     """Per lever: how often it is first by its effect alone and added last, and its mean ranks."""
     worlds = int(ranking["worlds"].iloc[0]) if len(ranking) else 0
-    table = _table(
+    table = titled_table(
         f"lever ranking over {worlds} sampled worlds by {metric} (effect alone on FROM, and last: removed "
         "from the full target; not Shapley values per world)",
         [("lever", "left"), ("first alone", "right"), ("first last", "right"), ("mean rank alone", "right"),

@@ -10,7 +10,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from sim.cli.experiment import choose_out_dir, parse_replications, register
+from sim.cli.experiment import register
+from sim.cli.output_folder import choose_out_dir
+from sim.cli.settings import parse_replications
 from sim.errors import ExperimentError, LeadsimError, OutputError
 from sim.experiment.runner import run_experiment
 from sim.stats import COMPARISON_COLUMNS
