@@ -309,4 +309,4 @@ def front_page_html(
 
 def roi_definition(language: str = "en") -> str:
     """ROI defined once on the page, from the KPI vocabulary's description."""
-    return text("board_roi", language, definition=kpis.get("roi").description)
+    return text("board_roi", language, definition=kpis.get("roi").description.text(language))

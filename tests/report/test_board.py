@@ -57,7 +57,7 @@ def test_three_sentences_say_what_changes_what_it_is_worth_and_when_it_pays(comp
 def test_the_front_page_defines_roi_once_and_states_the_uncertainty(comparison):
     page = _plain(board.front_page_html(comparison))
     assert page.count("ROI, as used in this report") == 1
-    assert kpis.get("roi").description in page
+    assert kpis.get("roi").description.en in page
     assert "simulation noise only" in page and "4 paired replications" in page
     assert "Robustness" not in page  # no robustness section in this report: no link
     linked = board.front_page_html(comparison, robustness_anchor="robustness")

@@ -34,7 +34,7 @@ NEW_KPI = Kpi(
     Words("Deals per hundred leads", "Abschlüsse je hundert Leads"),
     "ratio",
     1,
-    "won deals per hundred leads of the cohort",
+    Words("won deals per hundred leads of the cohort", "gewonnene Abschlüsse je hundert Leads der Kohorte"),
     headline=True,
     formula=lambda row: 100.0 * float(row["won"]) / float(row["leads"]) if row["leads"] else math.nan,
     empty=kpis.NO_LEADS,
@@ -80,15 +80,17 @@ def test_every_language_of_the_views_is_a_language_of_the_vocabulary():
 
 @pytest.mark.parametrize("kpi", EVERY_KPI, ids=lambda kpi: kpi.column)
 def test_every_kpi_is_named_noted_and_translated(kpi: Kpi):
-    assert isinstance(kpi.name, Words) and isinstance(kpi.empty, Words)
+    assert all(isinstance(words, Words) for words in (kpi.name, kpi.description, kpi.empty))
     assert kpi.short is None or isinstance(kpi.short, Words)
     for language in kpis.LANGUAGES:
-        for text in (kpi.title(language), kpi.chart_title(language), kpi.empty.text(language)):
+        texts = (kpi.title(language), kpi.chart_title(language), kpi.description.text(language),
+                 kpi.empty.text(language))
+        for text in texts:
             assert isinstance(text, str) and text.strip(), (kpi.column, language)
         unit = kpis.UNITS.get(kpi.kind)
         assert kpi.unit_in(language) == (unit.text(language) if unit else "")
     # A translation is not the English text copied (names that read the same, like "ROI", aside).
-    assert kpi.empty.de != kpi.empty.en
+    assert kpi.empty.de != kpi.empty.en and kpi.description.de != kpi.description.en
 
 
 def _degenerate_rows() -> list[dict]:
