@@ -1,11 +1,12 @@
-"""Every command of README.md's ```bash blocks runs and exits 0 – read from the README itself.
+"""Every command of the ```bash blocks of README.md and docs/cli.md runs and exits 0 – read from the docs.
 
-The commands are parsed out of the README on every run, so an example that stops working (or a
+The commands are parsed out of the two files on every run, so an example that stops working (or a
 new one that never did) fails here instead of in front of a reader. Each runs as the reader would
 type it, from the project folder, made cheap only by settings that shorten a run: fewer
 replications (``-r``), the fewest sampled worlds ``--samples`` accepts, a two-week horizon
-(``--set horizon…``), and outputs and the result cache in a temporary folder. ``make report`` runs
-the Makefile's own recipe that way; ``make test`` is what runs this module, so it is left out.
+(``--set horizon…``), a short calibration fit, and outputs and the result cache in a temporary
+folder. ``make report`` runs the Makefile's own recipe that way; ``make test`` and
+``make test-fast`` run this module, so they are left out.
 """
 
 from __future__ import annotations
@@ -24,11 +25,22 @@ import typer
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
+CLI_DOC = ROOT / "docs" / "cli.md"
+DOCS = (README, CLI_DOC)
 MAKEFILE = ROOT / "Makefile"
 # make targets that are not run: the test suite would run itself
-NOT_RUN = {"test": "make test runs the whole suite, this module included"}
+NOT_RUN = {
+    "test": "make test runs the whole suite, this module included",
+    "test-fast": "make test-fast runs the quick lane, this module included",
+}
 REPLICATIONS = "2"  # the fewest that give a paired confidence interval (robustness needs 2)
 SAMPLES = "16"  # the fewest worlds robustness accepts for a Latin hypercube
+# a calibration fit of a few short simulations (the full fit is tested in tests/calibrate)
+SHORT_FIT = ("--fit-days", "14", "--fit-evaluations", "3", "--fit-replications", "2", "--check-replications", "2")
+# Commands that take a minute or more even with cheap settings (many lever combinations, sampled
+# worlds, a notebook): marked slow, so make test runs them and make test-fast leaves them out.
+SLOW_COMMANDS = {"report", "attribute", "portfolio", "robustness"}
+PERMUTATIONS = "2"  # attribute: one antithetic pair of lever orders instead of the default 8
 SHORT_HORIZON = (
     "--set", "horizon.warmup_days=0", "--set", "horizon.measurement_days=14", "--set", "horizon.drain_cap_days=14",
 )
@@ -102,6 +114,8 @@ def cheap(argv: list[str], folder: Path, options: dict[str, set[str]]) -> list[s
         return [*leadsim_executable(), command, *expanded, "--help"]
     if "--replications" in known:
         expanded = _set_option(expanded, ["-r", "--replications"], REPLICATIONS)
+    if "--permutations" in known:
+        expanded = _set_option(expanded, ["--permutations"], PERMUTATIONS)
     if "--samples" in known and ("--samples" in expanded or "-n" in expanded):
         expanded = _set_option(expanded, ["--samples", "-n"], SAMPLES)
     if "--set" in known:
@@ -110,6 +124,8 @@ def cheap(argv: list[str], folder: Path, options: dict[str, set[str]]) -> list[s
         expanded = _set_option(expanded, ["-o", "--out"], str(folder / "out"))
     if "--cache-dir" in known:
         expanded = _set_option(expanded, ["--cache-dir"], str(folder.parent / "cache"))
+    if command == "calibrate":
+        expanded += SHORT_FIT
     if command == "report":
         # The lever attribution (≈ 110 lever subsets at the full year) is what makes make report
         # take 11-15 minutes; the same attribution runs here as README's `leadsim attribute`.
@@ -126,19 +142,33 @@ def runnable(line: str) -> list[list[str]]:
     return [argv]
 
 
-COMMANDS = readme_commands(README.read_text(encoding="utf-8"))
-# each distinct command once (make report and the workshop are shown twice), in README order
+DOC_COMMANDS = {doc: readme_commands(doc.read_text(encoding="utf-8")) for doc in DOCS}
+COMMANDS = [line for doc in DOCS for line in DOC_COMMANDS[doc]]
+# each distinct command once (a command shown twice runs once), in the order README, docs/cli.md
 RUN = list({tuple(shlex.split(line, comments=True)): line for line in reversed(COMMANDS) if runnable(line)}.values())[::-1]
 
 
-def test_the_readme_shows_commands_and_each_is_run_or_left_out_for_a_reason():
-    assert len(COMMANDS) >= 10, COMMANDS
-    for line in COMMANDS:
+@pytest.mark.parametrize("doc", DOCS, ids=[doc.name for doc in DOCS])
+def test_the_docs_show_commands_and_each_is_run_or_left_out_for_a_reason(doc: Path):
+    commands = DOC_COMMANDS[doc]
+    assert len(commands) >= 10, commands
+    for line in commands:
         argv = shlex.split(line, comments=True)
-        assert argv[0] == "make" or argv[0].endswith("leadsim"), f"not a command this test knows how to run: {line}"
+        assert argv[0] == "make" or argv[0].endswith("leadsim"), f"{doc.name}: not a command this test knows how to run: {line}"
         if argv[0] == "make":
             assert argv[1] in NOT_RUN or make_recipe(argv[1]), line
-    assert any(line.startswith("make test") for line in COMMANDS)
+
+
+def test_the_readme_shows_the_two_commands_first():
+    assert DOC_COMMANDS[README][:2] == [
+        "make report   # set-up on first use, then a comparison report of the bundled org setups → reports/<date>_…/report.html",
+        "make test     # set-up on first use, then the whole test suite (what CI runs)",
+    ]
+
+
+def test_docs_cli_shows_every_command_of_the_cli():
+    shown = {shlex.split(line, comments=True)[1] for line in DOC_COMMANDS[CLI_DOC] if line.startswith(".venv/bin/leadsim")}
+    assert shown == set(command_options()), "docs/cli.md should show an example of every leadsim command"
 
 
 def test_commands_are_read_from_the_readme_with_continuations_and_comments():
@@ -146,7 +176,13 @@ def test_commands_are_read_from_the_readme_with_continuations_and_comments():
     assert readme_commands(text) == ["make report   # a comment", ".venv/bin/leadsim run a.yaml --seed 1"]
 
 
-@pytest.mark.parametrize("line", RUN, ids=[shlex.join(shlex.split(line, comments=True)) for line in RUN])
+def _run_parameter(line: str) -> object:
+    """A command line as a test parameter, marked slow when it runs one of ``SLOW_COMMANDS``."""
+    slow = any(argv[0].endswith("leadsim") and argv[1] in SLOW_COMMANDS for argv in runnable(line) if len(argv) > 1)
+    return pytest.param(line, marks=[pytest.mark.slow] if slow else [], id=shlex.join(shlex.split(line, comments=True)))
+
+
+@pytest.mark.parametrize("line", [_run_parameter(line) for line in RUN])
 def test_readme_command_exits_0(line: str, tmp_path_factory: pytest.TempPathFactory):
     options = command_options()
     for argv in runnable(line):

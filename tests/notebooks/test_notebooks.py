@@ -132,5 +132,8 @@ def test_bad_parameters_stop_in_the_validation_cell(tmp_path):
     assert "language must be one of en, de, got 'fr'" in caught.value.evalue
 
 
-# nbval over notebooks/ with the default parameters runs in the README's test command
-# (`pytest tests notebooks --nbval-lax`), not from here, so each notebook runs once.
+# Each notebook runs once with its default parameters: nbval over notebooks/ in make test
+# (`pytest … tests notebooks --nbval-lax`, with --dist loadfile all of a notebook's cells in order on
+# one worker, one kernel). The tests here and in test_robustness_section.py run the notebooks only
+# on other parameters (small fixtures, German, attribution, robustness on and off), never on the
+# defaults again.
