@@ -20,7 +20,7 @@ from sim.workshop.reporting import OptionsReport, ReportInput, unique_name, writ
 from sim.workshop.saving import save_setup
 from sim.workshop.session import Comparison, build_setup, describe_changes
 from sim.workshop.tray import TrayOption
-from sim.workshop.view import CHEAPEST_HINT, WorkshopView, report_html
+from sim.workshop.view import WorkshopView, report_html
 
 __all__ = ["OptionActions"]
 
