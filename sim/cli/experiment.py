@@ -104,18 +104,6 @@ def _run_into(
     return result
 
 
-def _experiment_settings(
-    replications: str, seed: int, workers: int | None, scheduler: str | None, cache_dir: Path | None,
-    no_cache: bool, overrides: list[str] | None, precision: float, precision_kpi: str, max_replications: int,
-) -> RunSettings:
-    """The run settings of ``run`` and ``compare`` (``--replications auto`` with its precision)."""
-    return run_settings(
-        seed=seed, replications=parse_replications(replications), workers=workers, scheduler=scheduler,
-        cache_dir=cache_dir, no_cache=no_cache, overrides=overrides,
-        precision=Precision(target=precision, kpi=precision_kpi, max_replications=max_replications),
-    )
-
-
 def run_command(
     file: FileArgument,
     replications: ReplicationsOption = "10",
@@ -137,9 +125,10 @@ def run_command(
     from sim.scenario.loader import dump_resolved_yaml
 
     started_at = datetime.now(UTC)
-    settings = _experiment_settings(
-        replications, seed, workers, scheduler, cache_dir, no_cache, overrides, precision, precision_kpi,
-        max_replications,
+    settings = run_settings(
+        seed=seed, replications=parse_replications(replications), workers=workers, scheduler=scheduler,
+        cache_dir=cache_dir, no_cache=no_cache, overrides=overrides,
+        precision=Precision(target=precision, kpi=precision_kpi, max_replications=max_replications),
     )
     resolved = _prepare([file], settings, yes)
     with open_output(out, "run", force) as folder:
@@ -172,9 +161,10 @@ def compare_command(
     from sim.scenario.loader import dump_resolved_yaml
 
     started_at = datetime.now(UTC)
-    settings = _experiment_settings(
-        replications, seed, workers, scheduler, cache_dir, no_cache, overrides, precision, precision_kpi,
-        max_replications,
+    settings = run_settings(
+        seed=seed, replications=parse_replications(replications), workers=workers, scheduler=scheduler,
+        cache_dir=cache_dir, no_cache=no_cache, overrides=overrides,
+        precision=Precision(target=precision, kpi=precision_kpi, max_replications=max_replications),
     )
     resolved = _prepare(files, settings, yes)
     with open_output(out, "compare", force) as folder:
@@ -231,7 +221,7 @@ def warmup_command(
     resolved = _resolve([file], settings.overrides)
     check_budget(estimate([resolved[0].scenario], max(1, replications)), yes)
     result = runner.run_experiment(
-        [resolved[0].scenario], replications=replications, seed=seed, **settings.executing()
+        [resolved[0].scenario], replications=replications, seed=settings.seed, **settings.executing()
     )
     series = runner.weekly_kpi_series(result, kpi)
     truncation_week = stats.mser5(series["mean"])
