@@ -115,7 +115,6 @@ class LeadLifecycleModel:
         """Sales' side of the journey: attempts, qualification and the sales cycle."""
 
     # ----------------------------------------------------------------- set-up
-
     def _generate_arrivals(self) -> PlannedLeads:
         """All planned leads of the run (``sim.model.arrivals``), in order of creation.
 

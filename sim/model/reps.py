@@ -3,7 +3,8 @@
 A team of reps is a pool of servers; leads and sales' own prospecting ask it for a rep with a
 priority (rank, rule value), lower first, ties first come first served, and each rep's calendar
 takes their seat off work outside their hours (ahead of any waiting work). This module holds
-the pool, its fast queue, its shifts, the own workload and the priority vocabulary.
+the pool and its shifts (on the fenced ``sim.model.engine.SeatedPool``), the own workload and
+the priority vocabulary.
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ def unless_first(
             request.cancel()
             request.succeed(GAVE_UP)
 
-    if give_up.callbacks is None:  # the deadline has already passed
+    if give_up.processed:  # the deadline has already passed
         leave(give_up)
     else:
         give_up.callbacks.append(leave)
@@ -300,7 +301,7 @@ def _start_own_task(
 
         env.timeout(task_hours).callbacks.append(end_task)
 
-    if request.callbacks is None:  # granted at once (``SeatRequest``)
+    if request.processed:  # granted at once (``SeatRequest``)
         start_task(request)
     elif isinstance(request, SeatRequest):  # started by the release that frees a rep for it
         request.start_at_grant = start_task

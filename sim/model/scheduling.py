@@ -45,9 +45,9 @@ class BuyingWindows:
         if event is None:
             event = lead.window_closes = simpy.Event(env)
             lead.window_closes_at = env.now + max(0.0, lead.buying_window_end - env.now)
-        elif event.callbacks is not None and lead.window_closes_at < env.now:
+        elif not event.processed and lead.window_closes_at < env.now:
             fire_now(event)  # its moment passed while the lead was not waiting
-        if event.callbacks is not None and not lead.window_watched:
+        if not event.processed and not lead.window_watched:
             lead.window_watched = True
             at = lead.window_closes_at
             heappush(self._waiting, (at, next(self._order), lead))

@@ -24,6 +24,7 @@ import simpy
 from sim.model.random_streams import DrawRow
 from sim.model.records import Lead
 from sim.model.reps import GAVE_UP, Priority, request_rep, unless_first
+from sim.model.scheduling import BuyingWindows
 from sim.scenario.schema import Selling
 
 _SELLING_NAMES = ("selling",)
@@ -64,8 +65,7 @@ def selling_work(
         if not request.triggered:
             closes = window_closes()
             yield unless_first(request, closes)
-            if closes.callbacks:
-                closes.callbacks.clear()  # the wait is over: its callback would do nothing
+            BuyingWindows.wait_ended(closes)
             if request.value is GAVE_UP:
                 # The buyer decided while the task still waited for its rep.
                 return False
