@@ -147,162 +147,162 @@ def _adaptive_options(
     return max_replications
 
 
-def register(app: typer.Typer) -> None:
-    """Add the ``report`` command to the ``leadsim`` app."""
+def report_command(
+    scenarios: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[SCENARIO...]",
+            help="Scenario files; the first is the reference. Default: "
+            + " ".join(DEFAULT_SCENARIOS),
+            show_default=False,
+        ),
+    ] = None,
+    notebook: Annotated[
+        str,
+        typer.Option(
+            "--notebook", help="compare, scenario, sensitivity, or a path to an .ipynb."
+        ),
+    ] = "compare",
+    replications: Annotated[
+        str | None,
+        typer.Option(
+            "--replications",
+            "-r",
+            help="Replications per scenario: a number (exactly that many), or auto (compare: "
+            "add replications until --precision is reached, at most --max-replications). "
+            "Default: auto for compare, 30 for scenario, 10 for sensitivity.",
+            show_default=False,
+        ),
+    ] = None,
+    precision: Annotated[
+        float | None,
+        typer.Option(
+            "--precision",
+            help="compare, auto: target 95 % CI half-width of the net benefit per year, "
+            "relative to it (default: 0.1 for ±10 %).",
+            show_default=False,
+        ),
+    ] = None,
+    max_replications: Annotated[
+        int | None,
+        typer.Option(
+            "--max-replications",
+            min=2,
+            help="compare, auto: stop here even if the precision is not reached (default: 30).",
+            show_default=False,
+        ),
+    ] = None,
+    lever_replications: Annotated[
+        int | None,
+        typer.Option(
+            "--lever-replications",
+            min=2,
+            help="compare: exactly this many replications per lever combination of the "
+            "attribution, the comparison's first ones (default: from 2 up to 10, as many as "
+            "the levers' intervals need).",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder of the dated report folders (default: reports; with --config: "
+            "the file's 'out:', else reports next to it).",
+            show_default=False,
+        ),
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="Report title (also names the folder).")
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Run the report jobs of this YAML file (for cron)."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-w", min=1, help="Worker processes (default: all cores)."),
+    ] = None,
+    language: Annotated[str, typer.Option("--language", "-l", help="en or de.")] = "en",
+    reference: Annotated[
+        str | None, typer.Option("--reference", help="Name of the reference scenario.")
+    ] = None,
+    levers: Annotated[
+        bool,
+        typer.Option(
+            "--levers/--no-levers",
+            help="Attribute the difference to the levers (Shapley values; simulates lever subsets).",
+        ),
+    ] = True,
+    cache: Annotated[
+        bool,
+        typer.Option("--cache/--no-cache", help="Reuse cached replications (.leadsim-cache)."),
+    ] = True,
+    parameter: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--parameter",
+            "-p",
+            help="A notebook parameter as key=value (YAML value), e.g. -p journeys=3; repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    progress: Annotated[
+        bool,
+        typer.Option(
+            "--progress/--no-progress",
+            help="Show progress with the time left on stderr (notebook cells, replications).",
+        ),
+    ] = True,
+) -> None:
+    """Run a report notebook and write a self-contained HTML report into a dated folder."""
+    parameters = parse_parameters(parameter or [])
+    if lever_replications is not None:
+        parameters.setdefault("lever_replications", lever_replications)
+    from sim.outputs import check_can_create
+    from sim.report import make_report, run_report_config
 
-    @app.command("report")
-    def report(
-        scenarios: Annotated[
-            list[Path] | None,
-            typer.Argument(
-                metavar="[SCENARIO...]",
-                help="Scenario files; the first is the reference. Default: "
-                + " ".join(DEFAULT_SCENARIOS),
-                show_default=False,
-            ),
-        ] = None,
-        notebook: Annotated[
-            str,
-            typer.Option(
-                "--notebook", help="compare, scenario, sensitivity, or a path to an .ipynb."
-            ),
-        ] = "compare",
-        replications: Annotated[
-            str | None,
-            typer.Option(
-                "--replications",
-                "-r",
-                help="Replications per scenario: a number (exactly that many), or auto (compare: "
-                "add replications until --precision is reached, at most --max-replications). "
-                "Default: auto for compare, 30 for scenario, 10 for sensitivity.",
-                show_default=False,
-            ),
-        ] = None,
-        precision: Annotated[
-            float | None,
-            typer.Option(
-                "--precision",
-                help="compare, auto: target 95 % CI half-width of the net benefit per year, "
-                "relative to it (default: 0.1 for ±10 %).",
-                show_default=False,
-            ),
-        ] = None,
-        max_replications: Annotated[
-            int | None,
-            typer.Option(
-                "--max-replications",
-                min=2,
-                help="compare, auto: stop here even if the precision is not reached (default: 30).",
-                show_default=False,
-            ),
-        ] = None,
-        lever_replications: Annotated[
-            int | None,
-            typer.Option(
-                "--lever-replications",
-                min=2,
-                help="compare: exactly this many replications per lever combination of the "
-                "attribution, the comparison's first ones (default: from 2 up to 10, as many as "
-                "the levers' intervals need).",
-                show_default=False,
-            ),
-        ] = None,
-        seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
-        out: Annotated[
-            Path | None,
-            typer.Option(
-                "--out",
-                "-o",
-                help="Folder of the dated report folders (default: reports; with --config: "
-                "the file's 'out:', else reports next to it).",
-                show_default=False,
-            ),
-        ] = None,
-        title: Annotated[
-            str | None, typer.Option("--title", help="Report title (also names the folder).")
-        ] = None,
-        config: Annotated[
-            Path | None,
-            typer.Option("--config", help="Run the report jobs of this YAML file (for cron)."),
-        ] = None,
-        workers: Annotated[
-            int | None,
-            typer.Option("--workers", "-w", min=1, help="Worker processes (default: all cores)."),
-        ] = None,
-        language: Annotated[str, typer.Option("--language", "-l", help="en or de.")] = "en",
-        reference: Annotated[
-            str | None, typer.Option("--reference", help="Name of the reference scenario.")
-        ] = None,
-        levers: Annotated[
-            bool,
-            typer.Option(
-                "--levers/--no-levers",
-                help="Attribute the difference to the levers (Shapley values; simulates lever subsets).",
-            ),
-        ] = True,
-        cache: Annotated[
-            bool,
-            typer.Option("--cache/--no-cache", help="Reuse cached replications (.leadsim-cache)."),
-        ] = True,
-        parameter: Annotated[
-            list[str] | None,
-            typer.Option(
-                "--parameter",
-                "-p",
-                help="A notebook parameter as key=value (YAML value), e.g. -p journeys=3; repeatable.",
-                show_default=False,
-            ),
-        ] = None,
-        progress: Annotated[
-            bool,
-            typer.Option(
-                "--progress/--no-progress",
-                help="Show progress with the time left on stderr (notebook cells, replications).",
-            ),
-        ] = True,
-    ) -> None:
-        """Run a report notebook and write a self-contained HTML report into a dated folder."""
-        parameters = parse_parameters(parameter or [])
-        if lever_replications is not None:
-            parameters.setdefault("lever_replications", lever_replications)
-        from sim.outputs import check_can_create
-        from sim.report import make_report, run_report_config
-
-
-        if out is not None or config is None:
-            # Before the simulation: an unwritable --out would otherwise be noticed at the very end.
-            check_can_create(out if out is not None else Path("reports"), "--out folder")
-        cache_dir = ".leadsim-cache" if cache else None
-        if config is not None:
-            if scenarios:
-                raise typer.BadParameter("give either scenario files or --config, not both")
-            if parameters:
-                raise typer.BadParameter("with --config, give parameters in the file's jobs")
-            paths = run_report_config(
-                config,
-                out_root=out,
-                cache_dir=cache_dir,
-                log=_log,
-                progress=progress,
-            )
-            for path in paths:
-                typer.echo(str(path))
-            return
-        count = _adaptive_options(notebook, replications, precision, max_replications, lever_replications, parameters)
-        path = make_report(
-            [str(s) for s in scenarios] if scenarios else list(DEFAULT_SCENARIOS),
-            out_root=out if out is not None else Path("reports"),
-            notebook=notebook,
-            replications=count,
-            seed=seed,
-            title=title,
-            workers=workers,
-            language=language,
-            reference=reference,
-            attribute_levers=levers,
-            parameters=parameters,
+    if out is not None or config is None:
+        # Before the simulation: an unwritable --out would otherwise be noticed at the very end.
+        check_can_create(out if out is not None else Path("reports"), "--out folder")
+    cache_dir = ".leadsim-cache" if cache else None
+    if config is not None:
+        if scenarios:
+            raise typer.BadParameter("give either scenario files or --config, not both")
+        if parameters:
+            raise typer.BadParameter("with --config, give parameters in the file's jobs")
+        paths = run_report_config(
+            config,
+            out_root=out,
             cache_dir=cache_dir,
             log=_log,
             progress=progress,
         )
-        typer.echo(str(path))
+        for path in paths:
+            typer.echo(str(path))
+        return
+    count = _adaptive_options(notebook, replications, precision, max_replications, lever_replications, parameters)
+    path = make_report(
+        [str(s) for s in scenarios] if scenarios else list(DEFAULT_SCENARIOS),
+        out_root=out if out is not None else Path("reports"),
+        notebook=notebook,
+        replications=count,
+        seed=seed,
+        title=title,
+        workers=workers,
+        language=language,
+        reference=reference,
+        attribute_levers=levers,
+        parameters=parameters,
+        cache_dir=cache_dir,
+        log=_log,
+        progress=progress,
+    )
+    typer.echo(str(path))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``report`` command to the ``leadsim`` app."""
+    app.command("report")(report_command)
