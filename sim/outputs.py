@@ -3,7 +3,9 @@
 An analyst's results are evidence: a run must never mix its files with another run's, never
 leave a half-written file, and never let a name typed by a user (a scenario name, a title)
 become a path outside the folder it belongs in. This module is the one home for those rules;
-every command writes through it.
+every command writes through it. Two concerns it builds on have modules of their own, and their
+names are imported from here: :mod:`sim.atomic` (a file whole or not at all) and
+:mod:`sim.claims` (which process writes into a folder).
 """
 
 from __future__ import annotations
@@ -12,22 +14,38 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sim.atomic import (
+    TEMP_PREFIX,
+    current_umask,
+    honour_umask,
+    write_atomically,
+    write_new_file,
+    write_text,
+)
+from sim.claims import (
+    CLAIM_FILE,
+    MANIFEST_FILE,
+    claim_empty,
+    mark_owner,
+    owner_alive,
+    owner_record,
+    release_claim,
+    remove_abandoned,
+    take_over,
+    taken_message,
+)
 from sim.errors import OutputError
-from sim.files import read_regular
 
 __all__ = [
     "CLAIM_FILE",
@@ -60,7 +78,6 @@ __all__ = [
 
 DEFAULT_CACHE_DIR = Path(".leadsim-cache")
 """The result cache folder, in the working directory (never inside the installed package)."""
-_TEMP_PREFIX = ".tmp-"
 _SLUG_LIMIT = 80
 _WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)), *(f"lpt{n}" for n in range(1, 10))}
@@ -69,13 +86,6 @@ _WINDOWS_RESERVED = frozenset(
 
 def _reason(error: OSError) -> str:
     return error.strerror or str(error)
-
-
-def current_umask() -> int:
-    """The process's umask (read by setting it and putting it back at once)."""
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def slug(
@@ -109,92 +119,13 @@ def slug(
     return cleaned or fallback
 
 
-def honour_umask(path: Path) -> None:
-    """Give ``path`` (and everything under a folder) the modes a plain create would have had."""
-    mask = current_umask()
-    folder_mode, file_mode = 0o777 & ~mask, 0o666 & ~mask
-    if path.is_dir():
-        for root, _folders, files in os.walk(path):  # every folder is a root once
-            os.chmod(root, folder_mode)
-            for name in files:
-                os.chmod(os.path.join(root, name), file_mode)
-    else:
-        os.chmod(path, file_mode)
-
-
-def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename (mode 0o666 & ~umask)."""
-    target = Path(path)
-    temporary = _durable_temporary(target.parent, _TEMP_PREFIX, data)
-    try:
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically; the path, for chaining."""
-    write_atomically(path, text.encode("utf-8"))
-    return Path(path)
-
-
-def write_new_file(
-    path: str | os.PathLike[str],
-    data: bytes,
-    check: Callable[[Path], None] | None = None,
-    prefix: str = _TEMP_PREFIX,
-) -> bool:
-    """Write ``data`` to ``path`` whole, only if no file has that name yet; False when one has.
-
-    A synced temporary file in the same folder (first passed to ``check``, which may raise) is
-    hard-linked to the name: link(2) fails instead of replacing, and the file appears with its
-    content. A file system without hard links gets the file created exclusively, then filled in.
-    """
-    target = Path(path)
-    temporary = _durable_temporary(target.parent, prefix, data)
-    try:
-        if check is not None:
-            check(Path(temporary))
-        try:
-            os.link(temporary, target)
-        except FileExistsError:
-            return False
-        except OSError:
-            try:
-                exclusive = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            except FileExistsError:
-                return False
-            with os.fdopen(exclusive, "wb") as stream:
-                stream.write(data)
-        return True
-    finally:
-        Path(temporary).unlink(missing_ok=True)
-
-
-def _durable_temporary(folder: Path, prefix: str, data: bytes) -> str:
-    """``data`` synced to a new temporary file in ``folder`` (mode 0o666 & ~umask); its path."""
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        # mkstemp creates 0o600; a result file should be as readable as any other file the user makes.
-        os.chmod(temporary, 0o666 & ~current_umask())
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return temporary
-
-
 def check_writable_folder(folder: str | os.PathLike[str], what: str = "output folder") -> None:
     """Fail before any work if files cannot be created in ``folder`` (an existing folder)."""
     path = Path(folder)
     if not path.is_dir():
         raise OutputError(f"{what} {path} is not a folder")
     try:
-        handle, probe = tempfile.mkstemp(dir=path, prefix=_TEMP_PREFIX, suffix=".probe")
+        handle, probe = tempfile.mkstemp(dir=path, prefix=TEMP_PREFIX, suffix=".probe")
     except OSError as error:
         raise OutputError(f"cannot write into {what} {path}: {_reason(error)}") from None
     os.close(handle)
@@ -273,15 +204,15 @@ def claim_folder(folder: str | os.PathLike[str]) -> Path:
                 f"--out {path} is a file, not a folder; choose a folder for --out "
                 "(--force replaces an existing folder only, never a file)"
             ) from None
-        if _claim_empty(path) or _take_over(path):
+        if claim_empty(path) or take_over(path):
             return path
-        raise OutputError(_taken_message(path)) from None
+        raise OutputError(taken_message(path)) from None
     except OSError as error:
         raise OutputError(f"cannot create output folder {path}: {_reason(error)}") from None
     # The new folder is empty until results arrive: mark it at once, so that another run does
     # not take it for an empty folder it may claim.
-    if not _claim_empty(path):  # a run that found it empty claimed it first: say which run
-        raise OutputError(_taken_message(path))
+    if not claim_empty(path):  # a run that found it empty claimed it first: say which run
+        raise OutputError(taken_message(path))
     return path
 
 
@@ -300,220 +231,6 @@ def claim_dated_folder(out_root: Path, name: str, now: datetime) -> Path:
             suffix += 1
             continue
         return folder
-
-
-CLAIM_FILE = ".leadsim-claim"
-"""Lock file naming the process that writes into a folder; removed by :func:`release_claim`."""
-MANIFEST_FILE = "manifest.json"
-"""Written last: a folder that holds it holds complete results."""
-_CLAIM_PART = ".leadsim-claim-"
-"""Prefix of a claim being written (it appears under :data:`CLAIM_FILE` only when complete)."""
-_CLAIM_SET_ASIDE = ".leadsim-claim.stale-"
-"""Prefix of a stale claim moved aside while it is taken over."""
-_CLAIM_LIMIT = 4096
-UNOWNED_AGE_SECONDS = 24 * 3600
-"""A half-written folder without a readable owner is left alone until it is this old."""
-
-
-def _proc_stat(pid: int) -> tuple[str, str] | None:
-    """State and start time (clock ticks after boot) of ``pid`` from /proc; None off Linux or when hidden."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    fields = text[text.rfind(")") + 2 :].split()  # the command name in parentheses may hold spaces
-    return (fields[0], fields[19]) if len(fields) > 19 else None
-
-
-def _boot_id() -> str | None:
-    """This boot's id (Linux): a claim from before a reboot names a process that is gone."""
-    try:
-        return Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip() or None
-    except OSError:
-        return None
-
-
-def owner_record() -> dict[str, Any]:
-    """Who writes: pid, host, boot and process start time (a reused pid is told apart), a random token."""
-    stat = _proc_stat(os.getpid())
-    return {
-        "pid": os.getpid(),
-        "host": socket.gethostname(),
-        "boot": _boot_id(),
-        "started": stat[1] if stat else None,
-        "token": uuid.uuid4().hex,
-        "since": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "command": " ".join(sys.argv)[:200],
-    }
-
-
-def owner_alive(owner: Mapping[str, Any]) -> bool:
-    """Whether the process named by a claim may still run (True whenever that cannot be told)."""
-    pid = owner.get("pid")
-    if owner.get("host") != socket.gethostname() or not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
-        return True  # another machine's process (a shared drive) cannot be looked at from here
-    boot = _boot_id()
-    if boot is not None and owner.get("boot") not in (None, boot):
-        return False  # the machine was restarted since: every process of that boot is gone
-    stat = _proc_stat(pid)
-    if stat is not None:
-        state, started = stat
-        if state in ("Z", "X"):
-            return False  # killed, only not yet reaped by its parent
-        # A different start time: the pid was reused by an unrelated process.
-        return owner.get("started") in (None, started)
-    try:
-        os.kill(pid, 0)  # no /proc (or hidden): the pid's existence is all that can be known
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, but belongs to another user
-    return True
-
-
-def _read_claim(path: Path) -> tuple[bytes, dict[str, Any]] | None:
-    """The raw bytes and owner of a claim file; None when missing, not a regular file or unreadable."""
-    try:
-        raw = read_regular(path, _CLAIM_LIMIT, follow_symlinks=False)
-    except (OSError, ValueError):  # missing, not a regular file, too large or unreadable
-        return None
-    try:
-        owner = json.loads(raw.decode("utf-8"))
-    except ValueError:
-        return None
-    return (raw, owner) if isinstance(owner, dict) else None
-
-
-def _write_claim(folder: Path, replace: bool = False) -> bool:
-    """Put this process's claim into ``folder`` whole, never half-written; False if one exists (unless ``replace``)."""
-    data = json.dumps(owner_record(), indent=1).encode("utf-8")
-    claim = folder / CLAIM_FILE
-    if not replace:
-        return write_new_file(claim, data, prefix=_CLAIM_PART)
-    part = _durable_temporary(folder, _CLAIM_PART, data)
-    try:
-        os.replace(part, claim)
-    except BaseException:
-        Path(part).unlink(missing_ok=True)
-        raise
-    return True
-
-
-def _own_entries(path: Path) -> list[Path]:
-    """Entries of ``path`` that count as content (claims being written do not)."""
-    return [entry for entry in path.iterdir() if not entry.name.startswith(_CLAIM_PART)]
-
-
-def _claim_empty(path: Path) -> bool:
-    """Claim an existing empty folder with an exclusively created lock file (False if not empty)."""
-    try:
-        if _own_entries(path):
-            return False
-        if not _write_claim(path):
-            return False
-    except OSError as error:
-        raise OutputError(f"cannot claim output folder {path}: {_reason(error)}") from None
-    if any(entry.name != CLAIM_FILE for entry in _own_entries(path)):
-        (path / CLAIM_FILE).unlink(missing_ok=True)
-        return False
-    return True
-
-
-def _take_over(path: Path) -> bool:
-    """Claim a folder whose claim names a process that is gone; remove that run's unfinished files.
-
-    The stale claim is first moved aside under a unique name (``rename`` is atomic: of two runs
-    taking over, one moves it and the other finds none), so exactly one run proceeds. A folder
-    holding a manifest has complete results: its stale claim is dropped and it is not taken.
-    """
-    claim = path / CLAIM_FILE
-    found = _read_claim(claim)
-    if found is None or owner_alive(found[1]):
-        return False
-    aside = path / f"{_CLAIM_SET_ASIDE}{uuid.uuid4().hex[:12]}"
-    try:
-        os.rename(claim, aside)
-    except OSError:
-        return False  # another run took it over first
-    moved = _read_claim(aside)
-    if moved is None or moved[0] != found[0]:
-        # Between reading and moving, another run took the folder over: give its claim back.
-        with suppress(OSError):
-            os.link(aside, claim)
-        aside.unlink(missing_ok=True)
-        return False
-    try:
-        if (path / MANIFEST_FILE).exists():
-            aside.unlink()  # the dead run finished its results; only its claim was left
-            return False
-        for entry in path.iterdir():
-            if entry != aside:
-                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
-        taken = _write_claim(path)
-    except OSError as error:
-        raise OutputError(f"cannot take over output folder {path}: {_reason(error)}") from None
-    finally:
-        aside.unlink(missing_ok=True)
-    return taken
-
-
-def _taken_message(path: Path) -> str:
-    """Why ``path`` cannot be claimed: a live run writes into it, or it holds results."""
-    found = _read_claim(path / CLAIM_FILE)
-    if found is not None:
-        owner = found[1]
-        return (
-            f"output folder {path} already exists and another leadsim run is writing into it "
-            f"(pid {owner.get('pid')} on {owner.get('host')}, since {owner.get('since')}); wait for it to "
-            "finish or choose another --out"
-        )
-    if (path / CLAIM_FILE).exists():
-        return (
-            f"output folder {path} already exists and holds a claim {CLAIM_FILE} that names no owner "
-            "(left by an older leadsim); if no run is writing into it, delete that file to resume "
-            "the run, or choose another --out"
-        )
-    return (
-        f"output folder {path} already exists and is not empty; choose another --out or "
-        "pass --force (which replaces the folder as a whole)"
-    )
-
-
-def release_claim(folder: str | os.PathLike[str]) -> None:
-    """Remove the lock file of a claimed folder once its results are complete."""
-    (Path(folder) / CLAIM_FILE).unlink(missing_ok=True)
-
-
-def mark_owner(folder: str | os.PathLike[str]) -> None:
-    """Record this process as the writer of a fresh temporary ``folder``, so a later run can tell it is abandoned."""
-    _write_claim(Path(folder), replace=True)
-
-
-def _abandoned(folder: Path) -> bool:
-    """A half-written folder whose owner is gone (or, without a readable owner, untouched for a day)."""
-    found = _read_claim(folder / CLAIM_FILE)
-    if found is not None:
-        return not owner_alive(found[1])
-    try:
-        newest = max([folder.lstat().st_mtime, *(entry.lstat().st_mtime for entry in folder.iterdir())])
-    except OSError:
-        return False
-    # No owner: a run between creating the folder and recording itself, or an older leadsim.
-    return time.time() - newest > UNOWNED_AGE_SECONDS
-
-
-def remove_abandoned(parent: str | os.PathLike[str], prefix: str) -> list[Path]:
-    """Remove the ``prefix*`` temporary folders in ``parent`` that a killed run left behind."""
-    removed: list[Path] = []
-    try:
-        entries = [entry for entry in Path(parent).iterdir() if entry.name.startswith(prefix)]
-    except OSError:
-        return removed
-    for entry in entries:
-        if entry.is_dir() and not entry.is_symlink() and _abandoned(entry):
-            shutil.rmtree(entry, ignore_errors=True)
-            removed.append(entry)
-    return removed
 
 
 @contextmanager
