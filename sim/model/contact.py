@@ -15,31 +15,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Generator
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import simpy
 
 from sim.model.calendar import BusinessCalendar
-from sim.model.records import Lead
+from sim.model.records import FinishLead, Lead, LogEvent
 from sim.model.reps import ESCALATED_RANK, GAVE_UP, Priority, request_rep, unless_first
 from sim.model.scheduling import BuyingWindows
 from sim.model.selling import selling_draws, selling_work
 from sim.model.staffing import SalesFloor
 from sim.model.work_hours import BookWork
 from sim.scenario.schema import STAGES, Scenario
-
-
-class FinishLead(Protocol):
-    """Close the lead with ``outcome`` (at ``closed_at``); ``release`` lets the cohort count it done."""
-
-    def __call__(self, lead: Lead, outcome: str, closed_at: float | None = None, release: bool = True) -> None: ...
-
-
-class LogEvent(Protocol):
-    """Note an event of the lead's journey at ``at`` (None: now)."""
-
-    def __call__(self, lead: Lead, event: str, at: float | None = None) -> None: ...
 
 
 class SalesContact:

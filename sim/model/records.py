@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -113,6 +113,18 @@ class Lead:
     def wasted_sales_hours(self) -> float:
         """Rep hours that led nowhere: unanswered dial series plus unqualified conversations."""
         return self.unanswered_dial_hours + self.unqualified_conversation_hours
+
+
+class FinishLead(Protocol):
+    """Close the lead with ``outcome`` (at ``closed_at``); ``release`` lets the cohort count it done."""
+
+    def __call__(self, lead: Lead, outcome: str, closed_at: float | None = None, release: bool = True) -> None: ...
+
+
+class LogEvent(Protocol):
+    """Note an event of the lead's journey at ``at`` (None: now)."""
+
+    def __call__(self, lead: Lead, event: str, at: float | None = None) -> None: ...
 
 
 class LeadFactory:
