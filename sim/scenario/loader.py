@@ -114,7 +114,7 @@ def _resolve(
             if isinstance(item, Layer):
                 _merge_into(data, item.data, (), provenance, _layer_origins(item))
                 continue
-            file_data, file_prov, _ = _load_with_parents(item, (), chain, None, loaded)
+            file_data, file_prov, _ = _load_with_parents(item, (), chain, SPEC_SOURCE, loaded)
             _merge_into(data, file_data, (), provenance, file_prov)
         data["name"] = composed_name
         _drop_prefix(provenance, ("name",))

@@ -86,8 +86,8 @@ def test_a_shallow_diamond_loads_each_file_once(tmp_path: Path, monkeypatch) -> 
 
     top = write_diamond(tmp_path, 12, same_parent_twice=False)  # 2**12 paths without memoising
     reads: list[Path] = []
-    original = loader._read_file
-    monkeypatch.setattr(loader, "_read_file", lambda path: reads.append(path) or original(path))
+    original = loader._parsed_file
+    monkeypatch.setattr(loader, "_parsed_file", lambda path: reads.append(path) or original(path))
     loader.load_scenario(top)
     assert len(reads) == len(set(reads)) == 2 * 12 + 1
 
