@@ -43,7 +43,7 @@ class Layer:
 
 @dataclass(frozen=True)
 class ScenarioSpec:
-    """A scenario file, overlay files merged on top in order, an optional name and overrides.
+    """A scenario file, overlays (files or a :class:`Layer`) merged on top in order, an optional name and overrides.
 
     Without overlays and name it is the file as ``leadsim run FILE`` loads it (its own title and
     name). With either, it is the composition ``extends: [file, *overlays]`` plus ``name:``: the
@@ -54,7 +54,7 @@ class ScenarioSpec:
     file: Path
     overlays: tuple[Path | Layer, ...] = ()
     name: str | None = None
-    overrides: tuple[Override, ...] = field(default=())
+    overrides: tuple[Override, ...] = ()
 
     @classmethod
     def of(
