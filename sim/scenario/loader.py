@@ -34,7 +34,7 @@ from sim.scenario.limits import (
 )
 from sim.scenario.merging import _apply_override, _drop_prefix, _merge_into
 from sim.scenario.messages import _show, _validate
-from sim.scenario.overrides import Override, parse_set
+from sim.scenario.overrides import SPEC_SOURCE, Layer, Override, parse_set
 from sim.scenario.records import (
     _CHANNELS,
     _STANDARD_TAGS,
@@ -55,7 +55,6 @@ from sim.scenario.records import (
     format_value,
 )
 from sim.scenario.schema import Scenario
-from sim.scenario.spec import SPEC_SOURCE, Layer, ScenarioSpec
 
 __all__ = [
     "DEFAULT_SOURCE",
@@ -69,8 +68,8 @@ __all__ = [
     "file_title",
     "format_value",
     "load_scenario",
+    "resolve_composition",
     "resolve_scenario",
-    "resolve_spec",
     "scenario_json_schema",
 ]
 
@@ -90,20 +89,16 @@ def resolve_scenario(
     path: str | os.PathLike[str], overrides: Sequence[str | Override] = ()
 ) -> ResolvedScenario:
     """Load a scenario with its extends chain and overrides, keeping each value's origin."""
-    return _resolve(Path(path), (), None, overrides)
+    return resolve_composition(Path(path), (), None, overrides)
 
 
-def resolve_spec(spec: ScenarioSpec) -> ResolvedScenario:
-    """Resolve a :class:`~sim.scenario.spec.ScenarioSpec` as its composition file would load."""
-    name = spec.name if spec.name is not None or not spec.composed else spec.default_name()
-    return _resolve(spec.file, spec.overlays, name, spec.overrides)
-
-
-def _resolve(
+def resolve_composition(
     top: Path, overlays: Sequence[Path | Layer], composed_name: str | None, overrides: Sequence[str | Override]
 ) -> ResolvedScenario:
     """The file ``top`` as written (``composed_name`` None), or ``top`` and ``overlays`` merged in
-    order under ``composed_name`` as ``extends: [top, *overlays]`` plus ``name:`` would be."""
+    order under ``composed_name`` as ``extends: [top, *overlays]`` plus ``name:`` would be.
+
+    :class:`~sim.scenario.spec.ScenarioSpec` resolves through this; the loader never imports it."""
     chain: list[Path] = []
     loaded: dict[Path, _Loaded] = {}
     if composed_name is None:

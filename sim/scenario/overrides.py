@@ -1,4 +1,4 @@
-"""Overrides as data: a key path, a value and the label that provenance and errors show.
+"""Changes made in code: overrides (a key path, a value and the label provenance and errors show) and layers.
 
 Internal code (sampled worlds, sweeps, workshop controls, calibration) states its changes as
 :class:`Override` values; only the command line's ``--set key=value`` text is parsed, once, by
@@ -8,7 +8,7 @@ Internal code (sampled worlds, sweeps, workshop controls, calibration) states it
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,23 @@ from ruamel.yaml.error import YAMLError
 from sim.errors import ScenarioError
 from sim.scenario.limits import MAX_SET_CHARS, check_yaml_shape, clip
 from sim.scenario.records import SET_SOURCE, _plain
+
+SPEC_SOURCE = "composed in memory"
+"""The source :func:`sim.scenario.loader.explain_rows` shows for the name a spec gives."""
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Values made in code and merged like one more overlay file (a calibrated profile's draft).
+
+    ``data`` is nested like a scenario file (channels as a list of mappings with a ``name``);
+    every value's origin is ``source`` with the comment ``comments`` gives for its key path.
+    It is only read, never changed.
+    """
+
+    data: Mapping[str, Any] = field(hash=False)
+    source: str
+    comments: Mapping[tuple[str, ...], str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)

@@ -12,34 +12,19 @@ once.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sim.scenario.overrides import Override, as_overrides
+from sim.scenario.loader import resolve_composition
+from sim.scenario.overrides import SPEC_SOURCE, Layer, Override, as_overrides
+
+__all__ = ["SPEC_SOURCE", "Layer", "ScenarioSpec"]
 
 if TYPE_CHECKING:
     from sim.scenario.records import ResolvedScenario
     from sim.scenario.schema import Scenario
-
-SPEC_SOURCE = "composed in memory"
-"""The source :func:`sim.scenario.loader.explain_rows` shows for the name a spec gives."""
-
-
-@dataclass(frozen=True)
-class Layer:
-    """Values made in code and merged like one more overlay file (a calibrated profile's draft).
-
-    ``data`` is nested like a scenario file (channels as a list of mappings with a ``name``);
-    every value's origin is ``source`` with the comment ``comments`` gives for its key path.
-    It is only read, never changed.
-    """
-
-    data: Mapping[str, Any] = field(hash=False)
-    source: str
-    comments: Mapping[tuple[str, ...], str] = field(default_factory=dict, hash=False)
-
 
 @dataclass(frozen=True)
 class ScenarioSpec:
@@ -83,9 +68,8 @@ class ScenarioSpec:
 
     def resolve(self) -> ResolvedScenario:
         """Load, merge, override and validate; each value keeps its file and line."""
-        from sim.scenario.loader import resolve_spec
-
-        return resolve_spec(self)
+        name = self.name if self.name is not None or not self.composed else self.default_name()
+        return resolve_composition(self.file, self.overlays, name, self.overrides)
 
     def load(self) -> Scenario:
         """The validated scenario."""
