@@ -49,18 +49,17 @@ from sim.cli.settings import Precision, RunSettings, parse_replications, run_set
 from sim.cli.tables import wide_console
 from sim.errors import ExperimentError
 from sim.experiment.budget import check_budget, estimate
-from sim.kpis import WEEKLY_KPIS
+from sim.kpis import WEEKLY_KPIS, with_notes
 from sim.outputs import slug
 
 if TYPE_CHECKING:
-    from sim import kpi_notes, money, stats
+    from sim import money, stats
     from sim.experiment import runner
     from sim.experiment.runner import ExperimentResult
     from sim.scenario.loader import ResolvedScenario
 else:  # imported on first use, so that --help and validate start fast
     stats = lazy_module("sim.stats")
     runner = lazy_module("sim.experiment.runner")
-    kpi_notes = lazy_module("sim.kpi_notes")
     money = lazy_module("sim.money")
 
 
@@ -96,7 +95,7 @@ def _run_into(
 ) -> ExperimentResult:
     """Run the experiment and write the lead and KPI tables."""
     result = _experiment(resolved, settings)
-    result = dataclasses.replace(result, kpis=kpi_notes.with_notes(result.kpis))
+    result = dataclasses.replace(result, kpis=with_notes(result.kpis))
     folder.write_parquet("leads.parquet", result.leads)
     if csv:
         folder.write_csv("leads.csv", result.leads)

@@ -15,11 +15,10 @@ from sim.cli.tables import format_difference, format_number, interval, kpi_cell,
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim import kpi_notes, money, stats
+    from sim import money, stats
     from sim.experiment.runner import ExperimentResult
 else:  # imported on first use, so that --help starts fast
     stats = lazy_module("sim.stats")
-    kpi_notes = lazy_module("sim.kpi_notes")
     money = lazy_module("sim.money")
 
 
@@ -114,7 +113,7 @@ def print_notes(result: ExperimentResult, out_dir: Path | None, console: Console
                 f"note: in {unfinished} of {len(result.runs)} replications the cohort was still "
                 "open at the drain cap (horizon.drain_cap_days); open leads count as not won"
             )
-    for kpi, reason in kpi_notes.reasons_for(result.kpis, shown_kpis()).items():
+    for kpi, reason in kpi_vocabulary.reasons_for(result.kpis, shown_kpis()).items():
         console.print(f"note: {kpi} is empty (–): {reason}")
     if out_dir is not None:
         console.print(f"results written to {out_dir}")

@@ -261,13 +261,13 @@ def report_command(
     parameters = parse_parameters(parameter or [])
     if lever_replications is not None:
         parameters.setdefault("lever_replications", lever_replications)
-    from sim.outputs import check_can_create
+    from sim.outputs import DEFAULT_CACHE_DIR, check_can_create
     from sim.report import make_report, run_report_config
 
     if out is not None or config is None:
         # Before the simulation: an unwritable --out would otherwise be noticed at the very end.
         check_can_create(out if out is not None else Path("reports"), "--out folder")
-    cache_dir = ".leadsim-cache" if cache else None
+    cache_dir = str(DEFAULT_CACHE_DIR) if cache else None
     if config is not None:
         if scenarios:
             raise typer.BadParameter("give either scenario files or --config, not both")

@@ -144,7 +144,7 @@ class LeadLifecycleModel:
         # holds every bundled setup to that), so the collector never found anything to free,
         # yet it walked every live object again and again: a third of a replication's CPU time
         # at its default thresholds, and at 10,000 allocations per young collection still 5 % at
-        # 1x, 10 % at 10x and 35 % at 100x volume (docs/performance.md, "Round 5").
+        # 1x, 10 % at 10x and 35 % at 100x volume (docs/performance.md, "Garbage collection during a run").
         collector_was_on = gc.isenabled()
         gc.disable()
         try:

@@ -57,13 +57,10 @@ def test_the_vocabulary_lists_the_new_kpi(extra_kpi: Kpi):
 
 
 def test_the_new_kpi_has_its_chart_name_and_its_reason_for_a_dash(extra_kpi: Kpi):
-    from sim import kpi_notes
-
     assert charts.label(extra_kpi.column, "de") == "Abschlüsse je 100 Leads"
     empty = {"scenario": "x", extra_kpi.column: math.nan}
     assert kpis.kpi_notes(empty) == "won_per_hundred_leads: no lead was created in the measurement window"
     assert kpis.kpi_notes(empty, "de") == "won_per_hundred_leads: im Messzeitraum entstand kein Lead"
-    assert kpi_notes.kpi_notes(empty) == kpis.kpi_notes(empty)  # the old module reads the vocabulary
     table = pd.DataFrame([{extra_kpi.column: math.nan}, {extra_kpi.column: 2.0}])
     assert kpis.reasons_for(table, [extra_kpi.column]) == {
         extra_kpi.column: "no lead was created in the measurement window (in 1 of 2 replications)"
