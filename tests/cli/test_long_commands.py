@@ -62,9 +62,14 @@ def entries(folder: Path) -> list[Path]:
     return sorted(folder.glob("*/*.rep"))
 
 
+# Enough replications that the run is still going when the signal arrives: six short ones
+# finished within the test's reaction time on an idle machine.
+REPLICATIONS = 12
+
+
 def run_command(out: Path, cache: Path) -> list[str]:
-    """Six replications of the base company, shortened, on two workers."""
-    return [sys.executable, "-m", "sim", "run", str(PROJECT / "scenarios" / "base.yaml"), "-r", "6", "-s", "3",
+    """REPLICATIONS replications of the base company, shortened, on two workers."""
+    return [sys.executable, "-m", "sim", "run", str(PROJECT / "scenarios" / "base.yaml"), "-r", str(REPLICATIONS), "-s", "3",
             *SHORT, "--workers", "2", "--cache-dir", str(cache), "-o", str(out)]
 
 
@@ -97,7 +102,8 @@ def test_an_interrupted_run_says_what_it_cached_and_the_same_command_resumes(
 
     assert interrupted.returncode == code, interrupted.stderr
     assert "Traceback" not in interrupted.stderr
-    assert re.search(r"^6 replications of base: about .+ on 2 workers \(an estimate", interrupted.stderr, re.MULTILINE)
+    assert re.search(rf"^{REPLICATIONS} replications of base: about .+ on 2 workers \(an estimate", interrupted.stderr,
+                     re.MULTILINE)
     last = interrupted.stderr.strip().splitlines()[-1]
     found = INTERRUPTED.fullmatch(last)
     assert found is not None, interrupted.stderr
@@ -105,12 +111,12 @@ def test_an_interrupted_run_says_what_it_cached_and_the_same_command_resumes(
     assert found.group(2) == str(cache)
     # The count is what this run stored, and the workers stopped: nothing is written afterwards.
     time.sleep(0.5)
-    assert 1 <= cached == len(entries(cache)) < 6
+    assert 1 <= cached == len(entries(cache)) < REPLICATIONS
     assert not out.exists()
 
     resumed = subprocess.run(arguments, cwd=PROJECT, capture_output=True, text=True, encoding="utf-8",
                              timeout=300, check=False, env={**os.environ, **QUIET_MATHS})
     assert resumed.returncode == 0, resumed.stderr
-    assert f"replications computed: {6 - cached}, from cache: {cached}" in resumed.stdout
-    assert re.search(rf"6 replications of base, {cached} from the cache, {6 - cached} to run: about ",
+    assert f"replications computed: {REPLICATIONS - cached}, from cache: {cached}" in resumed.stdout
+    assert re.search(rf"{REPLICATIONS} replications of base, {cached} from the cache, {REPLICATIONS - cached} to run: about ",
                      resumed.stderr), resumed.stderr
