@@ -45,6 +45,8 @@ NET_BENEFIT = "net_benefit"
 """The measure a portfolio or robustness check optimises by default: net benefit per year."""
 NET_CONTRIBUTION = "net_contribution_per_year"
 """The KPI column whose paired difference between two setups is their net benefit per year."""
+YEARLY_COST = "cost_per_year"
+"""The KPI column of a setup's running cost per year: lead cost (annualised), staff and org measures."""
 
 
 # ------------------------------------------------------------------ one scenario
@@ -94,6 +96,11 @@ def net_contribution(kpi_rows: pd.DataFrame) -> pd.Series:
     return kpi_rows[NET_CONTRIBUTION]
 
 
+def yearly_cost(kpi_rows: pd.DataFrame) -> pd.Series:
+    """Running cost per year of each KPI row (lead, staff and org measures): what a setup costs to run."""
+    return kpi_rows[YEARLY_COST]
+
+
 # ------------------------------------------------------------------ setup B against A
 
 
@@ -139,6 +146,16 @@ def _paired(kpi_rows: pd.DataFrame, scenario: str, reference: str, kpi: str) -> 
     return pd.concat([values(scenario), values(reference)], axis=1, join="inner").dropna()
 
 
+def yearly_cost_difference(kpi_rows: pd.DataFrame, scenario: str, reference: str) -> float:
+    """Δ running cost per year of ``scenario`` against ``reference``, paired by replication.
+
+    The money table's ``yearly_cost_difference``; the lever portfolio prices its combinations
+    with it too, so both show one cost for the same change.
+    """
+    cost = _paired(kpi_rows, scenario, reference, YEARLY_COST)
+    return float((cost.iloc[:, 0] - cost.iloc[:, 1]).mean())
+
+
 def compare_money(
     kpi_rows: pd.DataFrame, scenario: str, reference: str, confidence: float = 0.95
 ) -> MoneyComparison:
@@ -155,7 +172,6 @@ def compare_money(
     net = _paired(kpi_rows, scenario, reference, NET_CONTRIBUTION)
     mean, low, high = stats.paired_difference(net.iloc[:, 0], net.iloc[:, 1], confidence)
     revenue = _paired(kpi_rows, scenario, reference, "total_revenue_per_year")
-    cost = _paired(kpi_rows, scenario, reference, "cost_per_year")
     one_off = _paired(kpi_rows, scenario, reference, "one_off_cost")
     one_off_difference = (
         float((one_off.iloc[:, 0] - one_off.iloc[:, 1]).mean()) if len(one_off) else math.nan
@@ -165,7 +181,7 @@ def compare_money(
         reference=reference,
         replications=len(net),
         revenue_difference_per_year=float((revenue.iloc[:, 0] - revenue.iloc[:, 1]).mean()),
-        yearly_cost_difference=float((cost.iloc[:, 0] - cost.iloc[:, 1]).mean()),
+        yearly_cost_difference=yearly_cost_difference(kpi_rows, scenario, reference),
         net_benefit_per_year=mean,
         net_benefit_ci_low=low,
         net_benefit_ci_high=high,

@@ -1,7 +1,9 @@
 """Which combination of levers buys the most for its yearly cost: the portfolio's Pareto front.
 
-Every combination of the levers between two setups is a point: its yearly org cost (x) against
-its net benefit per year over the reference (y, with the 95 % paired interval as an error bar).
+Every combination of the levers between two setups is a point: its running cost per year (x:
+lead, staff and org measures, the cost the money table shows, so a new role costs its salaries)
+against its net benefit per year over the reference (y, with the 95 % paired interval as an
+error bar).
 The combinations no other one beats on both are the Pareto front, drawn as a line; the cheapest
 combination that reaches the board's target is ringed. The data are the rows of
 ``sim.experiment.portfolio.portfolio_table`` – the same rows ``leadsim portfolio`` writes.
@@ -19,7 +21,7 @@ from sim.kpis import check_language, format_number
 
 _WORDS = {
     "en": {
-        "yearly_org_cost": "Yearly org cost of the combination",
+        "yearly_cost": "Running cost per year of the combination",
         "against_reference": "vs. reference (95% CI)",
         "front": "Pareto front",
         "dominated": "beaten on cost and benefit",
@@ -28,7 +30,7 @@ _WORDS = {
         "levers": "Levers",
     },
     "de": {
-        "yearly_org_cost": "Jährliche Org-Kosten der Kombination",
+        "yearly_cost": "Laufende Kosten pro Jahr der Kombination",
         "against_reference": "ggü. Referenz (95-%-KI)",
         "front": "Pareto-Front",
         "dominated": "bei Kosten und Nutzen geschlagen",
@@ -52,7 +54,7 @@ def portfolio_data(table: pd.DataFrame, chosen: str | None = None) -> pd.DataFra
 
 
 def portfolio_chart(data: pd.DataFrame, language: str = "en") -> alt.TopLevelMixin:
-    """Net benefit per year (with 95 % CI) against yearly org cost; front drawn, chosen ringed."""
+    """Net benefit per year (with 95 % CI) against running cost per year; front drawn, chosen ringed."""
     check_rows(data, "portfolio_chart")
     words = _WORDS[check_language(language)]
     benefit = f"{kpis.chart_label('net_benefit_per_year', language)} {words['against_reference']}"
@@ -60,7 +62,10 @@ def portfolio_chart(data: pd.DataFrame, language: str = "en") -> alt.TopLevelMix
     frame["status"] = [words["front"] if on else words["dominated"] for on in frame["on_front"]]
     frame["benefit_text"] = [format_number(v, "money", language, signed=True) for v in frame["difference_mean"]]
     frame["cost_text"] = [format_number(v, "money", language) for v in frame["org_cost_per_year"]]
-    x = alt.X("org_cost_per_year:Q", title=words["yearly_org_cost"], axis=alt.Axis(format="~s"))
+    frame["added_cost_text"] = [
+        format_number(v, "money", language, signed=True) for v in frame["added_org_cost_per_year"]
+    ]
+    x = alt.X("org_cost_per_year:Q", title=words["yearly_cost"], axis=alt.Axis(format="~s"))
     y = alt.Y("difference_mean:Q", title=benefit, axis=alt.Axis(format="~s"))
     base = alt.Chart(frame)
     errors = base.mark_rule(color="#777777", strokeWidth=1).encode(
@@ -76,7 +81,8 @@ def portfolio_chart(data: pd.DataFrame, language: str = "en") -> alt.TopLevelMix
         ),
         tooltip=[
             alt.Tooltip("levers:N", title=words["levers"]),
-            alt.Tooltip("cost_text:N", title=words["yearly_org_cost"]),
+            alt.Tooltip("cost_text:N", title=words["yearly_cost"]),
+            alt.Tooltip("added_cost_text:N", title=kpis.label("yearly_cost_difference", language)),
             alt.Tooltip("benefit_text:N", title=benefit),
         ],
     )

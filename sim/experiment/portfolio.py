@@ -1,9 +1,10 @@
 """Lever portfolios: which combination of levers buys the most, and the cheapest way to a goal.
 
 A board rarely buys all nine levers at once. Attribution already runs every subset of the
-levers with common random numbers, so every combination has a price – the yearly org cost of
-its overlays (``costs.org_costs_per_year`` of the composed scenario) – and a measured gain over
-the current setup, with a paired interval. The Pareto front is the set of combinations no other
+levers with common random numbers, so every combination has a price – its running cost per year
+(lead, staff and org measures, :func:`sim.money.yearly_cost`: the cost the money table shows, so
+an extra role costs its salaries, not €0) – and a measured gain over the current setup, with a
+paired interval. The Pareto front is the set of combinations no other
 combination beats on both; from it follow the cheapest combination that reaches a target and
 the best one within a budget. Choosing the best of many noisy candidates favours lucky ones, so
 a choice is reported with its paired difference to the runner-up and whether the target is met
@@ -30,13 +31,17 @@ from sim import kpis as kpi_vocabulary
 from sim import money, stats
 from sim.errors import ExperimentError
 from sim.experiment.attribution import SubsetRuns, run_subsets, subset_label
-from sim.money import NET_BENEFIT, org_cost_per_year
+from sim.money import NET_BENEFIT, org_cost_per_year  # noqa: F401 - the org measures' part, kept importable here
 from sim.scenario.limits import clip
 
 PORTFOLIO_COLUMNS = (
     "levers", "lever_count", "org_cost_per_year", "added_org_cost_per_year",
     "difference_mean", "difference_ci_low", "difference_ci_high", "on_front",
 )
+"""The portfolio table's columns. ``org_cost_per_year`` is the combination's running cost per year
+(lead, staff and org measures, as :func:`sim.money.yearly_cost`), ``added_org_cost_per_year`` its
+paired difference to the reference (the money table's ``yearly_cost_difference``); the names stay
+for the CSV's readers and the command's table."""
 _TARGET = re.compile(r"^\s*(?:(?P<name>[a-z_]+)\s*)?(?P<op>>=|<=)?\s*(?P<value>[-+]?[0-9][0-9_.eE+-]*)\s*$")
 
 
@@ -128,7 +133,7 @@ def portfolio_table(
     better: int = 1,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
-    """One row per combination: yearly org cost, paired difference to no lever, Pareto membership.
+    """One row per combination: yearly running cost, paired difference to no lever, Pareto membership.
 
     ``better`` is +1 when a higher measure is better, -1 when lower is. Sorted by cost, then by
     difference (best first).
@@ -202,7 +207,7 @@ def best_within_budget(
     better: int = 1,
     confidence: float = 0.95,
 ) -> Choice | None:
-    """The combination with the best mean difference whose added yearly org cost fits ``budget``.
+    """The combination with the best mean difference whose added running cost per year fits ``budget``.
 
     Confident when the paired interval against the runner-up (second best within the budget)
     excludes zero in the chosen one's favour.
@@ -244,7 +249,7 @@ def portfolio_of(
     check_measure(measure)
     names = runs.plan.names
     subset_values = runs.values(lambda rows: measure_values(rows, measure))
-    costs = {subset: org_cost_per_year(scenario) for subset, scenario in runs.scenarios.items()}
+    costs = yearly_costs(runs)
     better = direction(measure)
     table = portfolio_table(subset_values, costs, names, better)
     by_label = {subset_label(subset, names): values for subset, values in subset_values.items()}
@@ -255,6 +260,23 @@ def portfolio_of(
         budget=budget,
         best=None if budget is None else best_within_budget(table, by_label, budget, better),
     )
+
+
+def yearly_costs(runs: SubsetRuns) -> dict[frozenset[str], float]:
+    """Each subset's running cost per year: the reference's mean plus the money table's paired difference.
+
+    Priced by :func:`sim.money.yearly_cost_difference`, so a combination's added cost is the
+    "Δ running cost per year" the money table shows for the same change (staff of a new role
+    included), and the front and the budget compare what the board pays.
+    """
+    names = runs.plan.names
+    reference = subset_label(frozenset(), names)
+    reference_rows = runs.kpis[runs.kpis["scenario"] == reference]
+    base = float(money.yearly_cost(reference_rows).mean())
+    return {
+        subset: base + money.yearly_cost_difference(runs.kpis, subset_label(subset, names), reference)
+        for subset in runs.scenarios
+    }
 
 
 def run_portfolio(
@@ -274,6 +296,6 @@ def run_portfolio(
     if target is not None:
         parse_target(target, measure)  # a bad target fails before anything runs
     if budget is not None and not (isinstance(budget, (int, float)) and math.isfinite(budget) and budget >= 0):
-        raise ExperimentError(f"--budget must be a number >= 0 (yearly org cost), got {budget!r}")
+        raise ExperimentError(f"--budget must be a number >= 0 (added running cost per year), got {budget!r}")
     runs = run_subsets(reference_file, target_file, replications, seed, levers, sampling=False, **options)
     return portfolio_of(runs, measure, target, budget)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from report_helpers import FIXTURES
 
-from sim import charts, report
+from sim import charts, money, report
 from sim.cell_safety import safe_frame
 from sim.experiment.portfolio import PORTFOLIO_COLUMNS
 
@@ -16,7 +16,7 @@ SEED, REPLICATIONS = 5, 2
 
 
 def _priced_lever_setup(folder: Path) -> tuple[Path, Path]:
-    """The weekly-list company plus three levers with different yearly org costs."""
+    """The weekly-list company plus three levers with different yearly costs (one adds a rep)."""
     folder.mkdir()
     (folder / "crm.yaml").write_text(
         "handoff:\n  mode: realtime  # lever: CRM task at once\n"
@@ -72,7 +72,12 @@ def test_portfolio_chart_prices_the_lever_section_runs_like_leadsim_portfolio(ru
     for index, row in data.iterrows():
         beaten_by = ((cost <= cost[index]) & (gain > gain[index])) | ((cost < cost[index]) & (gain >= gain[index]))
         assert bool(beaten_by.any()) != bool(row["on_front"]), row["levers"]
-    assert sorted(set(cost)) == sorted({0.0, 30000.0, 5000.0, 60000.0, 35000.0, 90000.0, 65000.0, 95000.0})
+    # Priced like the money table: each combination's added cost is its Δ running cost per year
+    # (lead, staff and org measures), so the extra rep costs a salary on top of its hiring.
+    money_rows = money.money_table(runs.kpis, "reference").set_index("scenario")
+    for row in data.itertuples():
+        expected = 0.0 if row.levers == "reference" else money_rows.loc[row.levers, "yearly_cost_difference"]
+        assert row.added_org_cost_per_year == pytest.approx(expected, rel=1e-12, abs=1e-6), row.levers
 
     # The marked combination is the cheapest one whose mean reaches the goal.
     reaching = data[data["difference_mean"] >= goal].sort_values(["org_cost_per_year", "difference_mean"],
