@@ -123,7 +123,9 @@ def plan_levers(
 
     The target is a file or a :class:`ScenarioSpec` (the workshop's start plus every lever).
     """
-    spec = target_file if isinstance(target_file, ScenarioSpec) else ScenarioSpec(Path(target_file).resolve())
+    # Absolute, links kept - as the loader names the files of a chain - so the reference is found
+    # in the target's chain when the scenarios are reached through a symbolic link.
+    spec = target_file if isinstance(target_file, ScenarioSpec) else ScenarioSpec.of(target_file)
     if levers:
         lever_files = tuple(Path(lever).resolve() for lever in levers)
     else:

@@ -187,3 +187,14 @@ def test_the_public_function_keeps_its_shape(tmp_path: Path) -> None:
 def test_an_unknown_kpi_is_refused_before_anything_runs() -> None:
     with pytest.raises(KpiError, match="revenu"):
         attribute(SILO, TEAM, kpi="revenu")
+
+
+def test_levers_are_found_through_a_symlinked_scenario_folder(tmp_path: Path) -> None:
+    # The report's default paths are relative to the working folder, which may reach the
+    # scenarios through a symbolic link (macOS's /tmp is one): the plan must not mix the
+    # link's path with the real one.
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    linked = tmp_path / "scenarios"
+    through_link = plan_levers(linked / SILO.name, linked / TEAM.name)
+    direct = plan_levers(SILO, TEAM)
+    assert through_link.names == direct.names
