@@ -3,7 +3,7 @@
 A board asks "what is the cheapest way to +€250 k net benefit?" or "what do we get for
 €100 k a year?". The command runs every subset of the levers between FROM and TO (the same
 runs as ``leadsim attribute``, so a shared cache makes the second command cheap), prices each
-by the yearly org cost of its overlays, prints the Pareto front with 95 % intervals and the
+by its running cost per year (lead, staff and org measures, as the money table), prints the Pareto front with 95 % intervals and the
 chosen combinations, and writes every combination to ``portfolio.csv``.
 """
 
@@ -61,7 +61,7 @@ def portfolio_command(
         str | None, typer.Option("--target", help="Goal for the gain over FROM, e.g. net_benefit>=250000.")
     ] = None,
     budget: Annotated[
-        float | None, typer.Option("--budget", help="Most added yearly org cost (€) the combination may have.")
+        float | None, typer.Option("--budget", help="Most added running cost per year (€) the combination may have.")
     ] = None,
     max_subsets: MaxSubsetsOption = 1024,
     levers: LeversOption = None,
@@ -102,7 +102,7 @@ def portfolio_command(
     table = titled_table(
         f"{kpi} vs FROM: Pareto front of {len(result.table)} lever combinations "
         f"({replications} paired replications, seed {seed})",
-        [("levers", "left"), ("org cost / year", "right"), ("added", "right"),
+        [("levers", "left"), ("running cost / year", "right"), ("added", "right"),
          (f"Δ {kpi}", "right"), ("95% CI", "right")],
     )
     for row in pareto_front(result.table).itertuples():
@@ -127,7 +127,7 @@ def _choice_line(title: str, choice: object, measure: str, target: str) -> str:
         return f"{title}: none" + (f" (no combination reaches {target})" if target else "")
     row = choice.row
     text = (
-        f"{title}: {choice.levers} – org cost {_money(row['org_cost_per_year'])}/year, "
+        f"{title}: {choice.levers} – running cost {_money(row['org_cost_per_year'])}/year, "
         f"Δ {_amount(row['difference_mean'], measure)} "
         f"(95% CI {_ci(row['difference_ci_low'], row['difference_ci_high'], measure)})"
     )

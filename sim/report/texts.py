@@ -93,13 +93,13 @@ _T: dict[str, dict[str, str]] = {
         "30 minutes on two cores); turn it on with -p robustness_samples=32, or run leadsim "
         "robustness.",
         "portfolio_note": "{target}: each point is one of the {combinations} combinations of its "
-        "{levers} levers – its yearly org cost (right) against its net benefit per year over the "
+        "{levers} levers – its running cost per year (right) against its net benefit per year over the "
         "reference (up), with the 95 % interval as a vertical line, from the same runs as the "
         "lever chart above. The green line joins the {front} combinations no other one beats on "
         "both cost and benefit (the Pareto front); a grey point is beaten by one on the line.",
         "portfolio_note_sampled": "{target}: each point is one of the {combinations} combinations "
         "of its {levers} levers that the attribution above ran (too many levers to run every "
-        "combination, so only those on sampled orders) – its yearly org cost (right) against its "
+        "combination, so only those on sampled orders) – its running cost per year (right) against its "
         "net benefit per year over the reference (up), with the 95 % interval as a vertical line. "
         "The green line joins the {front} of them no other one shown beats on both cost and benefit.",
         "portfolio_none": "No combination reaches the target of {goal} net benefit per year.",
@@ -247,14 +247,14 @@ _T: dict[str, dict[str, str]] = {
         "jedes Setup in jeder Welt simuliert (robustness_samples = 16 bis 64 dauert auf zwei Kernen "
         "etwa 5 bis 30 Minuten); einschalten mit -p robustness_samples=32 oder leadsim robustness.",
         "portfolio_note": "{target}: jeder Punkt ist eine der {combinations} Kombinationen seiner "
-        "{levers} Hebel – ihre jährlichen Org-Kosten (nach rechts) gegen ihren Nettonutzen pro "
+        "{levers} Hebel – ihre laufenden Kosten pro Jahr (nach rechts) gegen ihren Nettonutzen pro "
         "Jahr gegenüber der Referenz (nach oben), mit dem 95-%-Intervall als senkrechter Linie, "
         "aus denselben Läufen wie das Hebel-Diagramm oben. Die grüne Linie verbindet die {front} "
         "Kombinationen, die keine andere bei Kosten und Nutzen zugleich schlägt (Pareto-Front); "
         "ein grauer Punkt wird von einer auf der Linie geschlagen.",
         "portfolio_note_sampled": "{target}: jeder Punkt ist eine der {combinations} Kombinationen "
         "seiner {levers} Hebel, die die Zuordnung oben gerechnet hat (zu viele Hebel für alle "
-        "Kombinationen, daher nur die auf gezogenen Reihenfolgen) – jährliche Org-Kosten (nach "
+        "Kombinationen, daher nur die auf gezogenen Reihenfolgen) – laufende Kosten pro Jahr (nach "
         "rechts) gegen Nettonutzen pro Jahr gegenüber der Referenz (nach oben), mit 95-%-Intervall. "
         "Die grüne Linie verbindet die {front}, die keine andere gezeigte bei Kosten und Nutzen schlägt.",
         "portfolio_none": "Keine Kombination erreicht das Ziel von {goal} Nettonutzen pro Jahr.",

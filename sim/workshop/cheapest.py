@@ -117,7 +117,7 @@ def render_cheapest(answer: CheapestAnswer) -> str:
         f'data-net-benefit="{row["difference_mean"]!r}" '
         f'data-ci-low="{row["difference_ci_low"]!r}" data-ci-high="{row["difference_ci_high"]!r}">'
         f"Cheapest way to a {esc(goal)}: <b>{esc(levers)}</b><br>"
-        f"org cost {esc(_money(row['org_cost_per_year']))} per year "
+        f"running cost {esc(_money(row['org_cost_per_year']))} per year "
         f"({esc(_money(row['added_org_cost_per_year'], signed=True))} over the start); net benefit "
         f"{esc(_money(row['difference_mean'], signed=True))} per year (95 % CI "
         f"{esc(_money(row['difference_ci_low'], signed=True))} to "
