@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -62,15 +63,24 @@ def entries(folder: Path) -> list[Path]:
     return sorted(folder.glob("*/*.rep"))
 
 
-# Enough replications that the run is still going when the signal arrives: six short ones
-# finished within the test's reaction time on an idle machine.
-REPLICATIONS = 12
-
-
 def run_command(out: Path, cache: Path) -> list[str]:
-    """REPLICATIONS replications of the base company, shortened, on two workers."""
-    return [sys.executable, "-m", "sim", "run", str(PROJECT / "scenarios" / "base.yaml"), "-r", str(REPLICATIONS), "-s", "3",
+    """Six replications of the base company, shortened, on two workers."""
+    return [sys.executable, "-m", "sim", "run", str(PROJECT / "scenarios" / "base.yaml"), "-r", "6", "-s", "3",
             *SHORT, "--workers", "2", "--cache-dir", str(cache), "-o", str(out)]
+
+
+@pytest.fixture(autouse=True)
+def ctrl_c_as_in_a_terminal() -> Iterator[None]:
+    """Commands started here get Ctrl-C's default action, as a terminal's foreground job does.
+
+    Tests started in the background by a non-interactive shell (``make test &``, some CI runners)
+    inherit SIGINT ignored, and so would the commands they start – Python then installs no Ctrl-C
+    handler and the signal these tests send is dropped by the environment, not by leadsim. A
+    handled signal is reset to its default action in a started program.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 def signal_after_first_replication(arguments: list[str], cache: Path, number: int) -> subprocess.CompletedProcess[str]:
@@ -102,8 +112,7 @@ def test_an_interrupted_run_says_what_it_cached_and_the_same_command_resumes(
 
     assert interrupted.returncode == code, interrupted.stderr
     assert "Traceback" not in interrupted.stderr
-    assert re.search(rf"^{REPLICATIONS} replications of base: about .+ on 2 workers \(an estimate", interrupted.stderr,
-                     re.MULTILINE)
+    assert re.search(r"^6 replications of base: about .+ on 2 workers \(an estimate", interrupted.stderr, re.MULTILINE)
     last = interrupted.stderr.strip().splitlines()[-1]
     found = INTERRUPTED.fullmatch(last)
     assert found is not None, interrupted.stderr
@@ -111,12 +120,12 @@ def test_an_interrupted_run_says_what_it_cached_and_the_same_command_resumes(
     assert found.group(2) == str(cache)
     # The count is what this run stored, and the workers stopped: nothing is written afterwards.
     time.sleep(0.5)
-    assert 1 <= cached == len(entries(cache)) < REPLICATIONS
+    assert 1 <= cached == len(entries(cache)) < 6
     assert not out.exists()
 
     resumed = subprocess.run(arguments, cwd=PROJECT, capture_output=True, text=True, encoding="utf-8",
                              timeout=300, check=False, env={**os.environ, **QUIET_MATHS})
     assert resumed.returncode == 0, resumed.stderr
-    assert f"replications computed: {REPLICATIONS - cached}, from cache: {cached}" in resumed.stdout
-    assert re.search(rf"{REPLICATIONS} replications of base, {cached} from the cache, {REPLICATIONS - cached} to run: about ",
+    assert f"replications computed: {6 - cached}, from cache: {cached}" in resumed.stdout
+    assert re.search(rf"6 replications of base, {cached} from the cache, {6 - cached} to run: about ",
                      resumed.stderr), resumed.stderr
