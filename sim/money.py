@@ -146,14 +146,19 @@ def _paired(kpi_rows: pd.DataFrame, scenario: str, reference: str, kpi: str) -> 
     return pd.concat([values(scenario), values(reference)], axis=1, join="inner").dropna()
 
 
+def _mean_difference(kpi_rows: pd.DataFrame, scenario: str, reference: str, kpi: str) -> float:
+    """Mean of ``kpi``'s paired differences, ``scenario`` minus ``reference`` (NaN without pairs)."""
+    pairs = _paired(kpi_rows, scenario, reference, kpi)
+    return float((pairs.iloc[:, 0] - pairs.iloc[:, 1]).mean())
+
+
 def yearly_cost_difference(kpi_rows: pd.DataFrame, scenario: str, reference: str) -> float:
     """Δ running cost per year of ``scenario`` against ``reference``, paired by replication.
 
     The money table's ``yearly_cost_difference``; the lever portfolio prices its combinations
     with it too, so both show one cost for the same change.
     """
-    cost = _paired(kpi_rows, scenario, reference, YEARLY_COST)
-    return float((cost.iloc[:, 0] - cost.iloc[:, 1]).mean())
+    return _mean_difference(kpi_rows, scenario, reference, YEARLY_COST)
 
 
 def compare_money(
@@ -171,16 +176,12 @@ def compare_money(
             raise ValueError(f"scenario {name!r} is not in the KPI table")
     net = _paired(kpi_rows, scenario, reference, NET_CONTRIBUTION)
     mean, low, high = stats.paired_difference(net.iloc[:, 0], net.iloc[:, 1], confidence)
-    revenue = _paired(kpi_rows, scenario, reference, "total_revenue_per_year")
-    one_off = _paired(kpi_rows, scenario, reference, "one_off_cost")
-    one_off_difference = (
-        float((one_off.iloc[:, 0] - one_off.iloc[:, 1]).mean()) if len(one_off) else math.nan
-    )
+    one_off_difference = _mean_difference(kpi_rows, scenario, reference, "one_off_cost")
     return MoneyComparison(
         scenario=scenario,
         reference=reference,
         replications=len(net),
-        revenue_difference_per_year=float((revenue.iloc[:, 0] - revenue.iloc[:, 1]).mean()),
+        revenue_difference_per_year=_mean_difference(kpi_rows, scenario, reference, "total_revenue_per_year"),
         yearly_cost_difference=yearly_cost_difference(kpi_rows, scenario, reference),
         net_benefit_per_year=mean,
         net_benefit_ci_low=low,
